@@ -1,0 +1,67 @@
+//! The error type of `sbi-core`.
+
+/// Errors raised by the shared types of `sbi-core` (shapes, traces, the toy simulator).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A vector or matrix had the wrong length or number of columns.
+    #[error("dimension mismatch: expected {expected}, found {found}")]
+    DimensionMismatch {
+        /// The length that was required.
+        expected: usize,
+        /// The length that was given.
+        found: usize,
+    },
+    /// A value that must be finite was NaN or infinite.
+    #[error("non-finite value at index {index}")]
+    NonFinite {
+        /// Position of the first offending value.
+        index: usize,
+    },
+    /// Input that must not be empty was empty.
+    #[error("empty input: {what}")]
+    Empty {
+        /// What was empty.
+        what: &'static str,
+    },
+    /// A scalar parameter was outside its valid range.
+    #[error("invalid parameter `{name}` = {value}: {reason}")]
+    InvalidParameter {
+        /// Parameter name.
+        name: &'static str,
+        /// The value given.
+        value: f64,
+        /// What the value must satisfy.
+        reason: &'static str,
+    },
+}
+
+/// `Result` with the [`enum@Error`] of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Checks that every value is finite, reporting the first offending index.
+///
+/// ```
+/// assert!(sbi_core::check_finite(&[1.0, 2.0]).is_ok());
+/// assert!(sbi_core::check_finite(&[1.0, f64::NAN]).is_err());
+/// ```
+pub fn check_finite(values: &[f64]) -> Result<()> {
+    match values.iter().position(|v| !v.is_finite()) {
+        Some(index) => Err(Error::NonFinite { index }),
+        None => Ok(()),
+    }
+}
+
+/// Checks that `found == expected`.
+///
+/// ```
+/// assert!(sbi_core::check_dim(2, 2).is_ok());
+/// assert!(sbi_core::check_dim(2, 3).is_err());
+/// ```
+pub fn check_dim(expected: usize, found: usize) -> Result<()> {
+    if expected == found {
+        Ok(())
+    } else {
+        Err(Error::DimensionMismatch { expected, found })
+    }
+}

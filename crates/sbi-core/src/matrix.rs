@@ -1,0 +1,249 @@
+//! A dense row-major matrix: the one batch shape of hh-sbi.
+
+use crate::error::{Error, Result};
+
+/// A dense, row-major `nrows × ncols` matrix of `f64`: a batch of items, one row per item.
+///
+/// Every batch in hh-sbi (parameters θ, features x, posterior samples) has this shape, so one
+/// item is always a contiguous slice (`row(i)`), which is what the per-item APIs take.
+///
+/// ```
+/// use sbi_core::RowMatrix;
+/// let m = RowMatrix::from_rows(&[vec![1.0, 2.0], vec![3.0, 4.0], vec![5.0, 6.0]])?;
+/// assert_eq!((m.nrows(), m.ncols()), (3, 2));
+/// assert_eq!(m.row(1), &[3.0, 4.0]);
+/// assert_eq!(m.column(1), vec![2.0, 4.0, 6.0]);
+/// # Ok::<(), sbi_core::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct RowMatrix {
+    data: Vec<f64>,
+    nrows: usize,
+    ncols: usize,
+}
+
+impl RowMatrix {
+    /// A matrix of zeros.
+    pub fn zeros(nrows: usize, ncols: usize) -> Self {
+        Self {
+            data: vec![0.0; nrows * ncols],
+            nrows,
+            ncols,
+        }
+    }
+
+    /// Wraps row-major `data` of length `nrows * ncols`.
+    ///
+    /// # Errors
+    /// [`Error::DimensionMismatch`] when the length does not match.
+    pub fn from_vec(nrows: usize, ncols: usize, data: Vec<f64>) -> Result<Self> {
+        crate::check_dim(nrows * ncols, data.len())?;
+        Ok(Self { data, nrows, ncols })
+    }
+
+    /// Builds a matrix from rows of equal length. No rows gives a `0 × 0` matrix.
+    ///
+    /// # Errors
+    /// [`Error::DimensionMismatch`] when the rows differ in length.
+    pub fn from_rows<R: AsRef<[f64]>>(rows: &[R]) -> Result<Self> {
+        let ncols = rows.first().map_or(0, |r| r.as_ref().len());
+        let mut data = Vec::with_capacity(rows.len() * ncols);
+        for r in rows {
+            let r = r.as_ref();
+            crate::check_dim(ncols, r.len())?;
+            data.extend_from_slice(r);
+        }
+        Ok(Self {
+            data,
+            nrows: rows.len(),
+            ncols,
+        })
+    }
+
+    /// Number of rows (items).
+    pub fn nrows(&self) -> usize {
+        self.nrows
+    }
+
+    /// Number of columns (dimension of one item).
+    pub fn ncols(&self) -> usize {
+        self.ncols
+    }
+
+    /// `true` when there is no row.
+    pub fn is_empty(&self) -> bool {
+        self.nrows == 0
+    }
+
+    /// Row `i` as a slice.
+    ///
+    /// # Panics
+    /// When `i >= nrows()`, like slice indexing.
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.data[i * self.ncols..(i + 1) * self.ncols]
+    }
+
+    /// Row `i` as a mutable slice.
+    ///
+    /// # Panics
+    /// When `i >= nrows()`, like slice indexing.
+    pub fn row_mut(&mut self, i: usize) -> &mut [f64] {
+        &mut self.data[i * self.ncols..(i + 1) * self.ncols]
+    }
+
+    /// Entry `(i, j)`.
+    ///
+    /// # Panics
+    /// When out of bounds, like slice indexing.
+    pub fn get(&self, i: usize, j: usize) -> f64 {
+        assert!(j < self.ncols, "column {j} out of bounds");
+        self.data[i * self.ncols + j]
+    }
+
+    /// Iterator over the rows.
+    pub fn rows(&self) -> impl ExactSizeIterator<Item = &[f64]> + '_ {
+        // `chunks_exact(0)` panics, and a 0-column matrix still has rows.
+        (0..self.nrows).map(move |i| self.row(i))
+    }
+
+    /// Column `j`, copied.
+    ///
+    /// # Panics
+    /// When `j >= ncols()`.
+    pub fn column(&self, j: usize) -> Vec<f64> {
+        assert!(j < self.ncols, "column {j} out of bounds");
+        self.rows().map(|r| r[j]).collect()
+    }
+
+    /// The row-major data.
+    pub fn as_slice(&self) -> &[f64] {
+        &self.data
+    }
+
+    /// The row-major data, mutable.
+    pub fn as_mut_slice(&mut self) -> &mut [f64] {
+        &mut self.data
+    }
+
+    /// Consumes the matrix, returning its row-major data.
+    pub fn into_vec(self) -> Vec<f64> {
+        self.data
+    }
+
+    /// Appends a row.
+    ///
+    /// # Errors
+    /// [`Error::DimensionMismatch`] when `row.len() != ncols()` (an empty `0 × 0` matrix takes
+    /// the width of its first row).
+    pub fn push_row(&mut self, row: &[f64]) -> Result<()> {
+        if self.nrows == 0 && self.ncols == 0 {
+            self.ncols = row.len();
+        }
+        crate::check_dim(self.ncols, row.len())?;
+        self.data.extend_from_slice(row);
+        self.nrows += 1;
+        Ok(())
+    }
+
+    /// The rows whose index satisfies `keep`, in order.
+    pub fn select_rows(&self, mut keep: impl FnMut(usize) -> bool) -> Self {
+        let mut data = Vec::new();
+        let mut nrows = 0;
+        for (i, r) in self.rows().enumerate() {
+            if keep(i) {
+                data.extend_from_slice(r);
+                nrows += 1;
+            }
+        }
+        Self {
+            data,
+            nrows,
+            ncols: self.ncols,
+        }
+    }
+
+    /// Checks that every entry is finite.
+    ///
+    /// # Errors
+    /// [`Error::NonFinite`] with the flat (row-major) index of the first offending entry.
+    pub fn check_finite(&self) -> Result<()> {
+        crate::check_finite(&self.data)
+    }
+
+    /// Per-column mean. Empty for a matrix with no row.
+    pub fn column_means(&self) -> Vec<f64> {
+        if self.nrows == 0 {
+            return Vec::new();
+        }
+        let mut m = vec![0.0; self.ncols];
+        for r in self.rows() {
+            for (a, b) in m.iter_mut().zip(r) {
+                *a += b;
+            }
+        }
+        let n = self.nrows as f64;
+        m.iter_mut().for_each(|a| *a /= n);
+        m
+    }
+
+    /// Sample covariance (divisor `n − 1`) as a `ncols × ncols` matrix.
+    ///
+    /// # Errors
+    /// [`Error::Empty`] with fewer than two rows.
+    pub fn covariance(&self) -> Result<Self> {
+        if self.nrows < 2 {
+            return Err(Error::Empty {
+                what: "covariance needs at least two rows",
+            });
+        }
+        let mean = self.column_means();
+        let d = self.ncols;
+        let mut cov = Self::zeros(d, d);
+        for r in self.rows() {
+            for a in 0..d {
+                let da = r[a] - mean[a];
+                for b in 0..d {
+                    cov.data[a * d + b] += da * (r[b] - mean[b]);
+                }
+            }
+        }
+        let n1 = (self.nrows - 1) as f64;
+        cov.data.iter_mut().for_each(|c| *c /= n1);
+        Ok(cov)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_are_checked() {
+        assert!(RowMatrix::from_vec(2, 2, vec![0.0; 3]).is_err());
+        assert!(RowMatrix::from_rows(&[vec![1.0], vec![1.0, 2.0]]).is_err());
+        let mut m = RowMatrix::default();
+        m.push_row(&[1.0, 2.0]).unwrap();
+        assert!(m.push_row(&[1.0]).is_err());
+        assert_eq!(m.nrows(), 1);
+    }
+
+    #[test]
+    fn moments() {
+        let m = RowMatrix::from_rows(&[[1.0, 2.0], [3.0, 2.0], [5.0, 8.0]]).unwrap();
+        assert_eq!(m.column_means(), vec![3.0, 4.0]);
+        let c = m.covariance().unwrap();
+        approx::assert_relative_eq!(c.get(0, 0), 4.0);
+        approx::assert_relative_eq!(c.get(0, 1), 6.0);
+        approx::assert_relative_eq!(c.get(1, 1), 12.0);
+        assert!(RowMatrix::zeros(1, 2).covariance().is_err());
+    }
+
+    #[test]
+    fn select_and_zero_width_rows() {
+        let m = RowMatrix::from_rows(&[[1.0], [2.0], [3.0]]).unwrap();
+        assert_eq!(m.select_rows(|i| i != 1).as_slice(), &[1.0, 3.0]);
+        let z = RowMatrix::zeros(3, 0);
+        assert_eq!(z.rows().count(), 3);
+    }
+}

@@ -1,0 +1,384 @@
+//! The shared traits: every crate of hh-sbi implements or consumes these.
+//!
+//! Each trait has one to three required methods; batch forms are provided. Evaluation takes
+//! `&self` and holds no hidden mutable state, so every implementation is `Send + Sync` and a
+//! batch can run in parallel. Randomness is always passed in.
+
+use rand::Rng;
+use rayon::prelude::*;
+
+use crate::{Error, RowMatrix, check_dim, item_rng};
+
+/// Bound every trait error satisfies: a real error that can carry this crate's [`enum@Error`]
+/// (shape and finiteness checks done by the provided batch methods).
+pub trait TraitError: std::error::Error + From<Error> + Send + Sync + 'static {}
+impl<E: std::error::Error + From<Error> + Send + Sync + 'static> TraitError for E {}
+
+/// The lowest-index error of a batch, so the error a batch reports does not depend on the
+/// order in which threads finished.
+fn first_error<T, E>(results: Vec<Result<T, E>>) -> Result<Vec<T>, E> {
+    results.into_iter().collect()
+}
+
+/// A stochastic (or deterministic) model θ → output.
+///
+/// ```
+/// use rand::{Rng, RngExt};
+/// use sbi_core::{Error, RowMatrix, Simulator};
+///
+/// /// x = θ² + noise.
+/// struct Square;
+/// impl Simulator for Square {
+///     type Output = f64;
+///     type Error = Error;
+///     fn theta_dim(&self) -> usize { 1 }
+///     fn simulate<R: Rng + ?Sized>(&self, theta: &[f64], rng: &mut R) -> Result<f64, Error> {
+///         sbi_core::check_dim(1, theta.len())?;
+///         Ok(theta[0] * theta[0] + 0.01 * rng.random::<f64>())
+///     }
+/// }
+///
+/// let thetas = RowMatrix::from_rows(&[[1.0], [2.0], [3.0]])?;
+/// let a = Square.simulate_batch(&thetas, 42)?;
+/// let b = Square.simulate_batch(&thetas, 42)?;
+/// assert_eq!(a, b); // same seed, same batch, whatever the thread count
+/// # Ok::<(), Error>(())
+/// ```
+pub trait Simulator: Send + Sync {
+    /// What one simulation returns (a voltage [`crate::Trace`] for HH models).
+    type Output: Send;
+    /// The error of this simulator.
+    type Error: TraitError;
+
+    /// Number of parameters θ the simulator takes.
+    fn theta_dim(&self) -> usize;
+
+    /// Simulates one θ, drawing any randomness from `rng`.
+    ///
+    /// # Errors
+    /// Implementation-defined; at least a wrong `theta.len()` or non-finite θ.
+    fn simulate<R: Rng + ?Sized>(
+        &self,
+        theta: &[f64],
+        rng: &mut R,
+    ) -> Result<Self::Output, Self::Error>;
+
+    /// Simulates every row of `thetas` in parallel; item *i* uses [`item_rng`]`(seed, i)`, so
+    /// the result is identical for any thread count. Each item's own result is kept.
+    ///
+    /// # Errors
+    /// A dimension mismatch of `thetas` fails the whole batch.
+    fn simulate_batch_each(
+        &self,
+        thetas: &RowMatrix,
+        seed: u64,
+    ) -> Result<Vec<Result<Self::Output, Self::Error>>, Self::Error> {
+        check_dim(self.theta_dim(), thetas.ncols())?;
+        Ok((0..thetas.nrows())
+            .into_par_iter()
+            .map(|i| self.simulate(thetas.row(i), &mut item_rng(seed, i as u64)))
+            .collect())
+    }
+
+    /// Like [`Simulator::simulate_batch_each`], failing on the lowest-index failed item.
+    ///
+    /// # Errors
+    /// A dimension mismatch, or the first item's error in index order.
+    fn simulate_batch(
+        &self,
+        thetas: &RowMatrix,
+        seed: u64,
+    ) -> Result<Vec<Self::Output>, Self::Error> {
+        first_error(self.simulate_batch_each(thetas, seed)?)
+    }
+}
+
+/// Turns a simulator output into a fixed-length feature vector x.
+///
+/// Implementations are total: every valid input gives finite values (documented fill values
+/// where a feature is undefined, e.g. no spike); invalid input (empty, non-finite) is an error.
+///
+/// ```
+/// use sbi_core::{Error, SummaryStatistics};
+///
+/// struct MeanMax;
+/// impl SummaryStatistics<[f64]> for MeanMax {
+///     type Error = Error;
+///     fn dim(&self) -> usize { 2 }
+///     fn names(&self) -> Vec<String> { vec!["mean".into(), "max".into()] }
+///     fn summarize_into(&self, v: &[f64], out: &mut [f64]) -> Result<(), Error> {
+///         sbi_core::check_dim(2, out.len())?;
+///         if v.is_empty() { return Err(Error::Empty { what: "input" }); }
+///         out[0] = v.iter().sum::<f64>() / v.len() as f64;
+///         out[1] = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+///         Ok(())
+///     }
+/// }
+/// assert_eq!(MeanMax.summarize(&[1.0, 3.0][..])?, vec![2.0, 3.0]);
+/// # Ok::<(), Error>(())
+/// ```
+pub trait SummaryStatistics<T: ?Sized>: Send + Sync {
+    /// The error of this summariser.
+    type Error: TraitError;
+
+    /// Number of features.
+    fn dim(&self) -> usize;
+
+    /// Feature names, in output order (`names().len() == dim()`).
+    fn names(&self) -> Vec<String>;
+
+    /// Writes the features of `input` into `out` (`out.len() == dim()`).
+    ///
+    /// # Errors
+    /// Wrong `out` length, or invalid input.
+    fn summarize_into(&self, input: &T, out: &mut [f64]) -> Result<(), Self::Error>;
+
+    /// The features of `input` as a new vector.
+    ///
+    /// # Errors
+    /// As [`SummaryStatistics::summarize_into`].
+    fn summarize(&self, input: &T) -> Result<Vec<f64>, Self::Error> {
+        let mut out = vec![0.0; self.dim()];
+        self.summarize_into(input, &mut out)?;
+        Ok(out)
+    }
+
+    /// The features of every input, in parallel, one row each.
+    ///
+    /// # Errors
+    /// The lowest-index failing input's error.
+    fn summarize_batch<I>(&self, inputs: &[I]) -> Result<RowMatrix, Self::Error>
+    where
+        I: std::borrow::Borrow<T> + Sync,
+    {
+        let d = self.dim();
+        let mut out = RowMatrix::zeros(inputs.len(), d);
+        if d == 0 {
+            return Ok(out);
+        }
+        let results: Vec<Result<(), Self::Error>> = out
+            .as_mut_slice()
+            .par_chunks_mut(d)
+            .zip(inputs.par_iter())
+            .map(|(row, input)| self.summarize_into(input.borrow(), row))
+            .collect();
+        first_error(results)?;
+        Ok(out)
+    }
+}
+
+/// Per-dimension lower and upper bounds of a support (`±∞` where unbounded).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Bounds {
+    /// Lower bounds.
+    pub low: Vec<f64>,
+    /// Upper bounds.
+    pub high: Vec<f64>,
+}
+
+impl Bounds {
+    /// Unbounded in `dim` dimensions.
+    pub fn unbounded(dim: usize) -> Self {
+        Self {
+            low: vec![f64::NEG_INFINITY; dim],
+            high: vec![f64::INFINITY; dim],
+        }
+    }
+
+    /// Whether `theta` lies in the closed box `[low, high]`.
+    ///
+    /// ```
+    /// let b = sbi_core::Bounds { low: vec![0.0], high: vec![1.0] };
+    /// assert!(b.contains(&[1.0]));
+    /// assert!(!b.contains(&[1.5]));
+    /// assert!(!b.contains(&[f64::NAN]));
+    /// ```
+    pub fn contains(&self, theta: &[f64]) -> bool {
+        theta.len() == self.low.len()
+            && theta
+                .iter()
+                .zip(self.low.iter().zip(&self.high))
+                .all(|(t, (l, h))| *t >= *l && *t <= *h)
+    }
+}
+
+/// A prior distribution p(θ).
+///
+/// ```
+/// use rand::{Rng, RngExt, SeedableRng};
+/// use sbi_core::{Bounds, Error, Prior};
+///
+/// /// Uniform on [0, 1].
+/// struct Unit;
+/// impl Prior for Unit {
+///     type Error = Error;
+///     fn dim(&self) -> usize { 1 }
+///     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> Vec<f64> { vec![rng.random::<f64>()] }
+///     fn log_prob(&self, theta: &[f64]) -> Result<f64, Error> {
+///         sbi_core::check_dim(1, theta.len())?;
+///         Ok(if (0.0..=1.0).contains(&theta[0]) { 0.0 } else { f64::NEG_INFINITY })
+///     }
+///     fn bounds(&self) -> Bounds { Bounds { low: vec![0.0], high: vec![1.0] } }
+/// }
+/// let mut rng = sbi_core::SeedRng::seed_from_u64(0);
+/// let thetas = Unit.sample_batch(100, &mut rng);
+/// assert!(thetas.rows().all(|t| Unit.bounds().contains(t)));
+/// # Ok::<(), Error>(())
+/// ```
+pub trait Prior: Send + Sync {
+    /// The error of this prior.
+    type Error: TraitError;
+
+    /// Dimension of θ.
+    fn dim(&self) -> usize;
+
+    /// One draw.
+    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> Vec<f64>;
+
+    /// log p(θ); `−∞` outside the support.
+    ///
+    /// # Errors
+    /// Wrong `theta.len()`, or NaN in θ.
+    fn log_prob(&self, theta: &[f64]) -> Result<f64, Self::Error>;
+
+    /// Bounds of the support (default: unbounded).
+    fn bounds(&self) -> Bounds {
+        Bounds::unbounded(self.dim())
+    }
+
+    /// `n` draws, one row each, drawn in sequence from `rng`.
+    fn sample_batch<R: Rng + ?Sized>(&self, n: usize, rng: &mut R) -> RowMatrix {
+        let d = self.dim();
+        let mut out = RowMatrix::zeros(n, d);
+        for i in 0..n {
+            let s = self.sample(rng);
+            out.row_mut(i).copy_from_slice(&s[..d]);
+        }
+        out
+    }
+
+    /// log p(θ) for every row.
+    ///
+    /// # Errors
+    /// As [`Prior::log_prob`], for the first failing row.
+    fn log_prob_batch(&self, thetas: &RowMatrix) -> Result<Vec<f64>, Self::Error> {
+        check_dim(self.dim(), thetas.ncols())?;
+        thetas.rows().map(|t| self.log_prob(t)).collect()
+    }
+}
+
+/// An (approximate) posterior p(θ | x), conditional on any observation x.
+pub trait Posterior: Send + Sync {
+    /// The error of this posterior.
+    type Error: TraitError;
+
+    /// `n` samples θ ~ p(θ | x), one row each.
+    ///
+    /// # Errors
+    /// Wrong `x.len()`, non-finite x, or a sampler that cannot proceed.
+    fn sample<R: Rng + ?Sized>(
+        &self,
+        x: &[f64],
+        n: usize,
+        rng: &mut R,
+    ) -> Result<RowMatrix, Self::Error>;
+
+    /// log p(θ | x).
+    ///
+    /// # Errors
+    /// Wrong dimensions or non-finite inputs.
+    fn log_prob(&self, theta: &[f64], x: &[f64]) -> Result<f64, Self::Error>;
+
+    /// `n` samples for each row of `xs`, in parallel; observation *i* uses
+    /// [`item_rng`]`(seed, i)`, so the result does not depend on the thread count.
+    ///
+    /// # Errors
+    /// The lowest-index failing observation's error.
+    fn sample_batch(
+        &self,
+        xs: &RowMatrix,
+        n: usize,
+        seed: u64,
+    ) -> Result<Vec<RowMatrix>, Self::Error> {
+        first_error(
+            (0..xs.nrows())
+                .into_par_iter()
+                .map(|i| self.sample(xs.row(i), n, &mut item_rng(seed, i as u64)))
+                .collect(),
+        )
+    }
+
+    /// log p(θᵢ | x) for every row θᵢ of `thetas`.
+    ///
+    /// # Errors
+    /// As [`Posterior::log_prob`], for the first failing row.
+    fn log_prob_batch(&self, thetas: &RowMatrix, x: &[f64]) -> Result<Vec<f64>, Self::Error> {
+        thetas.rows().map(|t| self.log_prob(t, x)).collect()
+    }
+}
+
+/// Learns a conditional density q(θ | x) from simulated pairs and returns it as a posterior.
+pub trait DensityEstimator {
+    /// The posterior this estimator produces.
+    type Posterior: Posterior;
+    /// The error of this estimator.
+    type Error: TraitError;
+
+    /// Fits on the pairs `(theta.row(i), x.row(i))`.
+    ///
+    /// # Errors
+    /// Mismatched row counts, empty or non-finite data, a failed optimisation.
+    fn fit<R: Rng + ?Sized>(
+        &self,
+        theta: &RowMatrix,
+        x: &RowMatrix,
+        rng: &mut R,
+    ) -> Result<Self::Posterior, Self::Error>;
+}
+
+/// A deterministic cost to minimise (stochastic models enter through fixed seeds: common random
+/// numbers), for optimisers and parameter searches.
+///
+/// ```
+/// use sbi_core::{Error, Objective, RowMatrix};
+/// struct Bowl;
+/// impl Objective for Bowl {
+///     type Error = Error;
+///     fn dim(&self) -> usize { 2 }
+///     fn cost(&self, p: &[f64]) -> Result<f64, Error> {
+///         sbi_core::check_dim(2, p.len())?;
+///         Ok(p[0] * p[0] + p[1] * p[1])
+///     }
+/// }
+/// let costs = Bowl.cost_batch(&RowMatrix::from_rows(&[[1.0, 0.0], [1.0, 1.0]])?)?;
+/// assert_eq!(costs, vec![1.0, 2.0]);
+/// # Ok::<(), Error>(())
+/// ```
+pub trait Objective: Send + Sync {
+    /// The error of this objective.
+    type Error: TraitError;
+
+    /// Number of parameters.
+    fn dim(&self) -> usize;
+
+    /// The cost at `params`; the same `params` always give the same cost.
+    ///
+    /// # Errors
+    /// Wrong `params.len()`, parameters outside the model's domain.
+    fn cost(&self, params: &[f64]) -> Result<f64, Self::Error>;
+
+    /// The cost of every row, in parallel.
+    ///
+    /// # Errors
+    /// The lowest-index failing row's error.
+    fn cost_batch(&self, params: &RowMatrix) -> Result<Vec<f64>, Self::Error> {
+        check_dim(self.dim(), params.ncols())?;
+        first_error(
+            (0..params.nrows())
+                .into_par_iter()
+                .map(|i| self.cost(params.row(i)))
+                .collect(),
+        )
+    }
+}
