@@ -1,0 +1,75 @@
+//! The error type of `hh-model`.
+
+/// Errors of the HH model: invalid parameters or protocols, and failed integrations.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A model or protocol parameter is outside its valid range (NaN, non-positive dt, …).
+    #[error("invalid parameter `{name}` = {value}: {reason}")]
+    InvalidParameter {
+        /// Parameter name.
+        name: String,
+        /// The value given.
+        value: f64,
+        /// What the value must satisfy.
+        reason: &'static str,
+    },
+    /// A sampled stimulus waveform does not have one value per integration step.
+    #[error("waveform has {found} samples but the protocol has {expected} steps")]
+    WaveformLength {
+        /// Number of steps of the protocol.
+        expected: usize,
+        /// Number of waveform samples.
+        found: usize,
+    },
+    /// A θ component name that the simulator does not know.
+    #[error("unknown parameter name `{0}` (known: {known})", known = crate::Parameter::NAMES.join(", "))]
+    UnknownParameter(String),
+    /// An integration scheme name that is not one of `pyhh-euler`, `exp-euler`, `rk4`.
+    #[error("unknown scheme `{0}` (expected pyhh-euler, exp-euler or rk4)")]
+    UnknownScheme(String),
+    /// A θ component cannot be applied to this protocol (e.g. `stim_amplitude` without pulses).
+    #[error("parameter `{name}` cannot be used here: {reason}")]
+    UnsupportedParameter {
+        /// Parameter name.
+        name: &'static str,
+        /// Why not.
+        reason: &'static str,
+    },
+    /// The integration left the physiological range (|v| > 1000 mV) or produced NaN:
+    /// usually a time step too large for the scheme.
+    #[error("integration diverged at step {step} (t = {t_ms} ms, v = {v} mV); try a smaller dt")]
+    Diverged {
+        /// Step index at which it was detected.
+        step: usize,
+        /// Time of that step, ms.
+        t_ms: f64,
+        /// The offending rest-relative potential, mV.
+        v: f64,
+    },
+    /// A shape or finiteness error from `sbi-core`.
+    #[error(transparent)]
+    Core(#[from] sbi_core::Error),
+}
+
+/// `Result` with the [`enum@Error`] of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+pub(crate) fn invalid(name: &str, value: f64, reason: &'static str) -> Error {
+    Error::InvalidParameter {
+        name: name.to_owned(),
+        value,
+        reason,
+    }
+}
+
+/// Checks `value` is finite and, if `positive`, strictly positive.
+pub(crate) fn check_param(name: &str, value: f64, positive: bool) -> Result<()> {
+    if !value.is_finite() {
+        return Err(invalid(name, value, "must be finite"));
+    }
+    if positive && value <= 0.0 {
+        return Err(invalid(name, value, "must be positive"));
+    }
+    Ok(())
+}
