@@ -187,6 +187,7 @@ impl State {
 #[derive(Debug, Clone, PartialEq)]
 pub struct HodgkinHuxley {
     params: HhParams,
+    inv_c_m: f64,
 }
 
 impl HodgkinHuxley {
@@ -196,12 +197,21 @@ impl HodgkinHuxley {
     /// As [`HhParams::validate`].
     pub fn new(params: HhParams) -> Result<Self> {
         params.validate()?;
-        Ok(Self { params })
+        Ok(Self {
+            inv_c_m: 1.0 / params.c_m,
+            params,
+        })
     }
 
     /// The parameters.
     pub fn params(&self) -> &HhParams {
         &self.params
+    }
+
+    /// 1 / c_m, cm²/µF.
+    #[inline(always)]
+    pub fn inv_c_m(&self) -> f64 {
+        self.inv_c_m
     }
 
     /// Rates at `v`, with φ applied.
@@ -232,7 +242,7 @@ impl HodgkinHuxley {
     pub fn rhs(&self, y: &State, i_stim: f64) -> State {
         let r = self.rates(y.v);
         State {
-            v: (i_stim - self.ionic_current(y)) / self.params.c_m,
+            v: (i_stim - self.ionic_current(y)) * self.inv_c_m,
             m: r.alpha_m * (1.0 - y.m) - r.beta_m * y.m,
             h: r.alpha_h * (1.0 - y.h) - r.beta_h * y.h,
             n: r.alpha_n * (1.0 - y.n) - r.beta_n * y.n,

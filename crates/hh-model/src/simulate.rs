@@ -21,22 +21,42 @@ pub(crate) struct Overrides {
     pub noise_sigma: Option<f64>,
 }
 
-/// The stimulus as seen by the loop: pulses as step ranges (density units), or a waveform.
-enum StepStimulus<'a> {
-    Pulses(Vec<(usize, usize, f64)>),
-    Waveform(&'a [f64], f64),
-}
-
-impl StepStimulus<'_> {
-    #[inline(always)]
-    fn at(&self, i: usize) -> f64 {
-        match self {
-            StepStimulus::Pulses(ps) => ps
+/// The stimulus as piecewise-constant segments `(end_step, density)`, covering `0..n` in order:
+/// the integration loop then runs without per-step stimulus logic.
+fn segments(protocol: &Protocol, amplitude: Option<f64>, to_density: f64) -> Vec<(usize, f64)> {
+    let n = protocol.num_steps;
+    match &protocol.stimulus {
+        Stimulus::Pulses(ps) => {
+            let ranges: Vec<_> = ps
                 .iter()
-                .map(|&(a, b, amp)| if i >= a && i < b { amp } else { 0.0 })
-                .sum(),
-            StepStimulus::Waveform(w, scale) => w[i] * scale,
+                .map(|p| (p.steps(protocol.dt_ms, n), amplitude.unwrap_or(p.amplitude)))
+                .collect();
+            let mut cuts: Vec<usize> = ranges
+                .iter()
+                .flat_map(|(r, _)| [r.start, r.end])
+                .chain([n])
+                .filter(|&c| c > 0)
+                .collect();
+            cuts.sort_unstable();
+            cuts.dedup();
+            let mut start = 0;
+            cuts.into_iter()
+                .map(|end| {
+                    let value: f64 = ranges
+                        .iter()
+                        .filter(|(r, _)| r.contains(&start))
+                        .map(|(_, a)| a * to_density)
+                        .sum();
+                    start = end;
+                    (end, value)
+                })
+                .collect()
         }
+        Stimulus::Waveform(w) => w
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (i + 1, x * to_density))
+            .collect(),
     }
 }
 
@@ -82,18 +102,7 @@ pub(crate) fn run<R: Rng + ?Sized>(
     let to_density = params.current_to_density();
     let n = protocol.num_steps;
     let dt = protocol.dt_ms;
-    let stim = match &protocol.stimulus {
-        Stimulus::Pulses(ps) => StepStimulus::Pulses(
-            ps.iter()
-                .map(|p| {
-                    let r = p.steps(dt, n);
-                    let amp = ov.stim_amplitude.unwrap_or(p.amplitude);
-                    (r.start, r.end, amp * to_density)
-                })
-                .collect(),
-        ),
-        Stimulus::Waveform(w) => StepStimulus::Waveform(w, to_density),
-    };
+    let stim = segments(protocol, ov.stim_amplitude, to_density);
     let noise_sigma = ov.noise_sigma.unwrap_or(protocol.noise_sigma);
     // Per-step noise current, density units: sigma·ξ/√dt.
     let noise_scale = noise_sigma * to_density / dt.sqrt();
@@ -119,31 +128,36 @@ fn integrate<S: Stepper, R: Rng + ?Sized>(
     sys: &HodgkinHuxley,
     mut stepper: S,
     mut y: State,
-    stim: &StepStimulus<'_>,
+    stim: &[(usize, f64)],
     dt: f64,
     n: usize,
     noise_scale: f64,
     rng: &mut R,
 ) -> Result<Vec<f64>> {
     let v_rest = sys.params().v_rest;
-    let mut out = Vec::with_capacity(n);
+    let mut out = vec![0.0; n];
     let noisy = noise_scale != 0.0;
-    for i in 0..n {
-        let mut i_stim = stim.at(i);
-        if noisy {
-            let xi: f64 = StandardNormal.sample(rng);
-            i_stim += noise_scale * xi;
+    let mut start = 0;
+    for &(end, value) in stim {
+        for (i, slot) in out[start..end].iter_mut().enumerate() {
+            let mut i_stim = value;
+            if noisy {
+                let xi: f64 = StandardNormal.sample(rng);
+                i_stim += noise_scale * xi;
+            }
+            stepper.step(sys, &mut y, i_stim, dt);
+            // NaN fails `is_finite` too, so one test catches both.
+            if !(y.v.is_finite() && y.v.abs() <= DIVERGENCE_MV) {
+                let step = start + i;
+                return Err(Error::Diverged {
+                    step,
+                    t_ms: step as f64 * dt,
+                    v: y.v,
+                });
+            }
+            *slot = v_rest + y.v;
         }
-        stepper.step(sys, &mut y, i_stim, dt);
-        // `!(a <= b)` is also true for NaN.
-        if !(y.v.abs() <= DIVERGENCE_MV) {
-            return Err(Error::Diverged {
-                step: i,
-                t_ms: i as f64 * dt,
-                v: y.v,
-            });
-        }
-        out.push(v_rest + y.v);
+        start = end;
     }
     Ok(out)
 }

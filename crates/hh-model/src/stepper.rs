@@ -33,7 +33,7 @@ impl Stepper for PyhhEuler {
     #[inline(always)]
     fn step(&mut self, sys: &HodgkinHuxley, y: &mut State, i_stim: f64, dt: f64) {
         let r = sys.rates(y.v);
-        let v = y.v + dt * (i_stim - sys.ionic_current(y)) / sys.params().c_m;
+        let v = y.v + dt * (i_stim - sys.ionic_current(y)) * sys.inv_c_m();
         y.n += dt * (r.alpha_n * (1.0 - y.n) - r.beta_n * y.n);
         y.m += dt * (r.alpha_m * (1.0 - y.m) - r.beta_m * y.m);
         y.h += dt * (r.alpha_h * (1.0 - y.h) - r.beta_h * y.h);
@@ -52,7 +52,7 @@ impl Stepper for ExpEuler {
     #[inline(always)]
     fn step(&mut self, sys: &HodgkinHuxley, y: &mut State, i_stim: f64, dt: f64) {
         let r = sys.rates(y.v);
-        let v = y.v + dt * (i_stim - sys.ionic_current(y)) / sys.params().c_m;
+        let v = y.v + dt * (i_stim - sys.ionic_current(y)) * sys.inv_c_m();
         let relax = |x: f64, a: f64, b: f64| {
             let k = a + b;
             let inf = a / k;

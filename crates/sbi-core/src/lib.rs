@@ -53,8 +53,8 @@ pub use matrix::RowMatrix;
 pub use rng::{SeedRng, draw_seed, item_rng, item_seed, stream_rng};
 pub use trace::{TimeWindow, Trace};
 pub use traits::{
-    Bounds, DensityEstimator, Objective, Posterior, Prior, Simulator, SummaryStatistics,
-    TraitError,
+    BatchResults, Bounds, DensityEstimator, Objective, Posterior, Prior, Simulator,
+    SummaryStatistics, TraitError,
 };
 
 /// Re-export of the `rand` this workspace is built on, so users name the same `Rng` trait.

@@ -28,7 +28,10 @@ const fn mix64(mut z: u64) -> u64 {
 /// assert_ne!(item_seed(7, 3), item_seed(8, 3));
 /// ```
 pub const fn item_seed(seed: u64, index: u64) -> u64 {
-    mix64(mix64(seed ^ 0x6a09_e667_f3bc_c908).wrapping_add(mix64(index.wrapping_add(0x9e37_79b9_7f4a_7c15))))
+    mix64(
+        mix64(seed ^ 0x6a09_e667_f3bc_c908)
+            .wrapping_add(mix64(index.wrapping_add(0x9e37_79b9_7f4a_7c15))),
+    )
 }
 
 /// The generator of item `index` of a batch seeded with `seed`.

@@ -238,7 +238,12 @@ mod tests {
         for j in 0..2 {
             // 5 standard errors of the mean.
             let se = std[j] / (n as f64).sqrt();
-            assert!((m[j] - mean[j]).abs() < 5.0 * se, "dim {j}: {} vs {}", m[j], mean[j]);
+            assert!(
+                (m[j] - mean[j]).abs() < 5.0 * se,
+                "dim {j}: {} vs {}",
+                m[j],
+                mean[j]
+            );
             // Sample std: relative standard error ≈ 1/√(2n) (≈ 0.35 %); allow 2 %.
             assert!((c.get(j, j).sqrt() / std[j] - 1.0).abs() < 0.02);
         }
@@ -253,6 +258,9 @@ mod tests {
         assert!(sim.simulate(&[1.0, 2.0], &mut rng).is_err());
         assert!(sim.simulate(&[f64::NAN], &mut rng).is_err());
         assert!(sim.posterior_moments(&[0.0], &[1.0], &[0.0]).is_err());
-        assert!(sim.sample_posterior(&[100.0], &[0.0], &[1.0], 5, &mut rng).is_err());
+        assert!(
+            sim.sample_posterior(&[100.0], &[0.0], &[1.0], 5, &mut rng)
+                .is_err()
+        );
     }
 }

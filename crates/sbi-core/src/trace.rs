@@ -28,7 +28,11 @@ impl TimeWindow {
         if !start_ms.is_finite() || !end_ms.is_finite() {
             return Err(Error::InvalidParameter {
                 name: "window",
-                value: if start_ms.is_finite() { end_ms } else { start_ms },
+                value: if start_ms.is_finite() {
+                    end_ms
+                } else {
+                    start_ms
+                },
                 reason: "window bounds must be finite",
             });
         }

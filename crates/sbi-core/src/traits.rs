@@ -14,6 +14,9 @@ use crate::{Error, RowMatrix, check_dim, item_rng};
 pub trait TraitError: std::error::Error + From<Error> + Send + Sync + 'static {}
 impl<E: std::error::Error + From<Error> + Send + Sync + 'static> TraitError for E {}
 
+/// One result per item of a batch, in item order.
+pub type BatchResults<T, E> = Vec<Result<T, E>>;
+
 /// The lowest-index error of a batch, so the error a batch reports does not depend on the
 /// order in which threads finished.
 fn first_error<T, E>(results: Vec<Result<T, E>>) -> Result<Vec<T>, E> {
@@ -72,7 +75,7 @@ pub trait Simulator: Send + Sync {
         &self,
         thetas: &RowMatrix,
         seed: u64,
-    ) -> Result<Vec<Result<Self::Output, Self::Error>>, Self::Error> {
+    ) -> Result<BatchResults<Self::Output, Self::Error>, Self::Error> {
         check_dim(self.theta_dim(), thetas.ncols())?;
         Ok((0..thetas.nrows())
             .into_par_iter()

@@ -1,0 +1,80 @@
+//! The `simulate` example as a user runs it: good flags write the trace (and picture), bad
+//! flags fail with a message and exit status 2.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// `target/<profile>/examples/<name>`: cargo builds examples before running tests.
+fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe.parent().and_then(|d| d.parent()).expect("target/<profile>");
+    dir.join("examples").join(name)
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("hh-sbi-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn writes_the_notebook_trace_and_a_picture() {
+    let dir = temp_dir("simulate");
+    let csv = dir.join("trace.csv");
+    let svg = dir.join("trace.svg");
+    let out = Command::new(example("simulate"))
+        .args(["--v-rest", "50", "--stim", "5", "--scheme", "pyhh-euler", "--out"])
+        .arg(&csv)
+        .arg("--plot")
+        .arg(&svg)
+        .output()
+        .expect("run simulate");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows[0], "t_ms,vm_mv");
+    assert_eq!(rows.len(), 20_001);
+    assert!(rows[1].starts_with("0.00,"), "{}", rows[1]);
+    assert!(rows[7001].starts_with("70.00,"), "{}", rows[7001]);
+    // v_rest shifts the trace: the first sample is ≈ 50 mV, the spike peaks ≈ 104 mV above.
+    let v: Vec<f64> = rows[1..]
+        .iter()
+        .map(|r| r.split_once(',').unwrap().1.parse().unwrap())
+        .collect();
+    assert!((v[0] - 50.0).abs() < 1e-3);
+    let peak = v.iter().cloned().fold(f64::MIN, f64::max);
+    assert!(peak > 150.0 && peak < 160.0, "peak {peak}");
+    let picture = std::fs::read_to_string(&svg).unwrap();
+    assert!(picture.starts_with("<svg") && picture.contains("<polyline"));
+    assert!(picture.contains("stimulus 5"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn bad_flags_fail_clearly() {
+    let dir = temp_dir("simulate-bad");
+    let csv = dir.join("t.csv");
+    let cases: [(&[&str], &str); 5] = [
+        (&["--stim", "abc"], "--stim expects a finite number"),
+        (&["--scheme", "euler"], "unknown scheme `euler`"),
+        (&["--frobnicate"], "invalid option '--frobnicate'"),
+        (&["--noise", "-1"], "noise_sigma"),
+        (&["--v-rest"], "missing argument"),
+    ];
+    for (args, needle) in cases {
+        let out = Command::new(example("simulate"))
+            .arg("--out")
+            .arg(&csv)
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(err.contains("usage: simulate"));
+    }
+    let out = Command::new(example("simulate")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--out"));
+    std::fs::remove_dir_all(&dir).ok();
+}
