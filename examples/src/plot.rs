@@ -30,6 +30,43 @@ pub struct Series<'a> {
     pub width: u32,
 }
 
+/// The points of a trace to draw: all of them for short traces; otherwise, per bucket of
+/// consecutive samples, its minimum and maximum in time order (min–max decimation keeps every
+/// spike peak while keeping files small).
+pub fn decimate(trace: &Trace, max_points: usize) -> Vec<(f64, f64)> {
+    let v = trace.values();
+    if v.len() <= max_points.max(4) {
+        return v
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (trace.time_ms(i), *x))
+            .collect();
+    }
+    let buckets = (max_points / 2).max(2);
+    let size = v.len().div_ceil(buckets);
+    let mut out = Vec::with_capacity(2 * buckets);
+    for (b, chunk) in v.chunks(size).enumerate() {
+        let base = b * size;
+        let (mut imin, mut imax) = (0, 0);
+        for (i, x) in chunk.iter().enumerate() {
+            if *x < chunk[imin] {
+                imin = i;
+            }
+            if *x > chunk[imax] {
+                imax = i;
+            }
+        }
+        for i in if imin <= imax {
+            [imin, imax]
+        } else {
+            [imax, imin]
+        } {
+            out.push((trace.time_ms(base + i), chunk[i]));
+        }
+    }
+    out
+}
+
 fn to_err<E: std::fmt::Debug>(e: E) -> PlotError {
     format!("plotting failed: {e:?}").into()
 }
@@ -100,13 +137,7 @@ pub fn plot_traces(
         let color = s.color;
         let tr = s.trace;
         chart
-            .draw_series(LineSeries::new(
-                tr.values()
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| (tr.time_ms(i), *v)),
-                style,
-            ))
+            .draw_series(LineSeries::new(decimate(tr, 4000), style))
             .map_err(to_err)?
             .label(s.label.clone())
             .legend(move |(x, y)| {

@@ -7,7 +7,10 @@ use std::process::Command;
 /// `target/<profile>/examples/<name>`: cargo builds examples before running tests.
 fn example(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe.parent().and_then(|d| d.parent()).expect("target/<profile>");
+    let dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target/<profile>");
     dir.join("examples").join(name)
 }
 
@@ -23,13 +26,25 @@ fn writes_the_notebook_trace_and_a_picture() {
     let csv = dir.join("trace.csv");
     let svg = dir.join("trace.svg");
     let out = Command::new(example("simulate"))
-        .args(["--v-rest", "50", "--stim", "5", "--scheme", "pyhh-euler", "--out"])
+        .args([
+            "--v-rest",
+            "50",
+            "--stim",
+            "5",
+            "--scheme",
+            "pyhh-euler",
+            "--out",
+        ])
         .arg(&csv)
         .arg("--plot")
         .arg(&svg)
         .output()
         .expect("run simulate");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = std::fs::read_to_string(&csv).unwrap();
     let rows: Vec<&str> = text.lines().collect();
     assert_eq!(rows[0], "t_ms,vm_mv");
