@@ -9,7 +9,6 @@ use std::path::PathBuf;
 
 use hh_model::{HhSimulator, Scheme};
 use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
-use hh_sbi_examples::csv::write_trace_csv;
 use hh_sbi_examples::plot::{PALETTE, Series, plot_traces};
 use rand::SeedableRng;
 use sbi_core::{SeedRng, Simulator};
@@ -76,8 +75,7 @@ fn main() {
         let start = std::time::Instant::now();
         let trace = sim.simulate(&[args.v_rest, args.stim], &mut rng)?;
         let elapsed = start.elapsed();
-        write_trace_csv(&args.out, &trace)
-            .map_err(|e| CliError(format!("{}: {e}", args.out.display())))?;
+        trace.write_csv(&args.out)?;
         let peak = trace.values().iter().cloned().fold(f64::MIN, f64::max);
         eprintln!(
             "simulated {} steps ({}) in {:.2} ms; peak {peak:.2} mV; wrote {}",

@@ -2,22 +2,21 @@
 //!
 //! The examples themselves live next to this crate (`examples/*.rs`) and are run with
 //! `cargo run --release --example <name> -- …`. This library holds what several of them need:
-//! reading and writing traces as CSV ([`csv`]), SVG pictures ([`plot`]) and small
-//! command-line helpers ([`cli`]).
+//! SVG pictures ([`plot`]) and small command-line helpers ([`cli`]). (Traces are read and
+//! written as CSV by `sbi_core::Trace::read_csv` / `write_csv`.)
 //!
 //! ## Quick start
 //!
 //! ```
-//! use hh_sbi_examples::csv::{read_trace_csv, write_trace_csv};
-//! let trace = sbi_core::Trace::new(0.01, 0.0, vec![0.0, 1.5, -2.25])?;
-//! let path = std::env::temp_dir().join("hh_sbi_examples_doc.csv");
-//! write_trace_csv(&path, &trace)?;
-//! let back = read_trace_csv(&path)?;
-//! assert_eq!(back.values(), trace.values());
+//! use hh_sbi_examples::plot::{PALETTE, Series, plot_traces};
+//! let trace = sbi_core::Trace::new(0.1, 0.0, vec![0.0, 1.5, 80.0, -2.25, 0.0])?;
+//! let path = std::env::temp_dir().join("hh_sbi_examples_doc.svg");
+//! let series = [Series { label: "v".into(), trace: &trace, color: PALETTE[0], width: 2 }];
+//! plot_traces(&path, "a trace", &series, None)?;
+//! assert!(std::fs::read_to_string(&path)?.starts_with("<svg"));
 //! # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
 //! ```
 #![deny(missing_docs)]
 
 pub mod cli;
-pub mod csv;
 pub mod plot;

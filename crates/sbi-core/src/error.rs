@@ -24,6 +24,24 @@ pub enum Error {
         /// What was empty.
         what: &'static str,
     },
+    /// A file could not be read or written.
+    #[error("{path}: {message}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A text file could not be parsed.
+    #[error("{path}, line {line}: {message}")]
+    Parse {
+        /// The file.
+        path: String,
+        /// 1-based line number.
+        line: usize,
+        /// What went wrong.
+        message: String,
+    },
     /// A scalar parameter was outside its valid range.
     #[error("invalid parameter `{name}` = {value}: {reason}")]
     InvalidParameter {

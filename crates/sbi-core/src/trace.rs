@@ -191,6 +191,107 @@ impl Trace {
     }
 }
 
+/// Number of decimals that print multiples of `dt` exactly (at most 9).
+fn time_decimals(dt: f64) -> usize {
+    (0..=9)
+        .find(|&d| {
+            let s = dt * 10f64.powi(d as i32);
+            (s - s.round()).abs() < 1e-6 * s.max(1.0)
+        })
+        .unwrap_or(9)
+}
+
+impl Trace {
+    /// Writes the trace as CSV with header `t_ms,vm_mv`, one row per sample (the format of
+    /// pyHH's reference traces): times with as many decimals as dt needs, potentials in the
+    /// shortest form that reads back exactly.
+    ///
+    /// # Errors
+    /// [`Error::Io`].
+    pub fn write_csv(&self, path: &std::path::Path) -> Result<()> {
+        use std::io::Write;
+        let io = |e: std::io::Error| Error::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        let mut w = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
+        writeln!(w, "t_ms,vm_mv").map_err(io)?;
+        let d = time_decimals(self.dt_ms);
+        for (i, v) in self.v_mv.iter().enumerate() {
+            writeln!(w, "{:.d$},{v}", self.time_ms(i)).map_err(io)?;
+        }
+        w.flush().map_err(io)
+    }
+
+    /// Reads a `t_ms,vm_mv` CSV (dt from the first two rows; times must be uniformly spaced).
+    /// No stimulus window is attached.
+    ///
+    /// ```
+    /// let trace = sbi_core::Trace::new(0.01, 0.0, vec![0.0, 1.5, -2.25])?;
+    /// let path = std::env::temp_dir().join("sbi_core_trace_doc.csv");
+    /// trace.write_csv(&path)?;
+    /// assert_eq!(sbi_core::Trace::read_csv(&path)?.values(), trace.values());
+    /// # Ok::<(), sbi_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Io`]; [`Error::Parse`] for a wrong header, a bad row, fewer than two rows,
+    /// decreasing or non-uniform times.
+    pub fn read_csv(path: &std::path::Path) -> Result<Self> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?;
+        let parse_err = |line: usize, message: String| Error::Parse {
+            path: shown.clone(),
+            line,
+            message,
+        };
+        let mut lines = text.lines().enumerate();
+        let header = lines.next().map_or("", |(_, l)| l.trim());
+        if header != "t_ms,vm_mv" {
+            return Err(parse_err(
+                1,
+                format!("expected header `t_ms,vm_mv`, found `{header}`"),
+            ));
+        }
+        let (mut t, mut v) = (Vec::new(), Vec::new());
+        for (k, line) in lines {
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            let (a, b) = line
+                .split_once(',')
+                .ok_or_else(|| parse_err(k + 1, "expected two comma-separated columns".into()))?;
+            let num = |s: &str, what: &str| {
+                s.trim()
+                    .parse::<f64>()
+                    .map_err(|_| parse_err(k + 1, format!("bad {what} `{s}`")))
+            };
+            t.push(num(a, "time")?);
+            v.push(num(b, "potential")?);
+        }
+        if t.len() < 2 {
+            return Err(parse_err(
+                text.lines().count(),
+                "need at least two samples".into(),
+            ));
+        }
+        let dt = t[1] - t[0];
+        if dt.is_nan() || dt <= 0.0 {
+            return Err(parse_err(3, "times must increase".into()));
+        }
+        for (i, ti) in t.iter().enumerate() {
+            if (ti - (t[0] + i as f64 * dt)).abs() > 1e-3 * dt {
+                return Err(parse_err(i + 2, "times are not uniformly spaced".into()));
+            }
+        }
+        Self::new(dt, t[0], v)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,6 +305,38 @@ mod tests {
         assert!(tr.index_range(past).is_empty());
         let before = TimeWindow::new(-10.0, 0.005).unwrap();
         assert_eq!(tr.index_range(before), 0..1);
+    }
+
+    #[test]
+    fn csv_round_trip_and_errors() {
+        let dir = std::env::temp_dir().join(format!("sbi-core-csv-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("t.csv");
+        let tr = Trace::new(0.025, 1.0, vec![-65.0, 1e-7, 3.5, f64::MAX]).unwrap();
+        tr.write_csv(&p).unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.starts_with("t_ms,vm_mv\n1.000,-65\n1.025,"));
+        let back = Trace::read_csv(&p).unwrap();
+        assert_eq!(back.values(), tr.values());
+        assert!((back.dt_ms() - 0.025).abs() < 1e-12 && back.t0_ms() == 1.0);
+        for (bad, line) in [
+            ("t,v\n0,1\n1,2\n", 1),
+            ("t_ms,vm_mv\n0,1\n", 2),
+            ("t_ms,vm_mv\n0,1\n0.1,x\n", 3),
+            ("t_ms,vm_mv\n0,1\n0.1,2\n0.35,3\n", 4),
+            ("t_ms,vm_mv\n0,1\n0,2\n", 3),
+        ] {
+            std::fs::write(&p, bad).unwrap();
+            match Trace::read_csv(&p) {
+                Err(Error::Parse { line: l, .. }) => assert_eq!(l, line, "{bad:?}"),
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+        assert!(matches!(
+            Trace::read_csv(&dir.join("missing.csv")),
+            Err(Error::Io { .. })
+        ));
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]
