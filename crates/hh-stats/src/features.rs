@@ -1,0 +1,597 @@
+//! Features, feature sets and spike detection.
+
+use sbi_core::{SummaryStatistics, TimeWindow, Trace};
+
+use crate::error::{Error, Result};
+use crate::moments::Moments;
+
+/// One summary feature of a membrane-potential trace. Potentials in mV, times in ms.
+///
+/// "Rest" is the resting level: the mean of the samples before the stimulus onset (the first
+/// sample when there is none). Spikes are detected as described at [`SpikeDetection`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub enum Feature {
+    /// `max`: maximum of v over the trace, mV.
+    Max,
+    /// `mean`: mean of v over the trace, mV.
+    Mean,
+    /// `std`: population standard deviation (divisor n) of v over the trace, mV.
+    Std,
+    /// `spike_count`: number of detected spikes.
+    SpikeCount,
+    /// `first_spike_latency`: time of the first spike's threshold crossing minus the stimulus
+    /// onset, ms. No spike: the time from onset to the end of the trace (the censoring time).
+    FirstSpikeLatency,
+    /// `mean_isi`: mean inter-spike interval, ms. Fewer than two spikes: 0.
+    MeanIsi,
+    /// `isi_cv`: coefficient of variation (population std / mean) of the inter-spike
+    /// intervals. Fewer than two spikes: 0.
+    IsiCv,
+    /// `ap_amplitude`: mean spike peak above rest, mV. No spike: max(v) − rest.
+    ApAmplitude,
+    /// `ap_half_width`: mean spike width at half its amplitude above rest, ms (linear
+    /// interpolation between samples). No spike: 0.
+    ApHalfWidth,
+    /// `resting_mean`: mean of v before the stimulus onset, mV (no such sample: the first
+    /// sample).
+    RestingMean,
+    /// `resting_std`: population std of v over the last 10 % of the pre-stimulus samples
+    /// (where the start-up transient has settled; as sbi's HH tutorial), mV. No such sample: 0.
+    RestingStd,
+    /// `stimulus_mean`: mean of v on the samples labelled inside the stimulus window, mV
+    /// (window outside the trace: the resting mean).
+    StimulusMean,
+    /// `stimulus_variance`: population variance of v in the stimulus window, mV²
+    /// (empty window: 0).
+    StimulusVariance,
+    /// `stimulus_skewness`: skewness of v in the stimulus window (zero variance: 0).
+    StimulusSkewness,
+    /// `stimulus_kurtosis`: Pearson kurtosis M₄/σ⁴ of v in the stimulus window (3 for a
+    /// normal; zero variance: 0).
+    StimulusKurtosis,
+}
+
+impl Feature {
+    /// Every feature, in a fixed order (the order of the `all` preset).
+    pub const ALL: [Feature; 15] = [
+        Feature::Max,
+        Feature::Mean,
+        Feature::Std,
+        Feature::SpikeCount,
+        Feature::FirstSpikeLatency,
+        Feature::MeanIsi,
+        Feature::IsiCv,
+        Feature::ApAmplitude,
+        Feature::ApHalfWidth,
+        Feature::RestingMean,
+        Feature::RestingStd,
+        Feature::StimulusMean,
+        Feature::StimulusVariance,
+        Feature::StimulusSkewness,
+        Feature::StimulusKurtosis,
+    ];
+
+    /// The feature's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Feature::Max => "max",
+            Feature::Mean => "mean",
+            Feature::Std => "std",
+            Feature::SpikeCount => "spike_count",
+            Feature::FirstSpikeLatency => "first_spike_latency",
+            Feature::MeanIsi => "mean_isi",
+            Feature::IsiCv => "isi_cv",
+            Feature::ApAmplitude => "ap_amplitude",
+            Feature::ApHalfWidth => "ap_half_width",
+            Feature::RestingMean => "resting_mean",
+            Feature::RestingStd => "resting_std",
+            Feature::StimulusMean => "stimulus_mean",
+            Feature::StimulusVariance => "stimulus_variance",
+            Feature::StimulusSkewness => "stimulus_skewness",
+            Feature::StimulusKurtosis => "stimulus_kurtosis",
+        }
+    }
+
+    /// Whether the feature needs the stimulus window.
+    pub fn needs_window(self) -> bool {
+        matches!(
+            self,
+            Feature::FirstSpikeLatency
+                | Feature::RestingMean
+                | Feature::RestingStd
+                | Feature::StimulusMean
+                | Feature::StimulusVariance
+                | Feature::StimulusSkewness
+                | Feature::StimulusKurtosis
+        )
+    }
+
+    fn needs_spikes(self) -> bool {
+        matches!(
+            self,
+            Feature::SpikeCount
+                | Feature::FirstSpikeLatency
+                | Feature::MeanIsi
+                | Feature::IsiCv
+                | Feature::ApAmplitude
+                | Feature::ApHalfWidth
+        )
+    }
+}
+
+impl std::str::FromStr for Feature {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Feature::ALL
+            .into_iter()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| Error::UnknownFeature(s.to_owned()))
+    }
+}
+
+/// Where the spike threshold lies.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Threshold {
+    /// This many mV above the resting level (default 50): works whatever the absolute
+    /// resting potential (the notebook's prior puts rest anywhere in 40–60 mV).
+    AboveRest(f64),
+    /// An absolute potential, mV.
+    Absolute(f64),
+}
+
+/// Spike detection: a spike is an upward crossing of the threshold; the detector re-arms only
+/// after v falls `hysteresis_mv` below the threshold, so noise around the threshold does not
+/// count twice. The crossing time is interpolated linearly between samples; the peak is the
+/// maximum until re-arming.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SpikeDetection {
+    /// The threshold (default 50 mV above rest).
+    pub threshold: Threshold,
+    /// Re-arming distance below the threshold, mV (default 20).
+    pub hysteresis_mv: f64,
+}
+
+impl Default for SpikeDetection {
+    fn default() -> Self {
+        Self {
+            threshold: Threshold::AboveRest(50.0),
+            hysteresis_mv: 20.0,
+        }
+    }
+}
+
+/// One detected spike.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Spike {
+    /// Upward threshold-crossing time, ms (interpolated).
+    pub time_ms: f64,
+    /// Peak potential, mV.
+    pub peak_mv: f64,
+    /// Time of the peak sample, ms.
+    pub peak_time_ms: f64,
+    /// Width at half the amplitude above rest, ms.
+    pub half_width_ms: f64,
+}
+
+/// A named, ordered set of [`Feature`]s with its configuration: a
+/// [`SummaryStatistics`]`<Trace>`.
+///
+/// ```
+/// use hh_stats::{Feature, FeatureSet};
+/// use sbi_core::SummaryStatistics;
+///
+/// let notebook = FeatureSet::notebook();
+/// assert_eq!(notebook.names(), vec!["max", "mean", "std"]);
+/// let mine = FeatureSet::new(&[Feature::SpikeCount, Feature::Max])?;
+/// assert_eq!(mine.dim(), 2);
+/// let by_name = FeatureSet::from_names(&["spike_count", "stimulus_kurtosis"])?;
+/// assert_eq!(by_name.features()[1], Feature::StimulusKurtosis);
+/// assert!(FeatureSet::from_names(&["bogus"]).is_err());
+/// # Ok::<(), hh_stats::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct FeatureSet {
+    features: Vec<Feature>,
+    spikes: SpikeDetection,
+    window: Option<TimeWindow>,
+}
+
+impl FeatureSet {
+    /// A set of distinct features, in the given order.
+    ///
+    /// # Errors
+    /// [`Error::InvalidFeatureSet`] for no feature or a repeated one.
+    pub fn new(features: &[Feature]) -> Result<Self> {
+        if features.is_empty() {
+            return Err(Error::InvalidFeatureSet("no feature".into()));
+        }
+        for (i, f) in features.iter().enumerate() {
+            if features[..i].contains(f) {
+                return Err(Error::InvalidFeatureSet(format!(
+                    "`{}` listed twice",
+                    f.name()
+                )));
+            }
+        }
+        Ok(Self {
+            features: features.to_vec(),
+            spikes: SpikeDetection::default(),
+            window: None,
+        })
+    }
+
+    /// A set from feature names.
+    ///
+    /// # Errors
+    /// [`Error::UnknownFeature`], or as [`FeatureSet::new`].
+    pub fn from_names(names: &[&str]) -> Result<Self> {
+        let fs = names
+            .iter()
+            .map(|n| n.parse())
+            .collect::<Result<Vec<Feature>>>()?;
+        Self::new(&fs)
+    }
+
+    /// The original notebook's three: `max`, `mean`, `std`.
+    pub fn notebook() -> Self {
+        Self::preset(&[Feature::Max, Feature::Mean, Feature::Std])
+    }
+
+    /// The seven features of sbi's HH tutorial: `spike_count`, `resting_mean`, `resting_std`,
+    /// `stimulus_mean`, `stimulus_variance`, `stimulus_skewness`, `stimulus_kurtosis`.
+    pub fn sbi7() -> Self {
+        Self::preset(&[
+            Feature::SpikeCount,
+            Feature::RestingMean,
+            Feature::RestingStd,
+            Feature::StimulusMean,
+            Feature::StimulusVariance,
+            Feature::StimulusSkewness,
+            Feature::StimulusKurtosis,
+        ])
+    }
+
+    /// Every feature, in [`Feature::ALL`] order.
+    pub fn all() -> Self {
+        Self::preset(&Feature::ALL)
+    }
+
+    /// A preset by name: `notebook`, `sbi7` or `all`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidFeatureSet`] for another name.
+    pub fn preset_named(name: &str) -> Result<Self> {
+        match name {
+            "notebook" => Ok(Self::notebook()),
+            "sbi7" => Ok(Self::sbi7()),
+            "all" => Ok(Self::all()),
+            other => Err(Error::InvalidFeatureSet(format!(
+                "unknown preset `{other}` (expected notebook, sbi7 or all)"
+            ))),
+        }
+    }
+
+    fn preset(features: &[Feature]) -> Self {
+        Self {
+            features: features.to_vec(),
+            spikes: SpikeDetection::default(),
+            window: None,
+        }
+    }
+
+    /// Uses `detection` for spikes.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a non-finite threshold or a hysteresis that is not
+    /// finite and positive.
+    pub fn with_spike_detection(mut self, detection: SpikeDetection) -> Result<Self> {
+        let t = match detection.threshold {
+            Threshold::AboveRest(t) | Threshold::Absolute(t) => t,
+        };
+        if !t.is_finite() {
+            return Err(Error::InvalidParameter {
+                name: "threshold",
+                value: t,
+                reason: "must be finite",
+            });
+        }
+        if !(detection.hysteresis_mv.is_finite() && detection.hysteresis_mv > 0.0) {
+            return Err(Error::InvalidParameter {
+                name: "hysteresis_mv",
+                value: detection.hysteresis_mv,
+                reason: "must be finite and positive",
+            });
+        }
+        self.spikes = detection;
+        Ok(self)
+    }
+
+    /// Uses `window` as the stimulus window, overriding the trace's own.
+    pub fn with_stimulus_window(mut self, window: TimeWindow) -> Self {
+        self.window = Some(window);
+        self
+    }
+
+    /// The features, in order.
+    pub fn features(&self) -> &[Feature] {
+        &self.features
+    }
+
+    /// The spike detection settings.
+    pub fn spike_detection(&self) -> SpikeDetection {
+        self.spikes
+    }
+
+    fn check(trace: &Trace) -> Result<()> {
+        if trace.is_empty() {
+            return Err(Error::EmptyTrace);
+        }
+        match trace.values().iter().position(|v| !v.is_finite()) {
+            Some(index) => Err(Error::NonFinite { index }),
+            None => Ok(()),
+        }
+    }
+
+    /// The spikes of `trace`, in time order.
+    ///
+    /// ```
+    /// use hh_stats::FeatureSet;
+    /// use sbi_core::Trace;
+    /// // Rest at 50 mV, one 100 mV excursion.
+    /// let mut v = vec![50.0; 100];
+    /// v[40..45].copy_from_slice(&[80.0, 150.0, 140.0, 90.0, 60.0]);
+    /// let spikes = FeatureSet::all().spikes(&Trace::new(0.1, 0.0, v)?)?;
+    /// assert_eq!(spikes.len(), 1);
+    /// assert_eq!(spikes[0].peak_mv, 150.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// An empty or non-finite trace.
+    pub fn spikes(&self, trace: &Trace) -> Result<Vec<Spike>> {
+        Self::check(trace)?;
+        let window = self.window.or(trace.stimulus());
+        let pre = window.map_or(0, |w| trace.index_range(w).start);
+        let rest = resting_level(trace.values(), pre);
+        Ok(detect(trace, rest, self.spikes))
+    }
+}
+
+/// Mean of the first `pre` samples, or the first sample when `pre == 0`.
+fn resting_level(v: &[f64], pre: usize) -> f64 {
+    if pre == 0 {
+        v[0]
+    } else {
+        v[..pre].iter().sum::<f64>() / pre as f64
+    }
+}
+
+/// Linear interpolation of the time where the segment (i−1 → i) crosses `level`.
+fn crossing_time(trace: &Trace, i: usize, level: f64) -> f64 {
+    let v = trace.values();
+    let (a, b) = (v[i - 1], v[i]);
+    let frac = if b != a { (level - a) / (b - a) } else { 0.0 };
+    trace.time_ms(i - 1) + frac.clamp(0.0, 1.0) * trace.dt_ms()
+}
+
+/// Half-width of the spike peaking at sample `peak`: width of the excursion above
+/// `rest + (peak − rest)/2` around the peak, interpolated; clipped at the trace ends.
+fn half_width(trace: &Trace, peak: usize, rest: f64) -> f64 {
+    let v = trace.values();
+    let level = rest + 0.5 * (v[peak] - rest);
+    let mut a = peak;
+    while a > 0 && v[a - 1] >= level {
+        a -= 1;
+    }
+    let t_up = if a == 0 {
+        trace.time_ms(0)
+    } else {
+        crossing_time(trace, a, level)
+    };
+    let mut b = peak;
+    while b + 1 < v.len() && v[b + 1] >= level {
+        b += 1;
+    }
+    let t_down = if b + 1 == v.len() {
+        trace.time_ms(b)
+    } else {
+        crossing_time(trace, b + 1, level)
+    };
+    t_down - t_up
+}
+
+/// Threshold crossings with hysteresis, fed one sample at a time; the peak of a spike is its
+/// maximum until re-arming.
+struct Detector<'a> {
+    trace: &'a Trace,
+    rest: f64,
+    threshold: f64,
+    rearm: f64,
+    /// (crossing time, peak index) of the spike in progress.
+    current: Option<(f64, usize)>,
+    spikes: Vec<Spike>,
+}
+
+impl<'a> Detector<'a> {
+    fn new(trace: &'a Trace, rest: f64, cfg: SpikeDetection) -> Self {
+        let threshold = match cfg.threshold {
+            Threshold::AboveRest(d) => rest + d,
+            Threshold::Absolute(t) => t,
+        };
+        Self {
+            trace,
+            rest,
+            threshold,
+            rearm: threshold - cfg.hysteresis_mv,
+            current: None,
+            spikes: Vec::new(),
+        }
+    }
+
+    fn finish(&mut self, (t, p): (f64, usize)) {
+        self.spikes.push(Spike {
+            time_ms: t,
+            peak_mv: self.trace.values()[p],
+            peak_time_ms: self.trace.time_ms(p),
+            half_width_ms: half_width(self.trace, p, self.rest),
+        });
+    }
+
+    /// Looks at sample `i ≥ 1` (and its predecessor).
+    #[inline]
+    fn step(&mut self, i: usize) {
+        let v = self.trace.values();
+        match self.current {
+            None => {
+                if v[i - 1] < self.threshold && v[i] >= self.threshold {
+                    self.current = Some((crossing_time(self.trace, i, self.threshold), i));
+                }
+            }
+            Some((t, p)) => {
+                if v[i] < self.rearm {
+                    self.finish((t, p));
+                    self.current = None;
+                } else if v[i] > v[p] {
+                    self.current = Some((t, i));
+                }
+            }
+        }
+    }
+
+    fn into_spikes(mut self) -> Vec<Spike> {
+        if let Some(c) = self.current.take() {
+            self.finish(c);
+        }
+        self.spikes
+    }
+}
+
+fn detect(trace: &Trace, rest: f64, cfg: SpikeDetection) -> Vec<Spike> {
+    let mut d = Detector::new(trace, rest, cfg);
+    (1..trace.len()).for_each(|i| d.step(i));
+    d.into_spikes()
+}
+
+impl SummaryStatistics<Trace> for FeatureSet {
+    type Error = Error;
+
+    fn dim(&self) -> usize {
+        self.features.len()
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.features.iter().map(|f| f.name().to_owned()).collect()
+    }
+
+    /// Computes every feature in one sweep over the samples (the pre-stimulus prefix is read
+    /// once more for the resting level, which a rest-relative spike threshold needs first).
+    fn summarize_into(&self, trace: &Trace, out: &mut [f64]) -> Result<()> {
+        sbi_core::check_dim(self.dim(), out.len())?;
+        Self::check(trace)?;
+        let window = self.window.or(trace.stimulus());
+        if window.is_none() {
+            if let Some(f) = self.features.iter().find(|f| f.needs_window()) {
+                return Err(Error::MissingStimulusWindow { feature: f.name() });
+            }
+        }
+        let v = trace.values();
+        let stim = window.map_or(0..0, |w| trace.index_range(w));
+        let pre = window.map_or(0, |_| stim.start);
+        let rest = resting_level(v, pre);
+        let rest_std_range = (pre - pre / 10)..pre;
+
+        let mut total = Moments::default();
+        let mut in_stim = Moments::default();
+        let mut rest_tail = Moments::default();
+        let mut max = f64::NEG_INFINITY;
+        let mut detector = self
+            .features
+            .iter()
+            .any(|f| f.needs_spikes())
+            .then(|| Detector::new(trace, rest, self.spikes));
+        for (i, &x) in v.iter().enumerate() {
+            if i > 0 {
+                if let Some(d) = detector.as_mut() {
+                    d.step(i);
+                }
+            }
+            total.push(x);
+            max = max.max(x);
+            if stim.contains(&i) {
+                in_stim.push(x);
+            }
+            if rest_std_range.contains(&i) {
+                rest_tail.push(x);
+            }
+        }
+        let spikes = detector.map_or_else(Vec::new, Detector::into_spikes);
+        let isis: Vec<f64> = spikes
+            .windows(2)
+            .map(|w| w[1].time_ms - w[0].time_ms)
+            .collect();
+        let onset = window.map_or(trace.t0_ms(), |w| w.start_ms);
+        let end = trace.time_ms(v.len() - 1);
+
+        for (slot, f) in out.iter_mut().zip(&self.features) {
+            *slot = match f {
+                Feature::Max => max,
+                Feature::Mean => total.mean(),
+                Feature::Std => total.std(),
+                Feature::SpikeCount => spikes.len() as f64,
+                Feature::FirstSpikeLatency => {
+                    spikes.first().map_or(end - onset, |s| s.time_ms - onset)
+                }
+                Feature::MeanIsi => mean(&isis),
+                Feature::IsiCv => {
+                    let m = mean(&isis);
+                    if isis.len() < 2 || m <= 0.0 {
+                        0.0
+                    } else {
+                        let var =
+                            isis.iter().map(|x| (x - m).powi(2)).sum::<f64>() / isis.len() as f64;
+                        var.sqrt() / m
+                    }
+                }
+                Feature::ApAmplitude => {
+                    if spikes.is_empty() {
+                        max - rest
+                    } else {
+                        spikes.iter().map(|s| s.peak_mv - rest).sum::<f64>() / spikes.len() as f64
+                    }
+                }
+                Feature::ApHalfWidth => {
+                    mean(&spikes.iter().map(|s| s.half_width_ms).collect::<Vec<_>>())
+                }
+                Feature::RestingMean => rest,
+                Feature::RestingStd => rest_tail.std(),
+                Feature::StimulusMean => {
+                    if in_stim.count() == 0 {
+                        rest
+                    } else {
+                        in_stim.mean()
+                    }
+                }
+                Feature::StimulusVariance => in_stim.variance(),
+                Feature::StimulusSkewness => in_stim.skewness(),
+                Feature::StimulusKurtosis => in_stim.kurtosis(),
+            };
+        }
+        Ok(())
+    }
+}
+
+/// Mean, 0 for an empty slice.
+fn mean(xs: &[f64]) -> f64 {
+    if xs.is_empty() {
+        0.0
+    } else {
+        xs.iter().sum::<f64>() / xs.len() as f64
+    }
+}

@@ -1,0 +1,50 @@
+//! # hh-stats — summary features of membrane-potential traces
+//!
+//! Turns a voltage [`sbi_core::Trace`] into a fixed-length feature vector for inference.
+//! Features ([`Feature`]) are picked into a named, ordered [`FeatureSet`], which implements
+//! [`sbi_core::SummaryStatistics`]`<Trace>`. Presets: [`FeatureSet::notebook`] (max, mean, std
+//! — the original notebook's), [`FeatureSet::sbi7`] (the seven of sbi's HH tutorial) and
+//! [`FeatureSet::all`].
+//!
+//! Every valid trace gives finite features — where a feature is undefined (no spike, zero
+//! variance) a documented fill value is used (see [`Feature`]); an empty or non-finite trace
+//! is an error. Spikes are threshold crossings with hysteresis; the default threshold is 50 mV
+//! above the resting level, so detection works whatever the absolute resting potential.
+//!
+//! ## Quick start
+//!
+//! ```
+//! use hh_model::HhSimulator;
+//! use hh_stats::FeatureSet;
+//! use rand::SeedableRng;
+//! use sbi_core::{SeedRng, Simulator, SummaryStatistics};
+//!
+//! let trace = HhSimulator::notebook().simulate(&[50.0, 7.0], &mut SeedRng::seed_from_u64(0))?;
+//! let features = FeatureSet::sbi7();
+//! let x = features.summarize(&trace)?;
+//! for (name, value) in features.names().iter().zip(&x) {
+//!     println!("{name:>20} = {value:.4}");
+//! }
+//! assert_eq!(x[0], 4.0); // four spikes at 7 µA/cm²
+//! assert!((x[1] - 50.0).abs() < 0.01); // resting mean = v_rest
+//! # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+//! ```
+#![deny(missing_docs)]
+
+mod error;
+mod features;
+mod moments;
+
+pub use error::{Error, Result};
+pub use features::{Feature, FeatureSet, Spike, SpikeDetection, Threshold};
+pub use moments::Moments;
+
+#[cfg(test)]
+mod send_sync {
+    fn assert_send_sync<T: Send + Sync>() {}
+    #[test]
+    fn public_types_are_send_sync() {
+        assert_send_sync::<crate::FeatureSet>();
+        assert_send_sync::<crate::Error>();
+    }
+}
