@@ -496,10 +496,10 @@ impl SummaryStatistics<Trace> for FeatureSet {
         sbi_core::check_dim(self.dim(), out.len())?;
         Self::check(trace)?;
         let window = self.window.or(trace.stimulus());
-        if window.is_none() {
-            if let Some(f) = self.features.iter().find(|f| f.needs_window()) {
-                return Err(Error::MissingStimulusWindow { feature: f.name() });
-            }
+        if window.is_none()
+            && let Some(f) = self.features.iter().find(|f| f.needs_window())
+        {
+            return Err(Error::MissingStimulusWindow { feature: f.name() });
         }
         let v = trace.values();
         let stim = window.map_or(0..0, |w| trace.index_range(w));
@@ -517,10 +517,10 @@ impl SummaryStatistics<Trace> for FeatureSet {
             .any(|f| f.needs_spikes())
             .then(|| Detector::new(trace, rest, self.spikes));
         for (i, &x) in v.iter().enumerate() {
-            if i > 0 {
-                if let Some(d) = detector.as_mut() {
-                    d.step(i);
-                }
+            if i > 0
+                && let Some(d) = detector.as_mut()
+            {
+                d.step(i);
             }
             total.push(x);
             max = max.max(x);
