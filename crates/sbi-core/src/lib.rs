@@ -42,6 +42,7 @@
 mod error;
 mod matrix;
 mod rng;
+pub mod stats;
 mod trace;
 mod traits;
 
