@@ -1,24 +1,11 @@
 //! The `simulate` example as a user runs it: good flags write the trace (and picture), bad
 //! flags fail with a message and exit status 2.
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::Command;
 
-/// `target/<profile>/examples/<name>`: cargo builds examples before running tests.
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .expect("target/<profile>");
-    dir.join("examples").join(name)
-}
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("hh-sbi-{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use common::{example, temp_dir};
 
 #[test]
 fn writes_the_notebook_trace_and_a_picture() {

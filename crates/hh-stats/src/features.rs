@@ -444,22 +444,41 @@ impl<'a> Detector<'a> {
         });
     }
 
-    /// Looks at sample `i ≥ 1` (and its predecessor).
-    #[inline]
-    fn step(&mut self, i: usize) {
+    /// Processes samples `range` (each compared with its predecessor; sample 0 has none).
+    /// Call with consecutive ranges to stream through a trace.
+    fn run(&mut self, range: std::ops::Range<usize>) {
         let v = self.trace.values();
-        match self.current {
-            None => {
-                if v[i - 1] < self.threshold && v[i] >= self.threshold {
-                    self.current = Some((crossing_time(self.trace, i, self.threshold), i));
+        let end = range.end.min(v.len());
+        let mut i = range.start.max(1);
+        while i < end {
+            match self.current {
+                None => {
+                    // Next upward crossing: a tight search.
+                    let t = self.threshold;
+                    match v[i - 1..end].windows(2).position(|w| w[0] < t && w[1] >= t) {
+                        Some(k) => {
+                            let j = i + k;
+                            self.current = Some((crossing_time(self.trace, j, t), j));
+                            i = j + 1;
+                        }
+                        None => i = end,
+                    }
                 }
-            }
-            Some((t, p)) => {
-                if v[i] < self.rearm {
-                    self.finish((t, p));
-                    self.current = None;
-                } else if v[i] > v[p] {
-                    self.current = Some((t, i));
+                Some((t, mut p)) => {
+                    // Track the peak until the potential falls below the re-arming level.
+                    while i < end && v[i] >= self.rearm {
+                        if v[i] > v[p] {
+                            p = i;
+                        }
+                        i += 1;
+                    }
+                    if i < end {
+                        self.finish((t, p));
+                        self.current = None;
+                        i += 1;
+                    } else {
+                        self.current = Some((t, p));
+                    }
                 }
             }
         }
@@ -475,7 +494,7 @@ impl<'a> Detector<'a> {
 
 fn detect(trace: &Trace, rest: f64, cfg: SpikeDetection) -> Vec<Spike> {
     let mut d = Detector::new(trace, rest, cfg);
-    (1..trace.len()).for_each(|i| d.step(i));
+    d.run(0..trace.len());
     d.into_spikes()
 }
 
@@ -507,30 +526,37 @@ impl SummaryStatistics<Trace> for FeatureSet {
         let rest = resting_level(v, pre);
         let rest_std_range = (pre - pre / 10)..pre;
 
-        let mut total = Moments::default();
-        let mut in_stim = Moments::default();
-        let mut rest_tail = Moments::default();
-        let mut max = f64::NEG_INFINITY;
+        let mut total = Moments::with_shift(v[0]);
+        let mut in_stim = Moments::with_shift(rest);
+        let mut rest_tail = Moments::with_shift(rest);
         let mut detector = self
             .features
             .iter()
             .any(|f| f.needs_spikes())
             .then(|| Detector::new(trace, rest, self.spikes));
-        for (i, &x) in v.iter().enumerate() {
-            if i > 0
-                && let Some(d) = detector.as_mut()
-            {
-                d.step(i);
+        // The trace in segments — before the resting tail | resting tail | stimulus window |
+        // after — each fed to the accumulators that want it.
+        let segments = [
+            (0..rest_std_range.start, None),
+            (rest_std_range.clone(), Some(&mut rest_tail)),
+            (stim.start.max(pre)..stim.end.max(pre), Some(&mut in_stim)),
+            (stim.end.max(pre)..v.len(), None),
+        ];
+        for (range, extra) in segments {
+            let seg = &v[range.clone()];
+            total.extend_from_slice(seg);
+            if let Some(m) = extra {
+                m.extend_from_slice(seg);
             }
-            total.push(x);
-            max = max.max(x);
-            if stim.contains(&i) {
-                in_stim.push(x);
-            }
-            if rest_std_range.contains(&i) {
-                rest_tail.push(x);
+            if let Some(d) = detector.as_mut() {
+                d.run(range);
             }
         }
+        // Finite samples (checked above): a plain comparison, which vectorises.
+        let max = v
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, |m, x| if x > m { x } else { m });
         let spikes = detector.map_or_else(Vec::new, Detector::into_spikes);
         let isis: Vec<f64> = spikes
             .windows(2)

@@ -1,8 +1,12 @@
 //! Streaming central moments (one pass, numerically stable).
 
-/// Running count, mean and central moment sums M₂, M₃, M₄ of a stream of values, updated one
-/// value at a time with the stable one-pass formulas of Welford, Terriberry and Pébay (no
-/// cancellation from large offsets such as a 50 mV resting level).
+/// Running count, mean and central moments of a stream of values, one value at a time.
+///
+/// Accumulates power sums of the values minus a shift `c` (the first value, unless given),
+/// Σ(x − c)ᵏ for k = 1…4, and converts them to central moments on demand. With `c` within a
+/// few standard deviations of the mean (a trace's first sample is its resting level) this is
+/// as accurate as a two-pass computation, with no division per value — several times faster
+/// than Welford-style updates, and it vectorises.
 ///
 /// ```
 /// let mut m = hh_stats::Moments::default();
@@ -15,29 +19,63 @@
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Moments {
+    shift: Option<f64>,
     n: f64,
-    mean: f64,
-    m2: f64,
-    m3: f64,
-    m4: f64,
+    s1: f64,
+    s2: f64,
+    s3: f64,
+    s4: f64,
 }
 
 impl Moments {
+    /// An empty accumulator shifting by `c` (a guess of the mean).
+    pub fn with_shift(c: f64) -> Self {
+        Self {
+            shift: Some(c),
+            ..Self::default()
+        }
+    }
+
     /// Adds one value.
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, x: f64) {
-        let n1 = self.n;
+        let c = *self.shift.get_or_insert(x);
+        let d = x - c;
+        let d2 = d * d;
         self.n += 1.0;
-        let n = self.n;
-        let delta = x - self.mean;
-        let delta_n = delta / n;
-        let delta_n2 = delta_n * delta_n;
-        let term1 = delta * delta_n * n1;
-        self.mean += delta_n;
-        self.m4 += term1 * delta_n2 * (n * n - 3.0 * n + 3.0) + 6.0 * delta_n2 * self.m2
-            - 4.0 * delta_n * self.m3;
-        self.m3 += term1 * delta_n * (n - 2.0) - 3.0 * delta_n * self.m2;
-        self.m2 += term1;
+        self.s1 += d;
+        self.s2 += d2;
+        self.s3 += d2 * d;
+        self.s4 += d2 * d2;
+    }
+
+    /// Adds every value of `xs`, in four independent lanes (so the additions pipeline and
+    /// vectorise); same result as pushing them one by one, up to rounding.
+    pub fn extend_from_slice(&mut self, xs: &[f64]) {
+        let Some(&first) = xs.first() else {
+            return;
+        };
+        let c = *self.shift.get_or_insert(first);
+        let mut acc = [[0.0f64; 4]; 4];
+        let chunks = xs.chunks_exact(4);
+        let rest = chunks.remainder();
+        for chunk in chunks {
+            for (lane, &x) in chunk.iter().enumerate() {
+                let d = x - c;
+                let d2 = d * d;
+                acc[0][lane] += d;
+                acc[1][lane] += d2;
+                acc[2][lane] += d2 * d;
+                acc[3][lane] += d2 * d2;
+            }
+        }
+        let sum = |a: [f64; 4]| (a[0] + a[1]) + (a[2] + a[3]);
+        self.s1 += sum(acc[0]);
+        self.s2 += sum(acc[1]);
+        self.s3 += sum(acc[2]);
+        self.s4 += sum(acc[3]);
+        self.n += (xs.len() - rest.len()) as f64;
+        rest.iter().for_each(|&x| self.push(x));
     }
 
     /// Number of values.
@@ -47,12 +85,29 @@ impl Moments {
 
     /// Mean (0 for no value).
     pub fn mean(&self) -> f64 {
-        self.mean
+        if self.n > 0.0 {
+            self.shift.unwrap_or(0.0) + self.s1 / self.n
+        } else {
+            0.0
+        }
     }
 
-    /// Population variance M₂/n (0 for fewer than one value).
+    /// Central moments (m₂, m₃, m₄) with divisor n; zeros for no value.
+    fn central(&self) -> (f64, f64, f64) {
+        if self.n == 0.0 {
+            return (0.0, 0.0, 0.0);
+        }
+        let n = self.n;
+        let (a1, a2, a3, a4) = (self.s1 / n, self.s2 / n, self.s3 / n, self.s4 / n);
+        let m2 = (a2 - a1 * a1).max(0.0);
+        let m3 = a3 - 3.0 * a1 * a2 + 2.0 * a1 * a1 * a1;
+        let m4 = a4 - 4.0 * a1 * a3 + 6.0 * a1 * a1 * a2 - 3.0 * a1 * a1 * a1 * a1;
+        (m2, m3, m4.max(0.0))
+    }
+
+    /// Population variance m₂ (divisor n; 0 for no value).
     pub fn variance(&self) -> f64 {
-        if self.n > 0.0 { self.m2 / self.n } else { 0.0 }
+        self.central().0
     }
 
     /// Population standard deviation.
@@ -60,30 +115,29 @@ impl Moments {
         self.variance().sqrt()
     }
 
-    /// Whether the variance is zero up to rounding (relative to the mean's magnitude), where
-    /// standardised moments are undefined.
+    /// Whether the variance is zero up to rounding (relative to the spread of the shifted
+    /// values), where standardised moments are undefined.
     fn degenerate(&self) -> bool {
-        self.variance() <= 1e-24 * (1.0 + self.mean * self.mean)
+        self.n == 0.0 || self.variance() <= 1e-24 * (1.0 + self.s2 / self.n + self.mean().powi(2))
     }
 
-    /// Skewness (M₃/n)/σ³; 0 when the variance is zero.
+    /// Skewness m₃/σ³; 0 when the variance is zero.
     pub fn skewness(&self) -> f64 {
         if self.degenerate() {
-            0.0
-        } else {
-            (self.m3 / self.n) / self.variance().powf(1.5)
+            return 0.0;
         }
+        let (m2, m3, _) = self.central();
+        m3 / m2.powf(1.5)
     }
 
-    /// Kurtosis (M₄/n)/σ⁴ — Pearson's, 3 for a normal distribution, as scipy's `moment`-based
+    /// Kurtosis m₄/σ⁴ — Pearson's, 3 for a normal distribution, as the scipy `moment`-based
     /// definition in sbi's HH tutorial; 0 when the variance is zero.
     pub fn kurtosis(&self) -> f64 {
         if self.degenerate() {
-            0.0
-        } else {
-            let v = self.variance();
-            (self.m4 / self.n) / (v * v)
+            return 0.0;
         }
+        let (m2, _, m4) = self.central();
+        m4 / (m2 * m2)
     }
 }
 
@@ -106,6 +160,22 @@ mod tests {
         assert_relative_eq!(m.variance(), c(2), max_relative = 1e-12);
         assert_relative_eq!(m.skewness(), c(3) / c(2).powf(1.5), max_relative = 1e-10);
         assert_relative_eq!(m.kurtosis(), c(4) / (c(2) * c(2)), max_relative = 1e-10);
+    }
+
+    #[test]
+    fn slices_and_single_pushes_agree() {
+        let xs: Vec<f64> = (0..1003)
+            .map(|i| -65.0 + (i as f64 * 0.11).cos() * 40.0)
+            .collect();
+        let mut a = Moments::default();
+        xs.iter().for_each(|x| a.push(*x));
+        let mut b = Moments::default();
+        b.extend_from_slice(&xs[..10]);
+        b.extend_from_slice(&xs[10..]);
+        assert_eq!(a.count(), b.count());
+        assert_relative_eq!(a.mean(), b.mean(), max_relative = 1e-13);
+        assert_relative_eq!(a.variance(), b.variance(), max_relative = 1e-12);
+        assert_relative_eq!(a.kurtosis(), b.kurtosis(), max_relative = 1e-11);
     }
 
     #[test]
