@@ -1,0 +1,128 @@
+//! Configuration of the mixture-density network and of its training.
+
+use burn::config::Config;
+
+use crate::error::{Result, invalid};
+
+/// Architecture of the mixture-density network q(θ | x) (sbi ≥ 0.26 defaults).
+///
+/// ```
+/// use sbi_npe::MdnConfig;
+/// let c = MdnConfig::new().with_num_components(5);
+/// assert_eq!((c.hidden_features, c.num_hidden_layers, c.num_components), (50, 2, 5));
+/// ```
+#[derive(Config, Debug, PartialEq)]
+pub struct MdnConfig {
+    /// Units per hidden layer (ReLU).
+    #[config(default = 50)]
+    pub hidden_features: usize,
+    /// Number of hidden layers.
+    #[config(default = 2)]
+    pub num_hidden_layers: usize,
+    /// Number of full-covariance Gaussian components K.
+    #[config(default = 10)]
+    pub num_components: usize,
+    /// ε added to each component's precision, AᵀA + ε·I.
+    #[config(default = 1e-4)]
+    pub precision_epsilon: f64,
+}
+
+/// Training settings (sbi's defaults), all seeded.
+///
+/// ```
+/// use sbi_npe::TrainConfig;
+/// let t = TrainConfig::new().with_seed(7).with_max_epochs(50);
+/// assert_eq!((t.batch_size, t.stop_after_epochs, t.seed), (200, 20, 7));
+/// assert!(t.validate().is_ok());
+/// ```
+#[derive(Config, Debug, PartialEq)]
+pub struct TrainConfig {
+    /// Adam learning rate.
+    #[config(default = 5e-4)]
+    pub learning_rate: f64,
+    /// Minibatch size.
+    #[config(default = 200)]
+    pub batch_size: usize,
+    /// Fraction of the (finite) rows held out for validation.
+    #[config(default = 0.1)]
+    pub validation_fraction: f64,
+    /// Stop after this many epochs without a validation improvement (then restore the best
+    /// weights).
+    #[config(default = 20)]
+    pub stop_after_epochs: usize,
+    /// Hard cap on epochs.
+    #[config(default = 1000)]
+    pub max_epochs: usize,
+    /// Clip the global gradient norm to this value (as sbi, `clip_max_norm`); 0 disables.
+    #[config(default = 5.0)]
+    pub clip_max_norm: f64,
+    /// Adam's ε (PyTorch's 1e-8; burn's default would be 1e-5).
+    #[config(default = 1e-8)]
+    pub adam_epsilon: f64,
+    /// Seed of initialisation, split and minibatch order: same seed, same network.
+    #[config(default = 0)]
+    pub seed: u64,
+}
+
+impl MdnConfig {
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidConfig`] naming the first bad field.
+    pub fn validate(&self) -> Result<()> {
+        if self.hidden_features == 0 {
+            return Err(invalid("hidden_features", 0.0, "must be at least 1"));
+        }
+        if self.num_components == 0 {
+            return Err(invalid("num_components", 0.0, "must be at least 1"));
+        }
+        if !(self.precision_epsilon.is_finite() && self.precision_epsilon >= 0.0) {
+            return Err(invalid(
+                "precision_epsilon",
+                self.precision_epsilon,
+                "must be finite and non-negative",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl TrainConfig {
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidConfig`] naming the first bad field.
+    pub fn validate(&self) -> Result<()> {
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(invalid(
+                "learning_rate",
+                self.learning_rate,
+                "must be positive",
+            ));
+        }
+        if self.batch_size == 0 {
+            return Err(invalid("batch_size", 0.0, "must be at least 1"));
+        }
+        if !(self.validation_fraction > 0.0 && self.validation_fraction < 1.0) {
+            return Err(invalid(
+                "validation_fraction",
+                self.validation_fraction,
+                "must lie in (0, 1)",
+            ));
+        }
+        if self.max_epochs == 0 {
+            return Err(invalid("max_epochs", 0.0, "must be at least 1"));
+        }
+        if !(self.clip_max_norm.is_finite() && self.clip_max_norm >= 0.0) {
+            return Err(invalid("clip_max_norm", self.clip_max_norm, "must be ≥ 0"));
+        }
+        if !(self.adam_epsilon.is_finite() && self.adam_epsilon > 0.0) {
+            return Err(invalid(
+                "adam_epsilon",
+                self.adam_epsilon,
+                "must be positive",
+            ));
+        }
+        Ok(())
+    }
+}

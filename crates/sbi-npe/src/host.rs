@@ -1,0 +1,336 @@
+//! The trained network on the host, in f64: the mixture q(θ | x) that posteriors evaluate and
+//! sample. Inference needs no tensor backend: each call is a small dense forward pass.
+
+use nalgebra::DMatrix;
+use rand::{Rng, RngExt};
+use rand_distr::{Distribution, StandardNormal};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// `ln(2π)/2`.
+pub(crate) const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
+
+/// One dense layer, `y = x·W + b`, weights `d_in × d_out` row-major (burn's row layout).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Dense {
+    pub d_in: usize,
+    pub d_out: usize,
+    pub weight: Vec<f32>,
+    pub bias: Vec<f32>,
+}
+
+impl Dense {
+    fn check(&self, what: &str) -> Result<()> {
+        if self.weight.len() != self.d_in * self.d_out || self.bias.len() != self.d_out {
+            return Err(Error::InvalidFile(format!(
+                "{what}: weight shapes do not match"
+            )));
+        }
+        if self.weight.iter().chain(&self.bias).any(|w| !w.is_finite()) {
+            return Err(Error::InvalidFile(format!("{what}: non-finite weight")));
+        }
+        Ok(())
+    }
+
+    fn forward(&self, x: &[f64], relu: bool, out: &mut Vec<f64>) {
+        out.clear();
+        out.extend(self.bias.iter().map(|b| f64::from(*b)));
+        for (i, xi) in x.iter().enumerate() {
+            let row = &self.weight[i * self.d_out..(i + 1) * self.d_out];
+            for (o, w) in out.iter_mut().zip(row) {
+                *o += xi * f64::from(*w);
+            }
+        }
+        if relu {
+            out.iter_mut().for_each(|o| *o = o.max(0.0));
+        }
+    }
+}
+
+/// All weights of the network.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Weights {
+    pub hidden: Vec<Dense>,
+    pub output: Dense,
+}
+
+/// Number of entries of an upper-triangular d × d matrix.
+pub(crate) fn tri(d: usize) -> usize {
+    d * (d + 1) / 2
+}
+
+/// softplus(x) = ln(1 + eˣ), without overflow.
+pub(crate) fn softplus(x: f64) -> f64 {
+    if x > 0.0 {
+        x + (-x).exp().ln_1p()
+    } else {
+        x.exp().ln_1p()
+    }
+}
+
+impl Weights {
+    /// Checks shapes: `x_dim → hidden… → K·(1 + d + d(d+1)/2)`.
+    pub(crate) fn check(&self, x_dim: usize, theta_dim: usize, k: usize) -> Result<()> {
+        let mut d_in = x_dim;
+        for (i, l) in self.hidden.iter().enumerate() {
+            l.check(&format!("hidden layer {i}"))?;
+            if l.d_in != d_in {
+                return Err(Error::InvalidFile(format!("hidden layer {i} input width")));
+            }
+            d_in = l.d_out;
+        }
+        self.output.check("output layer")?;
+        if self.output.d_in != d_in || self.output.d_out != k * (1 + theta_dim + tri(theta_dim)) {
+            return Err(Error::InvalidFile("output layer shape".into()));
+        }
+        Ok(())
+    }
+
+    /// The mixture at standardised observation `x_z`, in standardised θ units.
+    pub(crate) fn mixture(&self, x_z: &[f64], d: usize, k: usize, eps: f64) -> Result<Mixture> {
+        let mut a = x_z.to_vec();
+        let mut b = Vec::new();
+        for l in &self.hidden {
+            l.forward(&a, true, &mut b);
+            std::mem::swap(&mut a, &mut b);
+        }
+        self.output.forward(&a, false, &mut b);
+        Mixture::from_raw(&b, d, k, eps)
+    }
+}
+
+/// A mixture of K full-covariance Gaussians in d dimensions, component k with weight wₖ,
+/// mean μₖ and precision Pₖ = AₖᵀAₖ + ε·I (Aₖ upper triangular, positive diagonal).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Mixture {
+    pub d: usize,
+    pub k: usize,
+    pub log_weights: Vec<f64>,
+    pub means: Vec<f64>,
+    /// Pₖ, d × d row-major, per component.
+    pub precisions: Vec<f64>,
+    /// Lower Cholesky factor Lₖ of Pₖ (Pₖ = LₖLₖᵀ), row-major, per component.
+    pub chol: Vec<f64>,
+    /// ln wₖ − (d/2)·ln 2π + ½·ln det Pₖ.
+    pub log_norm: Vec<f64>,
+}
+
+impl Mixture {
+    /// From the network's raw output `[logits (K) | means (K·d) | factors (K·d(d+1)/2)]`;
+    /// factor entries run over the upper triangle row by row, diagonal through softplus.
+    pub(crate) fn from_raw(raw: &[f64], d: usize, k: usize, eps: f64) -> Result<Self> {
+        let t = tri(d);
+        let logits = &raw[..k];
+        let max = logits.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let lse = max + logits.iter().map(|l| (l - max).exp()).sum::<f64>().ln();
+        let log_weights: Vec<f64> = logits.iter().map(|l| l - lse).collect();
+        let means = raw[k..k + k * d].to_vec();
+        let mut precisions = vec![0.0; k * d * d];
+        let mut chol = vec![0.0; k * d * d];
+        let mut log_norm = Vec::with_capacity(k);
+        for c in 0..k {
+            let f = &raw[k + k * d + c * t..k + k * d + (c + 1) * t];
+            let mut a = DMatrix::<f64>::zeros(d, d);
+            let mut idx = 0;
+            for i in 0..d {
+                for j in i..d {
+                    a[(i, j)] = if i == j { softplus(f[idx]) } else { f[idx] };
+                    idx += 1;
+                }
+            }
+            let p = a.transpose() * &a + DMatrix::<f64>::identity(d, d) * eps;
+            let l = p
+                .clone()
+                .cholesky()
+                .ok_or_else(|| {
+                    Error::Backend("a component precision is not positive definite".into())
+                })?
+                .l();
+            let log_det: f64 = 2.0 * (0..d).map(|i| l[(i, i)].ln()).sum::<f64>();
+            for i in 0..d {
+                for j in 0..d {
+                    precisions[c * d * d + i * d + j] = p[(i, j)];
+                    chol[c * d * d + i * d + j] = l[(i, j)];
+                }
+            }
+            log_norm.push(log_weights[c] - d as f64 * HALF_LN_2PI + 0.5 * log_det);
+        }
+        if log_norm.iter().chain(&means).any(|v| !v.is_finite()) {
+            return Err(Error::Backend("non-finite mixture parameters".into()));
+        }
+        Ok(Self {
+            d,
+            k,
+            log_weights,
+            means,
+            precisions,
+            chol,
+            log_norm,
+        })
+    }
+
+    /// Per-component log-densities (including weights) at `theta`.
+    pub(crate) fn component_log_probs(&self, theta: &[f64], out: &mut [f64]) {
+        let d = self.d;
+        for (c, slot) in out.iter_mut().enumerate().take(self.k) {
+            let mu = &self.means[c * d..(c + 1) * d];
+            let l = &self.chol[c * d * d..(c + 1) * d * d];
+            // δᵀPδ = ‖Lᵀδ‖².
+            let mut quad = 0.0;
+            for j in 0..d {
+                let mut s = 0.0;
+                for i in j..d {
+                    s += l[i * d + j] * (theta[i] - mu[i]);
+                }
+                quad += s * s;
+            }
+            *slot = self.log_norm[c] - 0.5 * quad;
+        }
+    }
+
+    /// ln q(θ).
+    pub(crate) fn log_prob(&self, theta: &[f64]) -> f64 {
+        let mut lp = vec![0.0; self.k];
+        self.component_log_probs(theta, &mut lp);
+        log_sum_exp(&lp)
+    }
+
+    /// One draw into `out`.
+    pub(crate) fn sample_into<R: Rng + ?Sized>(&self, rng: &mut R, z: &mut [f64], out: &mut [f64]) {
+        let d = self.d;
+        let u: f64 = rng.random();
+        let mut acc = 0.0;
+        let mut c = self.k - 1;
+        for (i, lw) in self.log_weights.iter().enumerate() {
+            acc += lw.exp();
+            if u < acc {
+                c = i;
+                break;
+            }
+        }
+        for zi in z.iter_mut() {
+            *zi = StandardNormal.sample(rng);
+        }
+        // Solve Lᵀ y = z (upper triangular) by back substitution: y ~ N(0, P⁻¹).
+        let l = &self.chol[c * d * d..(c + 1) * d * d];
+        for i in (0..d).rev() {
+            let mut s = z[i];
+            for j in i + 1..d {
+                s -= l[j * d + i] * out[j];
+            }
+            out[i] = s / l[i * d + i];
+        }
+        for (o, m) in out.iter_mut().zip(&self.means[c * d..(c + 1) * d]) {
+            *o += m;
+        }
+    }
+
+    /// A mode: mean-shift (EM fixed-point) iterations from `start`, which increase the
+    /// density monotonically: θ ← (Σ rₖPₖ)⁻¹ Σ rₖPₖμₖ with responsibilities rₖ.
+    pub(crate) fn mode_from(&self, start: &[f64], iterations: usize) -> Vec<f64> {
+        let d = self.d;
+        let mut theta = start.to_vec();
+        let mut lp = vec![0.0; self.k];
+        for _ in 0..iterations {
+            self.component_log_probs(&theta, &mut lp);
+            let lse = log_sum_exp(&lp);
+            let mut a = DMatrix::<f64>::zeros(d, d);
+            let mut b = nalgebra::DVector::<f64>::zeros(d);
+            for (c, lpc) in lp.iter().enumerate() {
+                let r = (lpc - lse).exp();
+                let p = DMatrix::from_row_slice(d, d, &self.precisions[c * d * d..(c + 1) * d * d]);
+                let mu = nalgebra::DVector::from_row_slice(&self.means[c * d..(c + 1) * d]);
+                b += &p * mu * r;
+                a += p * r;
+            }
+            let Some(next) = a.cholesky().map(|ch| ch.solve(&b)) else {
+                break;
+            };
+            let step: f64 = next.iter().zip(&theta).map(|(x, y)| (x - y).abs()).sum();
+            theta = next.iter().copied().collect();
+            if step < 1e-12 {
+                break;
+            }
+        }
+        theta
+    }
+}
+
+/// ln Σ exp(vᵢ), stable.
+pub(crate) fn log_sum_exp(v: &[f64]) -> f64 {
+    let max = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    if max == f64::NEG_INFINITY {
+        return max;
+    }
+    max + v.iter().map(|x| (x - max).exp()).sum::<f64>().ln()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    /// A 2-D, 2-component mixture with known parameters.
+    fn two_component() -> Mixture {
+        // logits, means (2×2), factors (2×3): component 0 A = [[sp⁻¹(2), 0.5], [0, sp⁻¹(1)]].
+        let inv_sp = |y: f64| (y.exp() - 1.0).ln();
+        let raw = [
+            0.0,
+            (3.0f64).ln(),
+            1.0,
+            -1.0,
+            -2.0,
+            0.5,
+            inv_sp(2.0),
+            0.5,
+            inv_sp(1.0),
+            inv_sp(0.5),
+            -0.3,
+            inv_sp(3.0),
+        ];
+        Mixture::from_raw(&raw, 2, 2, 0.0).unwrap()
+    }
+
+    #[test]
+    fn density_integrates_to_one_and_samples_match_moments() {
+        let m = two_component();
+        assert!((m.log_weights[1].exp() - 0.75).abs() < 1e-12);
+        // Riemann sum over a wide grid.
+        let h = 0.02;
+        let mut total = 0.0;
+        for i in -500..500 {
+            for j in -500..500 {
+                total += m.log_prob(&[i as f64 * h, j as f64 * h]).exp() * h * h;
+            }
+        }
+        assert!((total - 1.0).abs() < 1e-4, "{total}");
+        // Sample mean = Σ wₖ μₖ.
+        let mut rng = sbi_core::SeedRng::seed_from_u64(1);
+        let (mut z, mut out) = (vec![0.0; 2], vec![0.0; 2]);
+        let n = 200_000;
+        let mut mean = [0.0; 2];
+        for _ in 0..n {
+            m.sample_into(&mut rng, &mut z, &mut out);
+            mean[0] += out[0] / n as f64;
+            mean[1] += out[1] / n as f64;
+        }
+        let want = [0.25 - 0.75 * 2.0, -0.25 + 0.75 * 0.5];
+        assert!(
+            (mean[0] - want[0]).abs() < 0.01 && (mean[1] - want[1]).abs() < 0.01,
+            "{mean:?}"
+        );
+    }
+
+    #[test]
+    fn mode_search_finds_the_dominant_peak() {
+        let m = two_component();
+        let mode = m.mode_from(&[0.0, 0.0], 200);
+        // The heavier, narrower component at (−2, 0.5) dominates its neighbourhood.
+        assert!(
+            (mode[0] + 2.0).abs() < 0.05 && (mode[1] - 0.5).abs() < 0.05,
+            "{mode:?}"
+        );
+        assert!(m.log_prob(&mode) >= m.log_prob(&[-2.0, 0.5]) - 1e-9);
+    }
+}

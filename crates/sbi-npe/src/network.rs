@@ -1,0 +1,179 @@
+//! The mixture-density network in burn, for training. Backend-independent: the device comes
+//! from [`training_device`], chosen by this crate's cargo features.
+
+use burn::module::{Module, Param};
+use burn::nn::Linear;
+use burn::tensor::{Device, Tensor, TensorData, activation};
+
+use crate::error::{Error, Result};
+use crate::host::{Dense, HALF_LN_2PI, Weights, tri};
+
+/// The autodiff CPU device of the selected backend (`flex` by default, or `ndarray`).
+pub(crate) fn training_device() -> Device {
+    #[cfg(feature = "flex")]
+    {
+        Device::flex().autodiff()
+    }
+    #[cfg(all(feature = "ndarray", not(feature = "flex")))]
+    {
+        #[allow(deprecated)]
+        Device::ndarray().autodiff()
+    }
+}
+
+#[cfg(not(any(feature = "flex", feature = "ndarray")))]
+compile_error!("sbi-npe needs a CPU backend: enable its `flex` (default) or `ndarray` feature");
+
+/// MLP x ↦ mixture parameters: `hidden` ReLU layers and a linear output layer.
+#[derive(Module, Debug)]
+pub(crate) struct MdnNet {
+    hidden: Vec<Linear>,
+    output: Linear,
+}
+
+fn dense_to_linear(l: &Dense, device: &Device) -> Linear {
+    let w = Tensor::<2>::from_data(TensorData::new(l.weight.clone(), [l.d_in, l.d_out]), device);
+    let b = Tensor::<1>::from_data(TensorData::new(l.bias.clone(), [l.d_out]), device);
+    Linear {
+        weight: Param::from_tensor(w),
+        bias: Some(Param::from_tensor(b)),
+    }
+}
+
+fn linear_to_dense(l: &Linear) -> Result<Dense> {
+    let w = l.weight.val();
+    let [d_in, d_out] = w.dims();
+    let weight = w
+        .into_data()
+        .try_into_vec::<f32>()
+        .map_err(|e| Error::Backend(format!("{e:?}")))?;
+    let bias = match &l.bias {
+        Some(b) => b
+            .val()
+            .into_data()
+            .try_into_vec::<f32>()
+            .map_err(|e| Error::Backend(format!("{e:?}")))?,
+        None => vec![0.0; d_out],
+    };
+    Ok(Dense {
+        d_in,
+        d_out,
+        weight,
+        bias,
+    })
+}
+
+/// Constant 0/1 matrices that place the upper-triangular factor entries (see [`MdnNet::log_prob`]).
+pub(crate) struct Layout {
+    d: usize,
+    k: usize,
+    eps: f64,
+    /// `[d, T]`: column t picks δ at the column index of entry t.
+    pick_col: Tensor<2>,
+    /// `[T, d]`: sums entry t into its row.
+    to_row: Tensor<2>,
+    /// `[1, T]`: 1 on diagonal entries.
+    diag: Tensor<2>,
+}
+
+impl Layout {
+    pub(crate) fn new(d: usize, k: usize, eps: f64, device: &Device) -> Self {
+        let t = tri(d);
+        let (mut pick, mut rows, mut diag) = (vec![0f32; d * t], vec![0f32; t * d], vec![0f32; t]);
+        let mut idx = 0;
+        for i in 0..d {
+            for j in i..d {
+                pick[j * t + idx] = 1.0;
+                rows[idx * d + i] = 1.0;
+                if i == j {
+                    diag[idx] = 1.0;
+                }
+                idx += 1;
+            }
+        }
+        let mk = |v: Vec<f32>, s: [usize; 2]| Tensor::<2>::from_data(TensorData::new(v, s), device);
+        Self {
+            d,
+            k,
+            eps,
+            pick_col: mk(pick, [d, t]),
+            to_row: mk(rows, [t, d]),
+            diag: mk(diag, [1, t]),
+        }
+    }
+}
+
+impl MdnNet {
+    pub(crate) fn from_weights(w: &Weights, device: &Device) -> Self {
+        Self {
+            hidden: w
+                .hidden
+                .iter()
+                .map(|l| dense_to_linear(l, device))
+                .collect(),
+            output: dense_to_linear(&w.output, device),
+        }
+    }
+
+    pub(crate) fn to_weights(&self) -> Result<Weights> {
+        Ok(Weights {
+            hidden: self
+                .hidden
+                .iter()
+                .map(linear_to_dense)
+                .collect::<Result<_>>()?,
+            output: linear_to_dense(&self.output)?,
+        })
+    }
+
+    /// Parameter ids with their ranks (weights 2, biases 1), for global-norm clipping.
+    pub(crate) fn param_ids(&self) -> Vec<(burn::module::ParamId, usize)> {
+        let mut ids = Vec::new();
+        for l in self.hidden.iter().chain(std::iter::once(&self.output)) {
+            ids.push((l.weight.id, 2));
+            if let Some(b) = &l.bias {
+                ids.push((b.id, 1));
+            }
+        }
+        ids
+    }
+
+    /// ln q(θ | x) per row, standardised units: `theta` `[B, d]`, `x` `[B, dₓ]` → `[B]`.
+    ///
+    /// For each component, with δ = θ − μₖ and the upper-triangular factor Aₖ (diagonal through
+    /// softplus): ln N = −(d/2) ln 2π + Σᵢ ln Aₖ,ᵢᵢ − ½(‖Aₖδ‖² + ε‖δ‖²). The log-determinant
+    /// term is ½ ln det(AₖᵀAₖ), as in sbi/pyknos (the ε·I in the precision only enters the
+    /// quadratic form: an error below ε·tr(Pₖ⁻¹), negligible); no Cholesky is needed. The
+    /// mixture is combined by a stable log-sum-exp.
+    pub(crate) fn log_prob(&self, theta: Tensor<2>, x: Tensor<2>, lay: &Layout) -> Tensor<1> {
+        let (d, k, t) = (lay.d, lay.k, tri(lay.d));
+        let [b, _] = theta.dims();
+        let mut h = x;
+        for l in &self.hidden {
+            h = activation::relu(l.forward(h));
+        }
+        let out = self.output.forward(h);
+        let log_w = activation::log_softmax(out.clone().narrow(1, 0, k), 1);
+        let means = out.clone().narrow(1, k, k * d).reshape([b * k, d]);
+        let raw = out.narrow(1, k + k * d, k * t).reshape([b * k, t]);
+        // Diagonal entries through softplus, off-diagonal ones as they are.
+        let diag = lay.diag.clone();
+        let a = raw.clone() + (activation::softplus(raw.clone(), 1.0) - raw) * diag.clone();
+        let half_log_det = (a.clone() * diag.clone() - diag.clone().sub_scalar(1.0))
+            .log()
+            .sum_dim(1); // [b·k, 1]: Σ ln Aᵢᵢ (off-diagonal slots contribute ln 1)
+        let theta_rep = theta
+            .unsqueeze_dim::<3>(1)
+            .repeat_dim(1, k)
+            .reshape([b * k, d]);
+        let delta = theta_rep - means;
+        let a_delta = (a * delta.clone().matmul(lay.pick_col.clone())).matmul(lay.to_row.clone());
+        let quad = a_delta.square().sum_dim(1) + delta.square().sum_dim(1).mul_scalar(lay.eps);
+        let comp = (half_log_det - quad.mul_scalar(0.5)).reshape([b, k]) + log_w
+            - (d as f64 * HALF_LN_2PI);
+        // Stable log-sum-exp over components (burn has none): shift by the detached maximum.
+        let m = comp.clone().max_dim(1).detach();
+        let lse = (comp - m.clone()).exp().sum_dim(1).log() + m;
+        lse.reshape([b])
+    }
+}

@@ -1,0 +1,173 @@
+//! End to end: prior → simulate (parallel) → summarise → train → posterior.
+
+use std::time::Instant;
+
+use rand::SeedableRng;
+use rayon::prelude::*;
+use sbi_core::{Prior, RowMatrix, SeedRng, Simulator, SummaryStatistics, item_rng, item_seed};
+
+use crate::error::{Error, Result};
+use crate::estimator::MdnEstimator;
+use crate::posterior::MdnPosterior;
+use crate::progress::TerminalProgress;
+use crate::train::{EpochReport, TrainingReport};
+
+/// Receives progress of an end-to-end run. Every method has a no-op default; `()` reports
+/// nothing and [`TerminalProgress`] prints to standard error.
+pub trait Progress {
+    /// A new stage starts (`"simulating"`, `"training"`).
+    fn stage(&mut self, _label: &str) {}
+    /// `done` of `total` items finished in the current stage.
+    fn items(&mut self, _done: usize, _total: usize) {}
+    /// A training epoch finished.
+    fn epoch(&mut self, _report: &EpochReport) {}
+    /// The current stage finished.
+    fn finish(&mut self, _message: &str) {}
+}
+
+impl Progress for () {}
+
+impl Progress for TerminalProgress {
+    fn stage(&mut self, label: &str) {
+        TerminalProgress::stage(self, label);
+    }
+    fn items(&mut self, done: usize, total: usize) {
+        TerminalProgress::items(self, done, total);
+    }
+    fn epoch(&mut self, report: &EpochReport) {
+        TerminalProgress::epoch(self, report);
+    }
+    fn finish(&mut self, message: &str) {
+        TerminalProgress::finish(self, message);
+    }
+}
+
+/// Counts and timings of an end-to-end run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NpeReport {
+    /// Simulations run.
+    pub num_simulations: usize,
+    /// Simulations (or summaries) that failed; their rows are dropped from training.
+    pub num_failed: usize,
+    /// Wall-clock time of simulation and summarising, s.
+    pub simulate_seconds: f64,
+    /// The training report.
+    pub training: TrainingReport,
+}
+
+/// The result of [`run_npe`]: the posterior and the simulated data it was trained on.
+#[derive(Debug, Clone)]
+pub struct NpeRun {
+    /// The trained posterior.
+    pub posterior: MdnPosterior,
+    /// θ drawn from the prior, one row per simulation.
+    pub theta: RowMatrix,
+    /// Their summary features (NaN rows for failed simulations).
+    pub x: RowMatrix,
+    /// Counts and timings.
+    pub report: NpeReport,
+}
+
+/// Runs neural posterior estimation end to end: draws `num_simulations` θ from `prior`,
+/// simulates them in parallel (item i with `item_rng(seed′, i)`: identical for any thread
+/// count), summarises the outputs, trains `estimator` and returns the posterior restricted to
+/// the prior's bounds. One `seed` fixes everything: prior draws, simulation noise and the
+/// network's training seed.
+///
+/// ```
+/// use sbi_core::testing::{Identity, LinearGaussian};
+/// use sbi_npe::{MdnEstimator, TrainConfig, run_npe};
+/// use sbi_prior::BoxUniform;
+///
+/// let prior = BoxUniform::new(vec![-3.0, -3.0], vec![3.0, 3.0])?;
+/// let est = MdnEstimator::new(sbi_core::Prior::bounds(&prior))
+///     .with_train(TrainConfig::new().with_max_epochs(5));
+/// let run = run_npe(&prior, &LinearGaussian::new(2, 0.5)?, &Identity::new(2), 300, &est, 1, &mut ())?;
+/// assert_eq!(run.theta.nrows(), 300);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// `num_simulations < 2`, a summary dimension of 0, or training errors. Failed simulations
+/// are counted, not fatal (unless too few remain to train).
+pub fn run_npe<P, S, F>(
+    prior: &P,
+    simulator: &S,
+    summary: &F,
+    num_simulations: usize,
+    estimator: &MdnEstimator,
+    seed: u64,
+    progress: &mut dyn Progress,
+) -> Result<NpeRun>
+where
+    P: Prior,
+    S: Simulator,
+    F: SummaryStatistics<S::Output>,
+{
+    if num_simulations < 2 {
+        return Err(Error::EmptyTrainingSet(format!(
+            "need at least 2 simulations, got {num_simulations}"
+        )));
+    }
+    sbi_core::check_dim(prior.dim(), simulator.theta_dim())?;
+    let start = Instant::now();
+    let mut rng = SeedRng::seed_from_u64(item_seed(seed, 0));
+    let theta = prior.sample_batch(num_simulations, &mut rng);
+    let sim_seed = item_seed(seed, 1);
+    let dx = summary.dim();
+    if dx == 0 {
+        return Err(Error::EmptyTrainingSet("the summary has no feature".into()));
+    }
+    progress.stage("simulating");
+    let mut x = RowMatrix::zeros(num_simulations, dx);
+    let chunk = (64 * rayon::current_num_threads()).max(64);
+    let mut done = 0;
+    for (c, out) in x.as_mut_slice().chunks_mut(chunk * dx).enumerate() {
+        let first = c * chunk;
+        out.par_chunks_mut(dx).enumerate().for_each(|(k, row)| {
+            let i = first + k;
+            let ok = simulator
+                .simulate(theta.row(i), &mut item_rng(sim_seed, i as u64))
+                .ok()
+                .and_then(|o| summary.summarize_into(&o, row).ok());
+            if ok.is_none() {
+                row.fill(f64::NAN);
+            }
+        });
+        done += out.len() / dx;
+        progress.items(done, num_simulations);
+    }
+    let num_failed = x
+        .rows()
+        .filter(|r| r.iter().any(|v| !v.is_finite()))
+        .count();
+    let simulate_seconds = start.elapsed().as_secs_f64();
+    progress.finish(&format!(
+        "{num_simulations} simulations, {num_failed} failed"
+    ));
+    progress.stage("training");
+    let est = estimator
+        .clone()
+        .with_train(estimator.train.clone().with_seed(item_seed(seed, 2)))
+        .with_support(prior.bounds());
+    let posterior = est.fit_with_progress(&theta, &x, &mut |r| progress.epoch(r))?;
+    let training = posterior
+        .training_report()
+        .cloned()
+        .ok_or_else(|| Error::Backend("training report missing".into()))?;
+    progress.finish(&format!(
+        "{} epochs, best validation loss {:.4} at epoch {}",
+        training.epochs, training.best_validation_loss, training.best_epoch
+    ));
+    Ok(NpeRun {
+        posterior,
+        theta,
+        x,
+        report: NpeReport {
+            num_simulations,
+            num_failed,
+            simulate_seconds,
+            training,
+        },
+    })
+}

@@ -1,0 +1,499 @@
+//! The trained posterior: sampling with leakage rejection, leakage-corrected log-density, MAP,
+//! save and load.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+use rand::{Rng, SeedableRng};
+use sbi_core::{Bounds, RowMatrix, SeedRng, check_dim, check_finite, item_seed};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{MdnConfig, TrainConfig};
+use crate::error::{Error, Result};
+use crate::host::{Mixture, Weights};
+use crate::train::{TrainingReport, ZScore};
+
+/// Proposals used to estimate the acceptance rate (probability mass inside the support).
+const ACCEPTANCE_PROPOSALS: usize = 10_000;
+/// Sampling gives up when, after this many proposals, fewer than 1 in 1000 were accepted.
+const MIN_PROPOSALS_BEFORE_GIVING_UP: usize = 10_000;
+const MIN_ACCEPTANCE: f64 = 1e-3;
+
+/// A posterior q(θ | x) learned by a mixture-density network, restricted to the prior's
+/// support (sbi's `DirectPosterior`).
+///
+/// * [`sample`](sbi_core::Posterior::sample) draws from the mixture and rejects draws outside
+///   the support ("leakage"); if fewer than 1 in 1000 proposals fall inside, it fails with
+///   [`Error::LowAcceptance`] instead of looping for ever.
+/// * [`log_prob`](sbi_core::Posterior::log_prob) is the log-density of that truncated
+///   distribution: ln q(θ | x) − ln P(support | x), where the acceptance probability
+///   P(support | x) is estimated from 10,000 proposals (seeded by x, so it is reproducible) and
+///   cached per x; −∞ outside the support.
+/// * [`MdnPosterior::map`] finds the most probable θ.
+///
+/// Inference runs on the host in f64 from the trained (f32) weights; it needs no tensor
+/// backend and gives bit-identical results after [`MdnPosterior::save`] / [`MdnPosterior::load`].
+#[derive(Debug)]
+pub struct MdnPosterior {
+    pub(crate) mdn: MdnConfig,
+    pub(crate) train: TrainConfig,
+    pub(crate) weights: Weights,
+    pub(crate) theta_z: ZScore,
+    pub(crate) x_z: ZScore,
+    pub(crate) support: Bounds,
+    pub(crate) report: Option<TrainingReport>,
+    acceptance: Mutex<HashMap<Vec<u64>, f64>>,
+}
+
+impl Clone for MdnPosterior {
+    fn clone(&self) -> Self {
+        Self::assemble(
+            self.mdn.clone(),
+            self.train.clone(),
+            self.weights.clone(),
+            self.theta_z.clone(),
+            self.x_z.clone(),
+            self.support.clone(),
+            self.report.clone(),
+        )
+    }
+}
+
+impl PartialEq for MdnPosterior {
+    fn eq(&self, other: &Self) -> bool {
+        self.mdn == other.mdn
+            && self.train == other.train
+            && self.weights == other.weights
+            && self.theta_z == other.theta_z
+            && self.x_z == other.x_z
+            && self.support == other.support
+    }
+}
+
+impl MdnPosterior {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn assemble(
+        mdn: MdnConfig,
+        train: TrainConfig,
+        weights: Weights,
+        theta_z: ZScore,
+        x_z: ZScore,
+        support: Bounds,
+        report: Option<TrainingReport>,
+    ) -> Self {
+        Self {
+            mdn,
+            train,
+            weights,
+            theta_z,
+            x_z,
+            support,
+            report,
+            acceptance: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Dimension of θ.
+    pub fn theta_dim(&self) -> usize {
+        self.theta_z.mean.len()
+    }
+
+    /// Dimension of x.
+    pub fn x_dim(&self) -> usize {
+        self.x_z.mean.len()
+    }
+
+    /// The network architecture.
+    pub fn mdn_config(&self) -> &MdnConfig {
+        &self.mdn
+    }
+
+    /// The training settings (with the seed used).
+    pub fn train_config(&self) -> &TrainConfig {
+        &self.train
+    }
+
+    /// The support samples are restricted to (the prior's bounds).
+    pub fn support(&self) -> &Bounds {
+        &self.support
+    }
+
+    /// What training did (`None` only for posteriors saved without it).
+    pub fn training_report(&self) -> Option<&TrainingReport> {
+        self.report.as_ref()
+    }
+
+    /// The standardisation of θ.
+    pub fn theta_zscore(&self) -> &ZScore {
+        &self.theta_z
+    }
+
+    /// The standardisation of x.
+    pub fn x_zscore(&self) -> &ZScore {
+        &self.x_z
+    }
+
+    /// The mixture at `x`, standardised θ units.
+    fn mixture(&self, x: &[f64]) -> Result<Mixture> {
+        check_dim(self.x_dim(), x.len())?;
+        check_finite(x)?;
+        let mut xz = vec![0.0; x.len()];
+        self.x_z.apply(x, &mut xz);
+        self.weights.mixture(
+            &xz,
+            self.theta_dim(),
+            self.mdn.num_components,
+            self.mdn.precision_epsilon,
+        )
+    }
+
+    fn in_support(&self, theta: &[f64]) -> bool {
+        theta
+            .iter()
+            .zip(self.support.low.iter().zip(&self.support.high))
+            .all(|(t, (l, h))| t >= l && t <= h)
+    }
+
+    fn bounded(&self) -> bool {
+        self.support
+            .low
+            .iter()
+            .chain(&self.support.high)
+            .any(|b| b.is_finite())
+    }
+
+    /// Draws `n` samples from `mix`, rejecting those outside the support.
+    fn sample_mixture<R: Rng + ?Sized>(
+        &self,
+        mix: &Mixture,
+        n: usize,
+        rng: &mut R,
+    ) -> Result<RowMatrix> {
+        let d = self.theta_dim();
+        let mut out = RowMatrix::zeros(n, d);
+        let (mut z, mut th) = (vec![0.0; d], vec![0.0; d]);
+        let (mut accepted, mut proposed) = (0usize, 0usize);
+        while accepted < n {
+            mix.sample_into(rng, &mut z, &mut th);
+            self.theta_z.invert(&mut th);
+            proposed += 1;
+            if self.in_support(&th) {
+                out.row_mut(accepted).copy_from_slice(&th);
+                accepted += 1;
+            } else if proposed >= MIN_PROPOSALS_BEFORE_GIVING_UP
+                && (accepted as f64) < MIN_ACCEPTANCE * proposed as f64
+            {
+                return Err(Error::LowAcceptance { accepted, proposed });
+            }
+        }
+        Ok(out)
+    }
+
+    /// P(θ ∈ support | x) under the unrestricted mixture, estimated and cached per x.
+    fn acceptance_rate(&self, x: &[f64], mix: &Mixture) -> Result<f64> {
+        if !self.bounded() {
+            return Ok(1.0);
+        }
+        let key: Vec<u64> = x.iter().map(|v| v.to_bits()).collect();
+        if let Some(a) = self
+            .acceptance
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&key).copied())
+        {
+            return Ok(a);
+        }
+        // Seeded by x and the training seed: the estimate is reproducible.
+        let seed = key.iter().fold(self.train.seed, |s, b| item_seed(s, *b));
+        let mut rng = SeedRng::seed_from_u64(seed);
+        let d = self.theta_dim();
+        let (mut z, mut th) = (vec![0.0; d], vec![0.0; d]);
+        let mut inside = 0usize;
+        for _ in 0..ACCEPTANCE_PROPOSALS {
+            mix.sample_into(&mut rng, &mut z, &mut th);
+            self.theta_z.invert(&mut th);
+            inside += usize::from(self.in_support(&th));
+        }
+        if (inside as f64) < MIN_ACCEPTANCE * ACCEPTANCE_PROPOSALS as f64 {
+            return Err(Error::LowAcceptance {
+                accepted: inside,
+                proposed: ACCEPTANCE_PROPOSALS,
+            });
+        }
+        let a = inside as f64 / ACCEPTANCE_PROPOSALS as f64;
+        if let Ok(mut c) = self.acceptance.lock() {
+            c.insert(key, a);
+        }
+        Ok(a)
+    }
+
+    /// ln q(θᵢ | x) for many θ at one x (the network is evaluated once).
+    fn log_probs_at(&self, thetas: &RowMatrix, x: &[f64]) -> Result<Vec<f64>> {
+        check_dim(self.theta_dim(), thetas.ncols())?;
+        if let Some(index) = thetas.as_slice().iter().position(|v| v.is_nan()) {
+            return Err(sbi_core::Error::NonFinite { index }.into());
+        }
+        let mix = self.mixture(x)?;
+        let log_norm = -self.theta_z.log_scale() - self.acceptance_rate(x, &mix)?.ln();
+        let mut z = vec![0.0; self.theta_dim()];
+        Ok(thetas
+            .rows()
+            .map(|t| {
+                if !self.in_support(t) {
+                    return f64::NEG_INFINITY;
+                }
+                self.theta_z.apply(t, &mut z);
+                mix.log_prob(&z) + log_norm
+            })
+            .collect())
+    }
+
+    /// The acceptance probability P(θ ∈ support | x) of the unrestricted mixture at `x` (the
+    /// leakage correction; 1 for an unbounded support).
+    ///
+    /// # Errors
+    /// Wrong x dimension, non-finite x, or an acceptance below 1/1000.
+    pub fn acceptance(&self, x: &[f64]) -> Result<f64> {
+        let mix = self.mixture(x)?;
+        self.acceptance_rate(x, &mix)
+    }
+
+    /// The maximum-a-posteriori θ at `x`: mean-shift iterations on the mixture (which increase
+    /// the density monotonically) from every component mean and from 200 posterior samples'
+    /// best five, keeping the best point inside the support.
+    ///
+    /// # Errors
+    /// Wrong x dimension, non-finite x, or no candidate inside the support.
+    pub fn map(&self, x: &[f64]) -> Result<Vec<f64>> {
+        let mix = self.mixture(x)?;
+        let d = self.theta_dim();
+        let mut rng = SeedRng::seed_from_u64(self.train.seed ^ 0x4d41_5000);
+        let samples = self.sample_mixture(&mix, 200, &mut rng)?;
+        let mut z = vec![0.0; d];
+        let score = |theta: &[f64], z: &mut Vec<f64>| {
+            self.theta_z.apply(theta, z);
+            mix.log_prob(z)
+        };
+        let mut starts: Vec<(f64, Vec<f64>)> = samples
+            .rows()
+            .map(|t| (score(t, &mut z), t.to_vec()))
+            .collect();
+        starts.sort_by(|a, b| b.0.total_cmp(&a.0));
+        starts.truncate(5);
+        for c in 0..mix.k {
+            let mut t = mix.means[c * d..(c + 1) * d].to_vec();
+            self.theta_z.invert(&mut t);
+            starts.push((0.0, t));
+        }
+        let mut best: Option<(f64, Vec<f64>)> = None;
+        for (_, s) in starts {
+            let mut sz = vec![0.0; d];
+            self.theta_z.apply(&s, &mut sz);
+            let mut m = mix.mode_from(&sz, 500);
+            self.theta_z.invert(&mut m);
+            for cand in [m, s] {
+                if self.in_support(&cand) {
+                    let v = score(&cand, &mut z);
+                    if best.as_ref().is_none_or(|b| v > b.0) {
+                        best = Some((v, cand));
+                    }
+                }
+            }
+        }
+        best.map(|b| b.1).ok_or(Error::LowAcceptance {
+            accepted: 0,
+            proposed: 200,
+        })
+    }
+
+    /// `n` samples at each row of `xs`, and ln q for each sample, in one call per x (the
+    /// network is evaluated once per x).
+    ///
+    /// # Errors
+    /// As [`sbi_core::Posterior::sample`].
+    pub fn sample_with_log_prob<R: Rng + ?Sized>(
+        &self,
+        x: &[f64],
+        n: usize,
+        rng: &mut R,
+    ) -> Result<(RowMatrix, Vec<f64>)> {
+        let mix = self.mixture(x)?;
+        let samples = self.sample_mixture(&mix, n, rng)?;
+        let lp = self.log_probs_at(&samples, x)?;
+        Ok((samples, lp))
+    }
+}
+
+impl sbi_core::Posterior for MdnPosterior {
+    type Error = Error;
+
+    fn sample<R: Rng + ?Sized>(&self, x: &[f64], n: usize, rng: &mut R) -> Result<RowMatrix> {
+        let mix = self.mixture(x)?;
+        self.sample_mixture(&mix, n, rng)
+    }
+
+    fn log_prob(&self, theta: &[f64], x: &[f64]) -> Result<f64> {
+        check_dim(self.theta_dim(), theta.len())?;
+        let m = RowMatrix::from_vec(1, theta.len(), theta.to_vec())?;
+        Ok(self.log_probs_at(&m, x)?[0])
+    }
+
+    fn log_prob_batch(&self, thetas: &RowMatrix, x: &[f64]) -> Result<Vec<f64>> {
+        self.log_probs_at(thetas, x)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Save / load.
+
+const FORMAT: &str = "hh-sbi/mdn-posterior";
+const VERSION: u32 = 1;
+
+/// Bounds with ±∞ written as `null` (JSON has no infinity).
+#[derive(Serialize, Deserialize)]
+struct SavedBounds {
+    low: Vec<Option<f64>>,
+    high: Vec<Option<f64>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Payload {
+    format: String,
+    version: u32,
+    mdn: MdnConfig,
+    train: TrainConfig,
+    theta_zscore: ZScore,
+    x_zscore: ZScore,
+    prior_support: SavedBounds,
+    weights: Weights,
+    report: Option<TrainingReport>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedFile {
+    payload: serde_json::Value,
+    /// FNV-1a 64 of the payload's JSON text: detects edits and corruption.
+    checksum: String,
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+impl MdnPosterior {
+    /// Writes the posterior — configuration, weights, standardisation, prior support, seed and
+    /// training report — to a JSON file with a checksum.
+    ///
+    /// # Errors
+    /// [`Error::Io`].
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let io = |e: String| Error::Io {
+            path: path.display().to_string(),
+            message: e,
+        };
+        let opt = |v: &[f64]| v.iter().map(|b| b.is_finite().then_some(*b)).collect();
+        let payload = Payload {
+            format: FORMAT.into(),
+            version: VERSION,
+            mdn: self.mdn.clone(),
+            train: self.train.clone(),
+            theta_zscore: self.theta_z.clone(),
+            x_zscore: self.x_z.clone(),
+            prior_support: SavedBounds {
+                low: opt(&self.support.low),
+                high: opt(&self.support.high),
+            },
+            weights: self.weights.clone(),
+            report: self.report.clone(),
+        };
+        let value = serde_json::to_value(&payload).map_err(|e| io(e.to_string()))?;
+        let text = serde_json::to_string(&value).map_err(|e| io(e.to_string()))?;
+        let file = SavedFile {
+            payload: value,
+            checksum: format!("{:016x}", fnv1a(text.as_bytes())),
+        };
+        let out = serde_json::to_string(&file).map_err(|e| io(e.to_string()))?;
+        std::fs::write(path, out).map_err(|e| io(e.to_string()))
+    }
+
+    /// Reads a posterior written by [`MdnPosterior::save`]; it samples bit-identically to the
+    /// saved one for the same seed.
+    ///
+    /// # Errors
+    /// [`Error::Io`]; [`Error::InvalidFile`] for a file that is not such a posterior, is
+    /// corrupt (checksum), or whose parts do not fit together (shapes, dimensions).
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let bad = |m: String| Error::InvalidFile(m);
+        let file: SavedFile =
+            serde_json::from_str(&text).map_err(|e| bad(format!("not a saved posterior: {e}")))?;
+        let canonical = serde_json::to_string(&file.payload).map_err(|e| bad(e.to_string()))?;
+        if format!("{:016x}", fnv1a(canonical.as_bytes())) != file.checksum {
+            return Err(bad(
+                "checksum mismatch: the file is corrupt or was edited".into()
+            ));
+        }
+        let p: Payload = serde_json::from_value(file.payload).map_err(|e| bad(e.to_string()))?;
+        if p.format != FORMAT || p.version != VERSION {
+            return Err(bad(format!(
+                "format {} v{} is not {FORMAT} v{VERSION}",
+                p.format, p.version
+            )));
+        }
+        p.mdn.validate()?;
+        let d = p.theta_zscore.mean.len();
+        let dx = p.x_zscore.mean.len();
+        let consistent = d > 0
+            && dx > 0
+            && p.theta_zscore.std.len() == d
+            && p.x_zscore.std.len() == dx
+            && p.prior_support.low.len() == d
+            && p.prior_support.high.len() == d;
+        if !consistent {
+            return Err(bad(
+                "dimensions of the standardisation and support disagree".into(),
+            ));
+        }
+        let all = |z: &ZScore| {
+            z.mean.iter().all(|v| v.is_finite()) && z.std.iter().all(|s| s.is_finite() && *s > 0.0)
+        };
+        if !all(&p.theta_zscore) || !all(&p.x_zscore) {
+            return Err(bad("invalid standardisation statistics".into()));
+        }
+        if p.weights.hidden.len() != p.mdn.num_hidden_layers {
+            return Err(bad(
+                "number of hidden layers disagrees with the configuration".into(),
+            ));
+        }
+        p.weights.check(dx, d, p.mdn.num_components)?;
+        let support = Bounds {
+            low: p
+                .prior_support
+                .low
+                .iter()
+                .map(|b| b.unwrap_or(f64::NEG_INFINITY))
+                .collect(),
+            high: p
+                .prior_support
+                .high
+                .iter()
+                .map(|b| b.unwrap_or(f64::INFINITY))
+                .collect(),
+        };
+        Ok(Self::assemble(
+            p.mdn,
+            p.train,
+            p.weights,
+            p.theta_zscore,
+            p.x_zscore,
+            support,
+            p.report,
+        ))
+    }
+}

@@ -1,0 +1,233 @@
+//! Save/load, reproducibility, bad input, and the estimator interfaces.
+
+use rand::SeedableRng;
+use sbi_core::testing::{Identity, LinearGaussian};
+use sbi_core::{Bounds, DensityEstimator, Posterior, Prior, RowMatrix, SeedRng, Simulator};
+use sbi_npe::{Error, MdnConfig, MdnEstimator, MdnPosterior, TrainConfig, run_npe};
+use sbi_prior::BoxUniform;
+
+fn prior() -> BoxUniform {
+    BoxUniform::new(vec![-3.0, -3.0], vec![3.0, 3.0]).unwrap()
+}
+
+/// A small, quick training run (few epochs): enough for API tests.
+fn quick(seed: u64) -> MdnPosterior {
+    let est = MdnEstimator::new(prior().bounds())
+        .with_mdn(MdnConfig::new().with_num_components(3))
+        .with_train(TrainConfig::new().with_max_epochs(15));
+    run_npe(
+        &prior(),
+        &LinearGaussian::new(2, 0.5).unwrap(),
+        &Identity::new(2),
+        800,
+        &est,
+        seed,
+        &mut (),
+    )
+    .unwrap()
+    .posterior
+}
+
+fn temp(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("sbi-npe-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn same_seed_same_network_and_samples() {
+    let (a, b, c) = (quick(4), quick(4), quick(5));
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+    let x = [0.5, -0.5];
+    let sa = a.sample(&x, 100, &mut SeedRng::seed_from_u64(1)).unwrap();
+    let sb = b.sample(&x, 100, &mut SeedRng::seed_from_u64(1)).unwrap();
+    assert_eq!(sa, sb);
+    let report = a.training_report().unwrap();
+    assert_eq!(report.epochs, 15);
+    assert_eq!((report.num_train, report.num_validation), (720, 80));
+}
+
+#[test]
+fn save_load_round_trip_gives_bit_identical_samples() {
+    let post = quick(6);
+    let dir = temp("roundtrip");
+    let path = dir.join("posterior.json");
+    post.save(&path).unwrap();
+    let loaded = MdnPosterior::load(&path).unwrap();
+    assert_eq!(loaded, post);
+    let xs = RowMatrix::from_rows(&[[0.0, 0.0], [2.9, -1.0]]).unwrap();
+    let a = post.sample_batch(&xs, 500, 42).unwrap();
+    let b = loaded.sample_batch(&xs, 500, 42).unwrap();
+    for (p, q) in a.iter().zip(&b) {
+        assert!(
+            p.as_slice()
+                .iter()
+                .zip(q.as_slice())
+                .all(|(u, v)| u.to_bits() == v.to_bits())
+        );
+    }
+    let th = [0.3, 0.1];
+    assert_eq!(
+        post.log_prob(&th, xs.row(1)).unwrap().to_bits(),
+        loaded.log_prob(&th, xs.row(1)).unwrap().to_bits()
+    );
+    assert_eq!(loaded.training_report(), post.training_report());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn corrupt_or_mismatched_files_are_errors() {
+    let post = quick(7);
+    let dir = temp("corrupt");
+    let path = dir.join("p.json");
+    post.save(&path).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let cases = [
+        ("truncated", text[..text.len() / 2].to_owned()),
+        ("not json", "hello".to_owned()),
+        // Change one digit of a weight: the checksum catches it.
+        ("edited", {
+            let i = text.find("\"weight\":[").unwrap() + 12;
+            let mut b = text.clone().into_bytes();
+            b[i] = if b[i] == b'1' { b'2' } else { b'1' };
+            String::from_utf8(b).unwrap()
+        }),
+    ];
+    for (what, body) in cases {
+        std::fs::write(&path, body).unwrap();
+        assert!(
+            matches!(MdnPosterior::load(&path), Err(Error::InvalidFile(_))),
+            "{what}"
+        );
+    }
+    // A consistent checksum over an inconsistent payload (3 components declared, 4 stored).
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["payload"]["mdn"]["num_components"] = serde_json::json!(4);
+    let payload = serde_json::to_string(&v["payload"]).unwrap();
+    let h = payload.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    v["checksum"] = serde_json::json!(format!("{h:016x}"));
+    std::fs::write(&path, serde_json::to_string(&v).unwrap()).unwrap();
+    assert!(matches!(
+        MdnPosterior::load(&path),
+        Err(Error::InvalidFile(_))
+    ));
+    assert!(matches!(
+        MdnPosterior::load(&dir.join("missing.json")),
+        Err(Error::Io { .. })
+    ));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn bad_inputs_are_errors() {
+    let post = quick(8);
+    let mut rng = SeedRng::seed_from_u64(0);
+    // Wrong x dimension, NaN x, wrong θ dimension, NaN θ.
+    assert!(matches!(
+        post.sample(&[0.0], 10, &mut rng),
+        Err(Error::Core(sbi_core::Error::DimensionMismatch {
+            expected: 2,
+            found: 1
+        }))
+    ));
+    assert!(matches!(
+        post.sample(&[f64::NAN, 0.0], 10, &mut rng),
+        Err(Error::Core(_))
+    ));
+    assert!(post.log_prob(&[0.0, 0.0, 0.0], &[0.0, 0.0]).is_err());
+    assert!(post.log_prob(&[f64::NAN, 0.0], &[0.0, 0.0]).is_err());
+    assert!(post.map(&[0.0, f64::INFINITY]).is_err());
+    // An observation absurdly far from the training data: the posterior leaks out of the
+    // support, and sampling says so instead of looping for ever.
+    assert!(matches!(
+        post.sample(&[1e4, 1e4], 10, &mut rng),
+        Err(Error::LowAcceptance { .. })
+    ));
+
+    let est = MdnEstimator::new(prior().bounds());
+    let theta = prior().sample_batch(50, &mut rng);
+    let x = RowMatrix::zeros(50, 2);
+    // Empty training set, mismatched rows, all-NaN x, NaN θ.
+    assert!(matches!(
+        est.fit(&RowMatrix::zeros(0, 2), &RowMatrix::zeros(0, 2), &mut rng),
+        Err(Error::EmptyTrainingSet(_))
+    ));
+    assert!(matches!(
+        est.fit(&theta, &RowMatrix::zeros(49, 2), &mut rng),
+        Err(Error::RowMismatch { .. })
+    ));
+    let nan_x = RowMatrix::from_vec(50, 2, vec![f64::NAN; 100]).unwrap();
+    assert!(matches!(
+        est.fit(&theta, &nan_x, &mut rng),
+        Err(Error::EmptyTrainingSet(_))
+    ));
+    let mut bad_theta = theta.clone();
+    bad_theta.row_mut(3)[0] = f64::NAN;
+    assert!(est.fit(&bad_theta, &x, &mut rng).is_err());
+    // Support of the wrong dimension; invalid configurations.
+    let wrong = MdnEstimator::new(Bounds::unbounded(3));
+    assert!(wrong.fit(&theta, &x, &mut rng).is_err());
+    for cfg in [
+        TrainConfig::new().with_batch_size(0),
+        TrainConfig::new().with_learning_rate(f64::NAN),
+        TrainConfig::new().with_validation_fraction(1.0),
+        TrainConfig::new().with_max_epochs(0),
+    ] {
+        assert!(matches!(
+            est.clone().with_train(cfg).fit(&theta, &x, &mut rng),
+            Err(Error::InvalidConfig { .. })
+        ));
+    }
+    assert!(
+        est.clone()
+            .with_mdn(MdnConfig::new().with_num_components(0))
+            .fit(&theta, &x, &mut rng)
+            .is_err()
+    );
+}
+
+#[test]
+fn non_finite_rows_are_dropped_and_counted() {
+    let sim = LinearGaussian::new(2, 0.5).unwrap();
+    let mut rng = SeedRng::seed_from_u64(3);
+    let theta = prior().sample_batch(400, &mut rng);
+    let mut x = RowMatrix::from_rows(&sim.simulate_batch(&theta, 1).unwrap()).unwrap();
+    for r in [0, 10, 20, 399] {
+        x.row_mut(r)[1] = f64::INFINITY;
+    }
+    let est = MdnEstimator::new(prior().bounds()).with_train(TrainConfig::new().with_max_epochs(2));
+    let post = est.fit_with_progress(&theta, &x, &mut |_| {}).unwrap();
+    let r = post.training_report().unwrap();
+    assert_eq!(r.num_dropped, 4);
+    assert_eq!(r.num_train + r.num_validation, 396);
+}
+
+#[test]
+fn progress_reports_every_epoch_and_early_stopping_restores_the_best() {
+    let sim = LinearGaussian::new(2, 0.5).unwrap();
+    let mut rng = SeedRng::seed_from_u64(9);
+    let theta = prior().sample_batch(600, &mut rng);
+    let x = RowMatrix::from_rows(&sim.simulate_batch(&theta, 2).unwrap()).unwrap();
+    let est = MdnEstimator::new(prior().bounds()).with_train(
+        TrainConfig::new()
+            .with_stop_after_epochs(3)
+            .with_max_epochs(400),
+    );
+    let mut epochs = Vec::new();
+    let post = est
+        .fit_with_progress(&theta, &x, &mut |r| epochs.push(*r))
+        .unwrap();
+    let r = post.training_report().unwrap();
+    assert_eq!(epochs.len(), r.epochs);
+    assert!(r.converged, "stopped early");
+    assert_eq!(r.epochs, r.best_epoch + 3);
+    let best = epochs
+        .iter()
+        .map(|e| e.validation_loss)
+        .fold(f64::INFINITY, f64::min);
+    assert_eq!(best, r.best_validation_loss);
+    assert!(epochs.last().unwrap().train_loss < epochs[0].train_loss);
+}

