@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use plotters::prelude::*;
-use sbi_core::{TimeWindow, Trace};
+use sbi_core::{RowMatrix, TimeWindow, Trace};
 
 /// Error type of the plotting helpers.
 pub type PlotError = Box<dyn std::error::Error + Send + Sync>;
@@ -151,6 +151,246 @@ pub fn plot_traces(
         .position(SeriesLabelPosition::UpperRight)
         .draw()
         .map_err(to_err)?;
+    root.present().map_err(to_err)?;
+    Ok(())
+}
+
+/// A colour on a perceptually ordered white → blue → dark-purple ramp, `t` in [0, 1].
+pub fn density_color(t: f64) -> RGBColor {
+    let stops = [
+        (0.0, (255.0, 255.0, 255.0)),
+        (0.25, (198.0, 219.0, 239.0)),
+        (0.5, (107.0, 174.0, 214.0)),
+        (0.75, (33.0, 113.0, 181.0)),
+        (1.0, (63.0, 0.0, 125.0)),
+    ];
+    let t = t.clamp(0.0, 1.0);
+    let i = stops
+        .iter()
+        .rposition(|s| s.0 <= t)
+        .unwrap_or(0)
+        .min(stops.len() - 2);
+    let (t0, c0) = stops[i];
+    let (t1, c1) = stops[i + 1];
+    let u = (t - t0) / (t1 - t0);
+    let mix = |a: f64, b: f64| (a + (b - a) * u).round() as u8;
+    RGBColor(mix(c0.0, c1.0), mix(c0.1, c1.1), mix(c0.2, c1.2))
+}
+
+/// Gaussian kernel density of 2-D `samples` on an `n × n` grid over the box, Scott's bandwidth
+/// per axis; returns row-major densities (row = y index).
+pub fn kde_2d(samples: &RowMatrix, low: [f64; 2], high: [f64; 2], n: usize) -> Vec<f64> {
+    let m = samples.nrows().max(1) as f64;
+    let mean = samples.column_means();
+    let sd: Vec<f64> = (0..2)
+        .map(|j| {
+            let v = samples
+                .column(j)
+                .iter()
+                .map(|x| (x - mean[j]).powi(2))
+                .sum::<f64>()
+                / m;
+            // Scott: σ·n^(−1/6) in 2-D; a floor keeps a near-point posterior visible.
+            (v.sqrt() * m.powf(-1.0 / 6.0)).max((high[j] - low[j]) / (4.0 * n as f64))
+        })
+        .collect();
+    let cell = |j: usize, k: usize| low[j] + (k as f64 + 0.5) * (high[j] - low[j]) / n as f64;
+    let mut grid = vec![0.0; n * n];
+    for r in samples.rows() {
+        let gx: Vec<f64> = (0..n)
+            .map(|k| (-0.5 * ((cell(0, k) - r[0]) / sd[0]).powi(2)).exp())
+            .collect();
+        let gy: Vec<f64> = (0..n)
+            .map(|k| (-0.5 * ((cell(1, k) - r[1]) / sd[1]).powi(2)).exp())
+            .collect();
+        for (iy, wy) in gy.iter().enumerate() {
+            if *wy < 1e-12 {
+                continue;
+            }
+            for (ix, wx) in gx.iter().enumerate() {
+                grid[iy * n + ix] += wx * wy;
+            }
+        }
+    }
+    grid
+}
+
+/// Histogram of `values` on `bins` equal bins over `[low, high]`, normalised to a density.
+pub fn histogram(values: &[f64], low: f64, high: f64, bins: usize) -> Vec<f64> {
+    let mut h = vec![0.0; bins];
+    let w = (high - low) / bins as f64;
+    for v in values {
+        let k = ((v - low) / w).floor();
+        if k >= 0.0 && (k as usize) < bins {
+            h[k as usize] += 1.0;
+        }
+    }
+    let total = values.len().max(1) as f64 * w;
+    h.iter_mut().for_each(|c| *c /= total);
+    h
+}
+
+/// The posterior picture: a 2-D kernel density of the samples over the prior box, marginal
+/// histograms on top and right, the true θ marked (red cross and lines) and the posterior mean
+/// (black dot).
+///
+/// # Errors
+/// File or drawing errors; samples not 2-D.
+pub fn plot_posterior_2d(
+    path: &Path,
+    title: &str,
+    samples: &RowMatrix,
+    names: [&str; 2],
+    low: [f64; 2],
+    high: [f64; 2],
+    truth: Option<[f64; 2]>,
+) -> Result<(), PlotError> {
+    if samples.ncols() != 2 || samples.is_empty() {
+        return Err("the posterior picture needs 2-D samples".into());
+    }
+    let root = SVGBackend::new(path, (820, 820)).into_drawing_area();
+    root.fill(&WHITE).map_err(to_err)?;
+    let root = root.titled(title, ("sans-serif", 20)).map_err(to_err)?;
+    let (top, bottom) = root.split_vertically(180);
+    let (top_left, _corner) = top.split_horizontally(640);
+    let (main, right) = bottom.split_horizontally(640);
+    let truth_style = RGBColor(214, 39, 40);
+    let n = 90;
+    let grid = kde_2d(samples, low, high, n);
+    let peak = grid.iter().cloned().fold(0.0, f64::max).max(1e-300);
+    let mean = samples.column_means();
+
+    let mut chart = ChartBuilder::on(&main)
+        .margin(8)
+        .x_label_area_size(46)
+        .y_label_area_size(64)
+        .build_cartesian_2d(low[0]..high[0], low[1]..high[1])
+        .map_err(to_err)?;
+    chart
+        .configure_mesh()
+        .x_desc(names[0])
+        .y_desc(names[1])
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 16))
+        .disable_mesh()
+        .draw()
+        .map_err(to_err)?;
+    let (wx, wy) = ((high[0] - low[0]) / n as f64, (high[1] - low[1]) / n as f64);
+    chart
+        .draw_series(
+            grid.iter()
+                .enumerate()
+                .filter(|(_, d)| **d > 1e-3 * peak)
+                .map(|(i, d)| {
+                    let (ix, iy) = ((i % n) as f64, (i / n) as f64);
+                    let x0 = low[0] + ix * wx;
+                    let y0 = low[1] + iy * wy;
+                    Rectangle::new(
+                        [(x0, y0), (x0 + wx, y0 + wy)],
+                        density_color(d / peak).filled(),
+                    )
+                }),
+        )
+        .map_err(to_err)?;
+    if let Some(t) = truth {
+        chart
+            .draw_series([
+                PathElement::new(
+                    vec![(t[0], low[1]), (t[0], high[1])],
+                    truth_style.mix(0.6).stroke_width(1),
+                ),
+                PathElement::new(
+                    vec![(low[0], t[1]), (high[0], t[1])],
+                    truth_style.mix(0.6).stroke_width(1),
+                ),
+            ])
+            .map_err(to_err)?;
+        chart
+            .draw_series(std::iter::once(Cross::new(
+                (t[0], t[1]),
+                9,
+                truth_style.stroke_width(3),
+            )))
+            .map_err(to_err)?
+            .label("true θ")
+            .legend(move |(x, y)| Cross::new((x + 8, y), 6, truth_style.stroke_width(3)));
+    }
+    chart
+        .draw_series(std::iter::once(Circle::new(
+            (mean[0], mean[1]),
+            4,
+            BLACK.filled(),
+        )))
+        .map_err(to_err)?
+        .label("posterior mean")
+        .legend(|(x, y)| Circle::new((x + 8, y), 4, BLACK.filled()));
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()
+        .map_err(to_err)?;
+
+    // Marginals.
+    let bins = 60;
+    for (j, area) in [(0usize, &top_left), (1usize, &right)] {
+        let h = histogram(&samples.column(j), low[j], high[j], bins);
+        let hmax = h.iter().cloned().fold(0.0, f64::max).max(1e-300) * 1.1;
+        let w = (high[j] - low[j]) / bins as f64;
+        let fill = RGBColor(33, 113, 181).mix(0.7).filled();
+        if j == 0 {
+            let mut c = ChartBuilder::on(area)
+                .margin(8)
+                .y_label_area_size(64)
+                .x_label_area_size(10)
+                .build_cartesian_2d(low[0]..high[0], 0.0..hmax)
+                .map_err(to_err)?;
+            c.configure_mesh()
+                .disable_mesh()
+                .disable_x_axis()
+                .y_desc("density")
+                .draw()
+                .map_err(to_err)?;
+            c.draw_series(h.iter().enumerate().map(|(k, v)| {
+                let x0 = low[0] + k as f64 * w;
+                Rectangle::new([(x0, 0.0), (x0 + w, *v)], fill)
+            }))
+            .map_err(to_err)?;
+            if let Some(t) = truth {
+                c.draw_series(std::iter::once(PathElement::new(
+                    vec![(t[0], 0.0), (t[0], hmax)],
+                    truth_style.stroke_width(2),
+                )))
+                .map_err(to_err)?;
+            }
+        } else {
+            let mut c = ChartBuilder::on(area)
+                .margin(8)
+                .x_label_area_size(46)
+                .y_label_area_size(10)
+                .build_cartesian_2d(0.0..hmax, low[1]..high[1])
+                .map_err(to_err)?;
+            c.configure_mesh()
+                .disable_mesh()
+                .disable_y_axis()
+                .x_desc("density")
+                .draw()
+                .map_err(to_err)?;
+            c.draw_series(h.iter().enumerate().map(|(k, v)| {
+                let y0 = low[1] + k as f64 * w;
+                Rectangle::new([(0.0, y0), (*v, y0 + w)], fill)
+            }))
+            .map_err(to_err)?;
+            if let Some(t) = truth {
+                c.draw_series(std::iter::once(PathElement::new(
+                    vec![(0.0, t[1]), (hmax, t[1])],
+                    truth_style.stroke_width(2),
+                )))
+                .map_err(to_err)?;
+            }
+        }
+    }
     root.present().map_err(to_err)?;
     Ok(())
 }

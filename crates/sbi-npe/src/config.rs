@@ -59,6 +59,13 @@ pub struct TrainConfig {
     /// Adam's ε (PyTorch's 1e-8; burn's default would be 1e-5).
     #[config(default = 1e-8)]
     pub adam_epsilon: f64,
+    /// Decorrelate x after z-scoring it (whitening with the training covariance). Off by
+    /// default, as sbi; it helps when a parameter acts on several features at once and the
+    /// information about another lies in their small differences (the notebook's V_rest shifts
+    /// both `max` and `mean`, hiding the stimulus in max − mean): there it cut the stimulus
+    /// error tenfold (docs/notebook.md).
+    #[config(default = false)]
+    pub whiten_x: bool,
     /// Seed of initialisation, split and minibatch order: same seed, same network.
     #[config(default = 0)]
     pub seed: u64,

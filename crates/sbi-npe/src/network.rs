@@ -8,17 +8,22 @@ use burn::tensor::{Device, Tensor, TensorData, activation};
 use crate::error::{Error, Result};
 use crate::host::{Dense, HALF_LN_2PI, Weights, tri};
 
-/// The autodiff CPU device of the selected backend (`flex` by default, or `ndarray`).
-pub(crate) fn training_device() -> Device {
+/// The CPU device of the selected backend (`flex` by default, or `ndarray`), without autodiff.
+pub(crate) fn plain_device() -> Device {
     #[cfg(feature = "flex")]
     {
-        Device::flex().autodiff()
+        Device::flex()
     }
     #[cfg(all(feature = "ndarray", not(feature = "flex")))]
     {
         #[allow(deprecated)]
-        Device::ndarray().autodiff()
+        Device::ndarray()
     }
+}
+
+/// The same device with autodiff, for training.
+pub(crate) fn training_device() -> Device {
+    plain_device().autodiff()
 }
 
 #[cfg(not(any(feature = "flex", feature = "ndarray")))]

@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::seq::SliceRandom;
@@ -13,9 +14,11 @@ use serde::{Deserialize, Serialize};
 use crate::config::{MdnConfig, TrainConfig};
 use crate::error::{Error, Result};
 use crate::host::{Dense, Weights, tri};
-use crate::network::{Layout, MdnNet, training_device};
+use crate::network::{Layout, MdnNet, plain_device, training_device};
 
-/// Per-dimension standardisation `z = (v − mean)/std`, with statistics of the training split.
+/// Standardisation with statistics of the training split: per dimension
+/// `z = (v − mean)/std`, optionally followed by whitening `z ← W·z` (W = C^(−1/2) for the
+/// covariance C of the per-dimension z-scores), which decorrelates the features.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ZScore {
     /// Means.
@@ -23,6 +26,9 @@ pub struct ZScore {
     /// Standard deviations (a dimension with std below 1e-14·(1 + |mean|) gets 1: constant
     /// features pass through unscaled instead of dividing by zero).
     pub std: Vec<f64>,
+    /// Whitening matrix W (d × d, row-major), if any.
+    #[serde(default)]
+    pub whitening: Option<Vec<f64>>,
 }
 
 impl ZScore {
@@ -54,7 +60,36 @@ impl ZScore {
                 }
             })
             .collect();
-        Self { mean, std }
+        Self {
+            mean,
+            std,
+            whitening: None,
+        }
+    }
+
+    /// Per-dimension standardisation, then whitening: W = C^(−1/2) from the eigen-decomposition
+    /// of the covariance C of the standardised rows, eigenvalues floored at 10⁻¹²·max (so
+    /// exactly collinear features are not blown up without bound).
+    fn fit_whitened(m: &RowMatrix, rows: &[usize]) -> Self {
+        let mut z = Self::fit(m, rows);
+        let d = m.ncols();
+        let mut c = nalgebra::DMatrix::<f64>::zeros(d, d);
+        let mut buf = vec![0.0; d];
+        for &r in rows {
+            z.apply(m.row(r), &mut buf);
+            let v = nalgebra::DVector::from_row_slice(&buf);
+            c += &v * v.transpose();
+        }
+        c /= rows.len() as f64;
+        let e = c.symmetric_eigen();
+        let floor = 1e-12 * e.eigenvalues.max().max(1e-300);
+        let mut w = nalgebra::DMatrix::<f64>::zeros(d, d);
+        for k in 0..d {
+            let u = e.eigenvectors.column(k);
+            w += &u * u.transpose() / e.eigenvalues[k].max(floor).sqrt();
+        }
+        z.whitening = Some((0..d * d).map(|i| w[(i / d, i % d)]).collect());
+        z
     }
 
     /// Standardises `v` into `out`.
@@ -62,9 +97,20 @@ impl ZScore {
         for (((o, x), m), s) in out.iter_mut().zip(v).zip(&self.mean).zip(&self.std) {
             *o = (x - m) / s;
         }
+        if let Some(w) = &self.whitening {
+            let d = out.len();
+            let z = out.to_vec();
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = w[i * d..(i + 1) * d]
+                    .iter()
+                    .zip(&z)
+                    .map(|(a, b)| a * b)
+                    .sum();
+            }
+        }
     }
 
-    /// Undoes [`ZScore::apply`] in place.
+    /// Undoes [`ZScore::apply`] in place (per-dimension part; θ is never whitened).
     pub fn invert(&self, z: &mut [f64]) {
         for ((v, m), s) in z.iter_mut().zip(&self.mean).zip(&self.std) {
             *v = m + s * *v;
@@ -287,29 +333,37 @@ pub(crate) fn train(
     let (val_rows, train_rows) = rows.split_at(n_val);
     let mut train_rows = train_rows.to_vec();
     let theta_z = ZScore::fit(theta, &train_rows);
-    let x_z = ZScore::fit(x, &train_rows);
+    let x_z = if tc.whiten_x && x.ncols() > 1 {
+        ZScore::fit_whitened(x, &train_rows)
+    } else {
+        ZScore::fit(x, &train_rows)
+    };
     let (d, dx) = (theta.ncols(), x.ncols());
 
     let device = training_device();
     let layout = Layout::new(d, mdn.num_components, mdn.precision_epsilon, &device);
     let init = init_weights(mdn, dx, d, &mut rng);
     let mut net = MdnNet::from_weights(&init, &device);
+    drop(init);
     let mut optim = AdamConfig::new()
         .with_epsilon(tc.adam_epsilon as f32)
         .init();
-    // Validation data, built once, in chunks.
-    let val: Vec<(Tensor<2>, Tensor<2>, usize)> = val_rows
+    // Validation data, built once, in chunks, on the plain device: validation runs on
+    // `net.valid()`, without building an autodiff graph.
+    let plain = plain_device();
+    let val_layout = Layout::new(d, mdn.num_components, mdn.precision_epsilon, &plain);
+    let val: Vec<(Tensor<2>, Tensor<2>)> = val_rows
         .chunks(4096)
         .map(|c| {
             (
-                batch_tensor(theta, &theta_z, c, &device),
-                batch_tensor(x, &x_z, c, &device),
-                c.len(),
+                batch_tensor(theta, &theta_z, c, &plain),
+                batch_tensor(x, &x_z, c, &plain),
             )
         })
         .collect();
 
-    let mut best = (f64::INFINITY, 0usize, init);
+    // The best network so far (a cheap handle clone; weights are read out once at the end).
+    let mut best: (f64, usize, Option<MdnNet>) = (f64::INFINITY, 0, None);
     let mut since = 0;
     let mut epoch = 0;
     let mut converged = false;
@@ -337,17 +391,17 @@ pub(crate) fn train(
             None => f64::NAN,
         };
         let mut val_sum = 0.0;
-        for (th, xs, n) in &val {
-            let lp = net.log_prob(th.clone(), xs.clone(), &layout).detach().sum();
+        let eval = net.valid();
+        for (th, xs) in &val {
+            let lp = eval.log_prob(th.clone(), xs.clone(), &val_layout).sum();
             val_sum -= scalar(lp)?;
-            let _ = n;
         }
         let validation_loss = val_sum / n_val as f64;
         if !train_loss.is_finite() || !validation_loss.is_finite() {
             return Err(Error::Diverged { epoch });
         }
         if validation_loss < best.0 {
-            best = (validation_loss, epoch, net.to_weights()?);
+            best = (validation_loss, epoch, Some(net.clone()));
             since = 0;
         } else {
             since += 1;
@@ -364,7 +418,11 @@ pub(crate) fn train(
             break;
         }
     }
-    let (best_validation_loss, best_epoch, weights) = best;
+    let (best_validation_loss, best_epoch, best_net) = best;
+    let weights = match best_net {
+        Some(n) => n.to_weights()?,
+        None => return Err(Error::Diverged { epoch }),
+    };
     Ok(Trained {
         weights,
         theta_z,

@@ -1,0 +1,432 @@
+//! The notebook, end to end: Bayesian inference of the resting potential and the stimulus
+//! amplitude of a Hodgkin–Huxley neuron from one voltage trace.
+//!
+//! ```text
+//! cargo run --release --example hh_posterior                 # defaults: V_rest 50, stim 5
+//! cargo run --release --example hh_posterior -- --v-rest 44 --stim 6.2 --noise 1 --json
+//! cargo run --release --example hh_posterior -- --noise 1 --num-simulations 5000 --validate 100
+//! ```
+//!
+//! See docs/notebook.md for the story and how to read the pictures.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use hh_model::HhSimulator;
+use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
+use hh_sbi_examples::plot::{PALETTE, Series, plot_posterior_2d, plot_traces};
+use hh_stats::FeatureSet;
+use rand::SeedableRng;
+use sbi_core::{Posterior, Prior, RowMatrix, SeedRng, Simulator, SummaryStatistics, item_seed};
+use sbi_npe::{MdnEstimator, MdnPosterior, TerminalProgress, TrainConfig, run_npe};
+use sbi_prior::BoxUniform;
+
+const USAGE: &str = "\
+usage: hh_posterior [--v-rest <mV>] [--stim <uA/cm2>] [--num-simulations N] [--num-samples M]
+                    [--features notebook|sbi7] [--noise <sigma>] [--seed S] [--out-dir DIR]
+                    [--save-posterior FILE] [--load-posterior FILE] [--validate K] [--json]
+
+Infers theta = (V_rest in [40, 60] mV, stimulus amplitude in [3, 7] uA/cm2) of a classic HH
+neuron (200 ms, dt 0.01 ms, pulse 70-130 ms) from one simulated trace: BoxUniform prior, N
+simulations (default 500) in parallel, summary features (default: the notebook's max, mean,
+std), a mixture-density posterior, M posterior samples (default 1000) at the observation
+simulated at the true theta (default V_rest 50, stim 5). Prints posterior mean, std and 90 %
+interval per parameter and writes pictures to DIR (default hh_posterior_out): posterior.svg,
+observed_trace.svg, posterior_predictive.svg.
+
+--noise sigma   white-noise current (uA/cm2*sqrt(ms)) in every simulation: the notebook's
+                simulator is deterministic, which makes its true posterior nearly a point
+--save-posterior FILE / --load-posterior FILE   keep a trained posterior / reuse it (skips
+                simulation and training; use the same --features and --noise)
+--validate K    also evaluate K held-out theta from the prior: mean absolute error of the
+                posterior mean (fraction of the prior width) and coverage of the 90 % intervals
+--json          print one JSON object instead of the table";
+
+const LOW: [f64; 2] = [40.0, 3.0];
+const HIGH: [f64; 2] = [60.0, 7.0];
+const NAMES: [&str; 2] = ["V_rest (mV)", "stimulus (µA/cm²)"];
+
+struct Args {
+    truth: [f64; 2],
+    num_simulations: usize,
+    num_samples: usize,
+    features: String,
+    noise: f64,
+    seed: u64,
+    out_dir: PathBuf,
+    save: Option<PathBuf>,
+    load: Option<PathBuf>,
+    validate: Option<usize>,
+    json: bool,
+}
+
+fn parse_args() -> Result<Args, CliError> {
+    use lexopt::prelude::*;
+    let mut p = lexopt::Parser::from_env();
+    let mut a = Args {
+        truth: [50.0, 5.0],
+        num_simulations: 500,
+        num_samples: 1000,
+        features: "notebook".into(),
+        noise: 0.0,
+        seed: 0,
+        out_dir: PathBuf::from("hh_posterior_out"),
+        save: None,
+        load: None,
+        validate: None,
+        json: false,
+    };
+    while let Some(arg) = p.next()? {
+        match arg {
+            Long("v-rest") => a.truth[0] = parse_f64("--v-rest", p.value()?)?,
+            Long("stim") => a.truth[1] = parse_f64("--stim", p.value()?)?,
+            Long("num-simulations") => {
+                a.num_simulations = parse_value("--num-simulations", p.value()?)?
+            }
+            Long("num-samples") => a.num_samples = parse_value("--num-samples", p.value()?)?,
+            Long("features") => a.features = p.value()?.to_string_lossy().into_owned(),
+            Long("noise") => a.noise = parse_f64("--noise", p.value()?)?,
+            Long("seed") => a.seed = parse_value("--seed", p.value()?)?,
+            Long("out-dir") => a.out_dir = PathBuf::from(p.value()?),
+            Long("save-posterior") => a.save = Some(PathBuf::from(p.value()?)),
+            Long("load-posterior") => a.load = Some(PathBuf::from(p.value()?)),
+            Long("validate") => a.validate = Some(parse_value("--validate", p.value()?)?),
+            Long("json") => a.json = true,
+            Short('h') | Long("help") => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            _ => return Err(arg.unexpected().into()),
+        }
+    }
+    if a.num_simulations < 20 {
+        return Err(CliError("--num-simulations must be at least 20".into()));
+    }
+    if a.num_samples < 2 {
+        return Err(CliError("--num-samples must be at least 2".into()));
+    }
+    if a.features != "notebook" && a.features != "sbi7" {
+        return Err(CliError(format!(
+            "--features must be notebook or sbi7, got `{}`",
+            a.features
+        )));
+    }
+    if a.noise < 0.0 {
+        return Err(CliError("--noise must be non-negative".into()));
+    }
+    if a.validate == Some(0) {
+        return Err(CliError("--validate needs at least 1 parameter set".into()));
+    }
+    Ok(a)
+}
+
+/// Quantile `q` of sorted data (linear interpolation).
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let pos = q * (sorted.len() - 1) as f64;
+    let (i, frac) = (pos.floor() as usize, pos.fract());
+    let j = (i + 1).min(sorted.len() - 1);
+    sorted[i] + frac * (sorted[j] - sorted[i])
+}
+
+/// Mean, std, 5 % and 95 % quantiles of each column.
+fn describe(samples: &RowMatrix) -> [[f64; 2]; 4] {
+    let mut out = [[0.0; 2]; 4];
+    let mean = samples.column_means();
+    for j in 0..2 {
+        let mut col = samples.column(j);
+        let n = col.len() as f64;
+        out[0][j] = mean[j];
+        out[1][j] = (col.iter().map(|v| (v - mean[j]).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        col.sort_by(f64::total_cmp);
+        out[2][j] = quantile(&col, 0.05);
+        out[3][j] = quantile(&col, 0.95);
+    }
+    out
+}
+
+fn plot_error(path: &Path, e: Box<dyn std::error::Error + Send + Sync>) -> CliError {
+    CliError(format!("{}: {e}", path.display()))
+}
+
+/// Writes posterior.svg, observed_trace.svg and posterior_predictive.svg into `dir`.
+#[allow(clippy::too_many_arguments)]
+fn pictures(
+    dir: &Path,
+    sim: &HhSimulator,
+    posterior: &MdnPosterior,
+    truth: [f64; 2],
+    observed: &sbi_core::Trace,
+    x_obs: &[f64],
+    samples: &RowMatrix,
+    seed: u64,
+) -> Result<(), CliError> {
+    std::fs::create_dir_all(dir).map_err(|e| CliError(format!("{}: {e}", dir.display())))?;
+    let post_svg = dir.join("posterior.svg");
+    plot_posterior_2d(
+        &post_svg,
+        &format!(
+            "Posterior of (V_rest, stimulus) given the observed trace — {} samples",
+            samples.nrows()
+        ),
+        samples,
+        NAMES,
+        LOW,
+        HIGH,
+        Some(truth),
+    )
+    .map_err(|e| plot_error(&post_svg, e))?;
+    let window = observed
+        .stimulus()
+        .map(|w| (w, "stimulus window".to_owned()));
+    let obs_svg = dir.join("observed_trace.svg");
+    plot_traces(
+        &obs_svg,
+        &format!(
+            "Observed trace: V_rest = {} mV, stimulus {} µA/cm²",
+            truth[0], truth[1]
+        ),
+        &[Series {
+            label: "observed".into(),
+            trace: observed,
+            color: BLACK_SERIES,
+            width: 2,
+        }],
+        window.clone(),
+    )
+    .map_err(|e| plot_error(&obs_svg, e))?;
+    // Posterior predictive: five posterior draws, simulated, over the observation.
+    let draws = posterior.sample(x_obs, 5, &mut SeedRng::seed_from_u64(item_seed(seed, 7)))?;
+    let traces = sim.simulate_batch(&draws, item_seed(seed, 8))?;
+    let mut series = vec![Series {
+        label: "observed".into(),
+        trace: observed,
+        color: BLACK_SERIES,
+        width: 3,
+    }];
+    for (i, (t, th)) in traces.iter().zip(draws.rows()).enumerate() {
+        series.push(Series {
+            label: format!("draw {}: V_rest {:.1}, stim {:.2}", i + 1, th[0], th[1]),
+            trace: t,
+            color: PALETTE[i % PALETTE.len()],
+            width: 1,
+        });
+    }
+    let pp_svg = dir.join("posterior_predictive.svg");
+    plot_traces(
+        &pp_svg,
+        "Posterior predictive: simulations at posterior draws vs the observation",
+        &series,
+        window,
+    )
+    .map_err(|e| plot_error(&pp_svg, e))?;
+    Ok(())
+}
+
+const BLACK_SERIES: plotters::style::RGBColor = plotters::style::RGBColor(20, 20, 20);
+
+fn main() {
+    cli::run(USAGE, || {
+        let args = parse_args()?;
+        let t0 = Instant::now();
+        let prior = BoxUniform::new(LOW.to_vec(), HIGH.to_vec())?;
+        let sim = HhSimulator::notebook().with_noise_sigma(args.noise)?;
+        let features = FeatureSet::preset_named(&args.features)?;
+        let mut progress = TerminalProgress::new("hh_posterior").quiet(args.json);
+        let inside = (LOW[0]..=HIGH[0]).contains(&args.truth[0])
+            && (LOW[1]..=HIGH[1]).contains(&args.truth[1]);
+        if !inside && !args.json {
+            eprintln!(
+                "warning: the true θ {:?} lies outside the prior box; the posterior cannot reach it",
+                args.truth
+            );
+        }
+
+        let (posterior, simulate_s, train_s, num_simulations) = match &args.load {
+            Some(path) => {
+                let p = MdnPosterior::load(path)?;
+                if p.x_dim() != features.dim() || p.theta_dim() != 2 {
+                    return Err(CliError(format!(
+                        "{} was trained on {} features for {} parameters; this run uses {} ({}) for 2",
+                        path.display(),
+                        p.x_dim(),
+                        p.theta_dim(),
+                        features.dim(),
+                        args.features
+                    )));
+                }
+                (p, 0.0, 0.0, 0)
+            }
+            None => {
+                // sbi's defaults, plus whitening of x: V_rest shifts `max` and `mean` alike,
+                // so the stimulus hides in their small differences (docs/notebook.md).
+                let est = MdnEstimator::new(prior.bounds())
+                    .with_train(TrainConfig::new().with_whiten_x(true));
+                let run = run_npe(
+                    &prior,
+                    &sim,
+                    &features,
+                    args.num_simulations,
+                    &est,
+                    args.seed,
+                    &mut progress,
+                )?;
+                if run.report.num_failed > 0 && !args.json {
+                    eprintln!(
+                        "note: {} simulations failed and were dropped",
+                        run.report.num_failed
+                    );
+                }
+                let (s, t) = (run.report.simulate_seconds, run.report.training.seconds);
+                (run.posterior, s, t, args.num_simulations)
+            }
+        };
+        if let Some(path) = &args.save {
+            posterior.save(path)?;
+            if !args.json {
+                eprintln!("saved the posterior to {}", path.display());
+            }
+        }
+
+        // The observation: one simulation at the true θ (its own seed).
+        let t_obs = Instant::now();
+        let observed = sim.simulate(
+            &args.truth,
+            &mut SeedRng::seed_from_u64(item_seed(args.seed, 1_000_003)),
+        )?;
+        let x_obs = features.summarize(&observed)?;
+        let samples = posterior.sample(
+            &x_obs,
+            args.num_samples,
+            &mut SeedRng::seed_from_u64(item_seed(args.seed, 5)),
+        )?;
+        let sample_s = t_obs.elapsed().as_secs_f64();
+        let [mean, std, q05, q95] = describe(&samples);
+
+        let t_plot = Instant::now();
+        pictures(
+            &args.out_dir,
+            &sim,
+            &posterior,
+            args.truth,
+            &observed,
+            &x_obs,
+            &samples,
+            args.seed,
+        )?;
+        let plot_s = t_plot.elapsed().as_secs_f64();
+
+        let validation = match args.validate {
+            Some(k) => Some(validate(
+                &prior,
+                &sim,
+                &features,
+                &posterior,
+                k,
+                args.num_samples,
+                args.seed,
+            )?),
+            None => None,
+        };
+        let total_s = t0.elapsed().as_secs_f64();
+
+        if args.json {
+            let mut out = serde_json::json!({
+                "truth": args.truth,
+                "mean": mean,
+                "std": std,
+                "q05": q05,
+                "q95": q95,
+                "num_simulations": num_simulations,
+                "num_samples": args.num_samples,
+                "features": args.features,
+                "noise": args.noise,
+                "seed": args.seed,
+                "seconds": {
+                    "simulate": simulate_s,
+                    "train": train_s,
+                    "observe_and_sample": sample_s,
+                    "plot": plot_s,
+                    "total": total_s,
+                },
+            });
+            if let Some(v) = &validation {
+                out["validation"] = serde_json::json!({
+                    "num_theta": v.0,
+                    "mean_abs_error_fraction": v.1,
+                    "coverage90": v.2,
+                });
+            }
+            println!("{out}");
+        } else {
+            println!(
+                "posterior from {} samples ({} features{}):",
+                args.num_samples,
+                args.features,
+                if args.noise > 0.0 {
+                    format!(", noise σ = {}", args.noise)
+                } else {
+                    String::new()
+                }
+            );
+            println!(
+                "  {:<20} {:>9} {:>10} {:>9} {:>21}",
+                "parameter", "truth", "mean", "std", "90 % interval"
+            );
+            for j in 0..2 {
+                let inside = if (q05[j]..=q95[j]).contains(&args.truth[j]) {
+                    ""
+                } else {
+                    "  (truth outside)"
+                };
+                println!(
+                    "  {:<20} {:>9.3} {:>10.3} {:>9.3}   [{:>8.3}, {:>8.3}]{inside}",
+                    NAMES[j], args.truth[j], mean[j], std[j], q05[j], q95[j]
+                );
+            }
+            if let Some((k, mae, cov)) = &validation {
+                println!("validation on {k} held-out θ from the prior:");
+                for j in 0..2 {
+                    println!(
+                        "  {:<20} mean |posterior mean − truth| = {:.2} % of the prior width; 90 % coverage {:.2}",
+                        NAMES[j],
+                        100.0 * mae[j],
+                        cov[j]
+                    );
+                }
+            }
+            println!(
+                "time: simulate {simulate_s:.2} s, train {train_s:.2} s, observe+sample {sample_s:.3} s, pictures {plot_s:.2} s, total {total_s:.2} s"
+            );
+            println!("pictures: {}", args.out_dir.display());
+        }
+        Ok(())
+    });
+}
+
+/// K held-out θ from the prior: per parameter, the mean |posterior mean − θ| as a fraction of
+/// the prior width, and the fraction of 90 % central intervals containing θ.
+fn validate(
+    prior: &BoxUniform,
+    sim: &HhSimulator,
+    features: &FeatureSet,
+    posterior: &MdnPosterior,
+    k: usize,
+    num_samples: usize,
+    seed: u64,
+) -> Result<(usize, [f64; 2], [f64; 2]), CliError> {
+    let mut rng = SeedRng::seed_from_u64(item_seed(seed, 9_000_001));
+    let thetas = prior.sample_batch(k, &mut rng);
+    let traces = sim.simulate_batch(&thetas, item_seed(seed, 9_000_002))?;
+    let xs = features.summarize_batch(&traces)?;
+    let draws = posterior.sample_batch(&xs, num_samples, item_seed(seed, 9_000_003))?;
+    let (mut mae, mut cov) = ([0.0; 2], [0.0; 2]);
+    for (i, s) in draws.iter().enumerate() {
+        let [m, _, lo, hi] = describe(s);
+        let th = thetas.row(i);
+        for j in 0..2 {
+            mae[j] += (m[j] - th[j]).abs() / (HIGH[j] - LOW[j]) / k as f64;
+            cov[j] += f64::from(u8::from((lo[j]..=hi[j]).contains(&th[j]))) / k as f64;
+        }
+    }
+    Ok((k, mae, cov))
+}
