@@ -86,7 +86,7 @@ impl ZScore {
         let mut w = nalgebra::DMatrix::<f64>::zeros(d, d);
         for k in 0..d {
             let u = e.eigenvectors.column(k);
-            w += &u * u.transpose() / e.eigenvalues[k].max(floor).sqrt();
+            w += u * u.transpose() / e.eigenvalues[k].max(floor).sqrt();
         }
         z.whitening = Some((0..d * d).map(|i| w[(i / d, i % d)]).collect());
         z
