@@ -144,6 +144,27 @@ fn describe(samples: &RowMatrix) -> [[f64; 2]; 4] {
     out
 }
 
+/// The region to draw: the prior box, or, where the posterior is much narrower than the box,
+/// the span of its central 99.8 % and the truth, widened by half, within the box.
+fn view(samples: &RowMatrix, truth: [f64; 2]) -> ([f64; 2], [f64; 2], bool) {
+    let (mut lo, mut hi, mut zoomed) = (LOW, HIGH, false);
+    for j in 0..2 {
+        let mut col = samples.column(j);
+        col.sort_by(f64::total_cmp);
+        let (a, b) = (
+            quantile(&col, 0.001).min(truth[j]),
+            quantile(&col, 0.999).max(truth[j]),
+        );
+        let pad = 0.5 * (b - a).max(1e-3 * (HIGH[j] - LOW[j]));
+        if b - a + 2.0 * pad < 0.5 * (HIGH[j] - LOW[j]) {
+            lo[j] = (a - pad).max(LOW[j]);
+            hi[j] = (b + pad).min(HIGH[j]);
+            zoomed = true;
+        }
+    }
+    (lo, hi, zoomed)
+}
+
 fn plot_error(path: &Path, e: Box<dyn std::error::Error + Send + Sync>) -> CliError {
     CliError(format!("{}: {e}", path.display()))
 }
@@ -162,16 +183,18 @@ fn pictures(
 ) -> Result<(), CliError> {
     std::fs::create_dir_all(dir).map_err(|e| CliError(format!("{}: {e}", dir.display())))?;
     let post_svg = dir.join("posterior.svg");
+    let (view_low, view_high, zoomed) = view(samples, truth);
     plot_posterior_2d(
         &post_svg,
         &format!(
-            "Posterior of (V_rest, stimulus) given the observed trace — {} samples",
-            samples.nrows()
+            "Posterior of (V_rest, stimulus): {} samples{}",
+            samples.nrows(),
+            if zoomed { ", zoomed in" } else { "" }
         ),
         samples,
         NAMES,
-        LOW,
-        HIGH,
+        view_low,
+        view_high,
         Some(truth),
     )
     .map_err(|e| plot_error(&post_svg, e))?;
@@ -197,20 +220,24 @@ fn pictures(
     // Posterior predictive: five posterior draws, simulated, over the observation.
     let draws = posterior.sample(x_obs, 5, &mut SeedRng::seed_from_u64(item_seed(seed, 7)))?;
     let traces = sim.simulate_batch(&draws, item_seed(seed, 8))?;
-    let mut series = vec![Series {
-        label: "observed".into(),
-        trace: observed,
-        color: BLACK_SERIES,
-        width: 3,
-    }];
-    for (i, (t, th)) in traces.iter().zip(draws.rows()).enumerate() {
-        series.push(Series {
+    let mut series: Vec<Series<'_>> = traces
+        .iter()
+        .zip(draws.rows())
+        .enumerate()
+        .map(|(i, (t, th))| Series {
             label: format!("draw {}: V_rest {:.1}, stim {:.2}", i + 1, th[0], th[1]),
             trace: t,
             color: PALETTE[i % PALETTE.len()],
             width: 1,
-        });
-    }
+        })
+        .collect();
+    // The observation last, so it is drawn on top.
+    series.push(Series {
+        label: "observed".into(),
+        trace: observed,
+        color: BLACK_SERIES,
+        width: 2,
+    });
     let pp_svg = dir.join("posterior_predictive.svg");
     plot_traces(
         &pp_svg,

@@ -374,6 +374,7 @@ pub fn plot_posterior_2d(
             c.configure_mesh()
                 .disable_mesh()
                 .disable_y_axis()
+                .x_labels(3)
                 .x_desc("density")
                 .draw()
                 .map_err(to_err)?;

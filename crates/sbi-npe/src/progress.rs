@@ -32,7 +32,7 @@ impl TerminalProgress {
             label: label.to_owned(),
             start: Instant::now(),
             tty: std::io::stderr().is_terminal(),
-            every: 10,
+            every: 50,
             quiet: false,
         }
     }

@@ -1,0 +1,150 @@
+//! The notebook end to end (`hh_posterior`), reduced: JSON shape, truth inside the 90 %
+//! intervals, pictures written, save → load reproduces the result, bad flags fail.
+
+mod common;
+
+use std::process::Command;
+
+use common::{example, temp_dir};
+
+fn run(args: &[&str]) -> std::process::Output {
+    Command::new(example("hh_posterior"))
+        .args(args)
+        .output()
+        .expect("run hh_posterior")
+}
+
+fn json(out: &std::process::Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("one JSON object on stdout")
+}
+
+fn arr(v: &serde_json::Value, key: &str) -> Vec<f64> {
+    serde_json::from_value(v[key].clone()).unwrap_or_else(|_| panic!("{key}: {v}"))
+}
+
+#[test]
+fn reduced_run_brackets_the_truth_and_draws_the_pictures() {
+    let dir = temp_dir("hh-posterior");
+    let out_dir = dir.join("pics");
+    let saved = dir.join("posterior.json");
+    let v = json(&run(&[
+        "--v-rest",
+        "47",
+        "--stim",
+        "5.5",
+        "--num-simulations",
+        "300",
+        "--num-samples",
+        "500",
+        "--seed",
+        "3",
+        "--out-dir",
+        out_dir.to_str().unwrap(),
+        "--save-posterior",
+        saved.to_str().unwrap(),
+        "--json",
+    ]));
+    let (truth, mean, std, q05, q95) = (
+        arr(&v, "truth"),
+        arr(&v, "mean"),
+        arr(&v, "std"),
+        arr(&v, "q05"),
+        arr(&v, "q95"),
+    );
+    assert_eq!(truth, vec![47.0, 5.5]);
+    for j in 0..2 {
+        assert!(
+            q05[j] <= truth[j] && truth[j] <= q95[j],
+            "dim {j}: {truth:?} not in [{q05:?}, {q95:?}]"
+        );
+        assert!(q05[j] <= mean[j] && mean[j] <= q95[j] && std[j] > 0.0);
+    }
+    assert_eq!(v["num_simulations"], 300);
+    for key in ["simulate", "train", "total"] {
+        assert!(v["seconds"][key].as_f64().unwrap() >= 0.0, "seconds.{key}");
+    }
+    for f in [
+        "posterior.svg",
+        "observed_trace.svg",
+        "posterior_predictive.svg",
+    ] {
+        let svg = std::fs::read_to_string(out_dir.join(f)).unwrap();
+        assert!(svg.starts_with("<svg") && svg.len() > 5_000, "{f}");
+    }
+    // Reusing the saved posterior skips training and gives the same numbers.
+    let again = json(&run(&[
+        "--v-rest",
+        "47",
+        "--stim",
+        "5.5",
+        "--num-samples",
+        "500",
+        "--seed",
+        "3",
+        "--out-dir",
+        out_dir.to_str().unwrap(),
+        "--load-posterior",
+        saved.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(arr(&again, "mean"), mean);
+    assert_eq!(again["num_simulations"], 0);
+    // A posterior trained on other features is refused clearly.
+    let wrong = run(&[
+        "--load-posterior",
+        saved.to_str().unwrap(),
+        "--features",
+        "sbi7",
+    ]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("features"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn validation_mode_reports_errors_and_coverage() {
+    let dir = temp_dir("hh-posterior-validate");
+    let v = json(&run(&[
+        "--num-simulations",
+        "300",
+        "--num-samples",
+        "200",
+        "--validate",
+        "10",
+        "--out-dir",
+        dir.to_str().unwrap(),
+        "--json",
+    ]));
+    let mae = arr(&v["validation"], "mean_abs_error_fraction");
+    let cov = arr(&v["validation"], "coverage90");
+    assert_eq!(v["validation"]["num_theta"], 10);
+    for j in 0..2 {
+        assert!((0.0..0.25).contains(&mae[j]), "{mae:?}");
+        assert!((0.0..=1.0).contains(&cov[j]));
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn bad_flags_fail_clearly() {
+    for (args, needle) in [
+        (&["--features", "all"][..], "--features"),
+        (&["--num-simulations", "5"], "at least 20"),
+        (&["--noise", "-1"], "non-negative"),
+        (&["--validate", "0"], "--validate"),
+        (&["--stim", "x"], "--stim"),
+        (&["--load-posterior", "/nonexistent.json"], "nonexistent"),
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(needle),
+            "{args:?}"
+        );
+    }
+}
