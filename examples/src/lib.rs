@@ -20,3 +20,4 @@
 
 pub mod cli;
 pub mod plot;
+pub mod spikes;

@@ -1,0 +1,42 @@
+//! The error type of `spike-fit`.
+
+/// Errors of the spike model, the data and the fitting methods.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A model, data or solver parameter is out of range.
+    #[error("invalid `{name}` = {value}: {reason}")]
+    InvalidParameter {
+        /// What.
+        name: &'static str,
+        /// The value given.
+        value: f64,
+        /// What it must satisfy.
+        reason: &'static str,
+    },
+    /// The data are unusable.
+    #[error("invalid data: {0}")]
+    InvalidData(String),
+    /// A file could not be read.
+    #[error("{path}: {message}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A shape error from `sbi-core`.
+    #[error(transparent)]
+    Core(#[from] sbi_core::Error),
+}
+
+/// `Result` with the [`enum@Error`] of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+pub(crate) fn invalid(name: &'static str, value: f64, reason: &'static str) -> Error {
+    Error::InvalidParameter {
+        name,
+        value,
+        reason,
+    }
+}

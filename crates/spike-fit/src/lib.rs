@@ -1,0 +1,58 @@
+//! # spike-fit — spike probability of a noisy HH membrane, and fitting it to data
+//!
+//! The second Python original (neuron_spike_simulation): a patch of fast, dense HH membrane
+//! ([`SpikeModel`]: rates ×12, conductances ×10, membrane noise) is hit by a 0.1 ms current
+//! pulse; the fraction of trials that spike depends on the stimulus and the membrane area. The
+//! study fits the stimulus scale δv and the area δa that reproduce measured spike fractions
+//! ([`SpikeData`]): stimulus = 10⁻⁷ µA · x · (1 + δv), area factor = 0.1 · (1 + δa).
+//!
+//! * [`Study`] predicts fractions with common random numbers (trial t of point p always gets
+//!   the same noise), so the loss ([`Loss::Mse`] or [`Loss::BinomialNll`], as an
+//!   [`sbi_core::Objective`] through [`StudyObjective`]) is a deterministic function of
+//!   (δv, δa) — piecewise constant, which is why gradient-based optimisers stall on it.
+//! * Solvers ([`Solver`], run by [`fit`], watched by an [`Observer`]): [`GridSearch`]
+//!   (coarse-to-fine in well-conditioned coordinates ln s, ln a), [`NelderMead`] (with
+//!   restarts) and [`ThresholdSearch`] (exact in δv: per-trial threshold currents by bisection
+//!   turn the prediction into an empirical CDF).
+//! * [`Mode::Upstream`] reproduces the original code's slip (gates frozen during the pulse);
+//!   [`Mode::Corrected`] is the default.
+//!
+//! ## Quick start
+//!
+//! ```no_run
+//! use spike_fit::{Loss, Mode, SpikeData, SpikeModel, Study, ThresholdSearch, fit};
+//! let data = SpikeData::read_csv("measured_spike_fractions.csv".as_ref())?;
+//! let study = Study::new(SpikeModel::new(Mode::Corrected), data)?;
+//! let result = fit(&study, &ThresholdSearch::default(), Loss::Mse, (0.0, 0.0), &mut ())?;
+//! println!("δv = {:.4}, δa = {:.4}, MSE {:.2e}", result.delta_v, result.delta_area, result.cost);
+//! # Ok::<(), spike_fit::Error>(())
+//! ```
+//!
+//! A runnable version: `cargo run --release --example fit_spikes`.
+#![deny(missing_docs)]
+
+mod data;
+mod error;
+mod model;
+mod solve;
+mod study;
+
+pub use data::SpikeData;
+pub use error::{Error, Result};
+pub use model::{AREA_UNIT, DT, Mode, PULSE_STEPS, SPIKE_MV, SpikeModel};
+pub use solve::{
+    FitResult, GridSearch, IterState, NelderMead, Observer, PrintObserver, Solver, ThresholdSearch,
+    fit, from_coords, to_coords,
+};
+pub use study::{AREA_REF, Loss, Study, StudyObjective, V_REF, mse};
+
+#[cfg(test)]
+mod send_sync {
+    fn assert_send_sync<T: Send + Sync>() {}
+    #[test]
+    fn public_types_are_send_sync() {
+        assert_send_sync::<crate::Study>();
+        assert_send_sync::<crate::SpikeModel>();
+        assert_send_sync::<crate::Error>();
+    }
+}
