@@ -71,6 +71,23 @@ fn to_err<E: std::fmt::Debug>(e: E) -> PlotError {
     format!("plotting failed: {e:?}").into()
 }
 
+/// Coordinates of every chart here: f64 × f64.
+type Xy =
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>;
+
+/// The legend box, upper right, on a translucent white background.
+fn draw_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Xy>,
+) -> Result<(), PlotError> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()
+        .map_err(to_err)
+}
+
 /// Draws membrane-potential traces against time into an SVG file, shading `stimulus` (if any)
 /// and labelling it.
 ///
@@ -144,13 +161,7 @@ pub fn plot_traces(
                 PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(3))
             });
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.3))
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .map_err(to_err)?;
+    draw_legend(&mut chart)?;
     root.present().map_err(to_err)?;
     Ok(())
 }
@@ -324,13 +335,7 @@ pub fn plot_posterior_2d(
         .map_err(to_err)?
         .label("posterior mean")
         .legend(|(x, y)| Circle::new((x + 8, y), 4, BLACK.filled()));
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.3))
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .map_err(to_err)?;
+    draw_legend(&mut chart)?;
 
     // Marginals.
     let bins = 60;
