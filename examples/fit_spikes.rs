@@ -26,14 +26,14 @@ membrane to the measured spike fractions (default: the study's data in
 (default 1000) under common random numbers (seed S, default 0). Prints the fit, the in-sample
 loss, and the MSE on fresh noise (M trials per point, default 20000, another seed).
 --json prints {\"delta_v\", \"delta_area\", \"mse_in_sample\", \"mse_fresh\", \"simulations\", ...}.
-Defaults: --mode corrected --method threshold --loss mse.";
+Defaults: --mode corrected --method grid --loss mse.";
 
 fn main() {
     cli::run(USAGE, || {
         use lexopt::prelude::*;
         let mut p = lexopt::Parser::from_env();
         let (mut mode, mut method, mut trials, mut seed) =
-            (Mode::Corrected, "threshold".to_owned(), 1000usize, 0u64);
+            (Mode::Corrected, "grid".to_owned(), 1000usize, 0u64);
         let (mut loss, mut fresh, mut data_path, mut json, mut quiet) =
             (Loss::Mse, 20_000usize, default_data_path(), false, false);
         while let Some(arg) = p.next()? {
