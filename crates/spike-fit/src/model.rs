@@ -231,6 +231,60 @@ impl SpikeModel {
         false
     }
 
+    /// [`SpikeModel::spikes_with`] for `LANES` trials at once (`current_ua[k]`, noise
+    /// `xi[k]`), in lockstep: one trial's step is a serial chain (potential → exponentials →
+    /// gates → current → potential), so interleaving independent trials lets the processor
+    /// overlap their latencies. Same results as one at a time.
+    pub fn spikes_lanes<const LANES: usize>(
+        &self,
+        current_ua: [f64; LANES],
+        area_factor: f64,
+        xi: [&[f64]; LANES],
+    ) -> [bool; LANES] {
+        let area = AREA_UNIT * area_factor;
+        let inv_cap = 1.0 / area;
+        let noise_scale = self.k_noise * (G_NA * area).sqrt();
+        let rest = Rates::at(0.0, RATE_FACTOR);
+        let (m0, h0, n0) = rest.steady_state();
+        let (mut v, mut m, mut h, mut n) = ([0.0f64; LANES], [m0; LANES], [h0; LANES], [n0; LANES]);
+        let mut spiked = [false; LANES];
+        for step in 0..self.num_steps {
+            let on = (PULSE_STEPS.0..=PULSE_STEPS.1).contains(&step);
+            for k in 0..LANES {
+                if on && self.mode == Mode::Upstream {
+                    (m[k], h[k], n[k]) = (m0, h0, n0);
+                } else {
+                    let r = fast_rates(v[k]);
+                    let (gm, gh, gn) = (
+                        1.0 + DT * (r.alpha_m + r.beta_m),
+                        1.0 + DT * (r.alpha_h + r.beta_h),
+                        1.0 + DT * (r.alpha_n + r.beta_n),
+                    );
+                    let inv = 1.0 / (gm * gh * gn);
+                    m[k] = (m[k] + DT * r.alpha_m) * (gh * gn * inv);
+                    h[k] = (h[k] + DT * r.alpha_h) * (gm * gn * inv);
+                    n[k] = (n[k] + DT * r.alpha_n) * (gm * gh * inv);
+                }
+                let (mk, hk, nk, vk) = (m[k], h[k], n[k], v[k]);
+                let i_ion = G_NA * mk * mk * mk * hk * (vk - E_NA)
+                    + G_K * nk * nk * nk * nk * (vk - E_K)
+                    + G_L * (vk - E_L);
+                let stim = if on { current_ua[k] } else { 0.0 };
+                let noise = xi[k].get(step).copied().unwrap_or(0.0) * noise_scale;
+                v[k] += DT * (stim - area * i_ion - noise) * inv_cap;
+                // A lane that spiked keeps running (cheaper than branching) but stays spiked.
+                spiked[k] |= v[k] > SPIKE_MV;
+                if spiked[k] {
+                    v[k] = 0.0;
+                }
+            }
+            if spiked.iter().all(|s| *s) {
+                break;
+            }
+        }
+        spiked
+    }
+
     /// Draws the noise of one trial (one standard normal per step) from `rng`.
     pub fn draw_noise<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut Vec<f64>) {
         out.clear();

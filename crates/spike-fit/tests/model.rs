@@ -86,6 +86,30 @@ fn noise_is_reproducible_and_spiking_monotone_in_the_stimulus() {
 }
 
 #[test]
+fn lanes_agree_with_single_trials() {
+    for mode in [Mode::Corrected, Mode::Upstream] {
+        let m = SpikeModel::new(mode);
+        let noise: Vec<Vec<f64>> = (0..4u64)
+            .map(|t| {
+                let mut xi = Vec::new();
+                m.draw_noise(&mut sbi_core::stream_rng(5, 1, t), &mut xi);
+                xi
+            })
+            .collect();
+        let area = 0.35;
+        let currents = [0.6, 0.68, 0.7, 0.75].map(|d| d * 1e2 * AREA_UNIT * area);
+        let lanes = m.spikes_lanes(currents, area, std::array::from_fn(|k| noise[k].as_slice()));
+        for k in 0..4 {
+            assert_eq!(
+                lanes[k],
+                m.spikes_with(currents[k], area, &noise[k]),
+                "{mode} lane {k}"
+            );
+        }
+    }
+}
+
+#[test]
 fn bad_inputs_are_errors() {
     let m = SpikeModel::new(Mode::Corrected);
     let mut rng = SeedRng::seed_from_u64(0);
