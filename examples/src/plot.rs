@@ -400,3 +400,84 @@ pub fn plot_posterior_2d(
     root.present().map_err(to_err)?;
     Ok(())
 }
+
+/// One curve of an x–y chart.
+pub struct Curve {
+    /// Legend label.
+    pub label: String,
+    /// Points, in x order.
+    pub points: Vec<(f64, f64)>,
+    /// Colour.
+    pub color: RGBColor,
+}
+
+/// An x–y chart of curves, optionally with measured points (black dots), into an SVG file.
+///
+/// # Errors
+/// File or drawing errors; nothing to draw.
+pub fn plot_curves(
+    path: &Path,
+    title: &str,
+    axes: (&str, &str),
+    curves: &[Curve],
+    measured: Option<(&str, &[(f64, f64)])>,
+) -> Result<(), PlotError> {
+    let all = curves
+        .iter()
+        .flat_map(|c| c.points.iter())
+        .chain(measured.iter().flat_map(|m| m.1.iter()));
+    let (mut x0, mut x1, mut y0, mut y1) = (
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    );
+    for (x, y) in all.filter(|(x, y)| x.is_finite() && y.is_finite()) {
+        (x0, x1, y0, y1) = (x0.min(*x), x1.max(*x), y0.min(*y), y1.max(*y));
+    }
+    if !(x0.is_finite() && y0.is_finite()) {
+        return Err("nothing to plot".into());
+    }
+    let (px, py) = (((x1 - x0) * 0.03).max(1e-12), ((y1 - y0) * 0.05).max(1e-3));
+    let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
+    root.fill(&WHITE).map_err(to_err)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(46)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x0 - px..x1 + px, y0 - py..y1 + py)
+        .map_err(to_err)?;
+    chart
+        .configure_mesh()
+        .x_desc(axes.0)
+        .y_desc(axes.1)
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 16))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(to_err)?;
+    for c in curves {
+        let color = c.color;
+        chart
+            .draw_series(LineSeries::new(
+                c.points.iter().copied(),
+                color.stroke_width(2),
+            ))
+            .map_err(to_err)?
+            .label(c.label.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(3))
+            });
+    }
+    if let Some((label, pts)) = measured {
+        chart
+            .draw_series(pts.iter().map(|p| Circle::new(*p, 5, BLACK.filled())))
+            .map_err(to_err)?
+            .label(label)
+            .legend(|(x, y)| Circle::new((x + 8, y), 5, BLACK.filled()));
+    }
+    draw_legend(&mut chart)?;
+    root.present().map_err(to_err)?;
+    Ok(())
+}

@@ -199,6 +199,9 @@ pub struct GridSearch {
     pub span: [f64; 2],
     /// Span reduction per level.
     pub shrink: f64,
+    /// The last level simulates this many times more trials per point (a sharper objective
+    /// where the grid is already fine; 1 keeps the study's budget).
+    pub final_trials_factor: usize,
 }
 
 impl Default for GridSearch {
@@ -208,6 +211,7 @@ impl Default for GridSearch {
             points: 7,
             span: [0.12, 1.8],
             shrink: 3.0,
+            final_trials_factor: 4,
         }
     }
 }
@@ -231,11 +235,22 @@ impl Solver for GridSearch {
                 "need ≥ 2 points, ≥ 1 level, shrink > 1",
             ));
         }
+        let fine = study
+            .clone()
+            .with_trials(study.trials() * self.final_trials_factor.max(1));
         let mut t = Tracker::new(study, loss);
         let mut centre = to_coords(start.0, start.1);
         let mut span = self.span;
         let mut history = Vec::new();
+        let mut coarse_evaluations = 0;
         for level in 0..self.levels {
+            if level + 1 == self.levels && self.final_trials_factor > 1 {
+                // Re-score on the sharper objective: the best so far must compete on it too.
+                coarse_evaluations = t.evaluations;
+                let keep = t.best.1;
+                t = Tracker::new(&fine, loss);
+                t.eval(keep)?;
+            }
             let k = self.points;
             for i in 0..k {
                 for j in 0..k {
@@ -248,7 +263,10 @@ impl Solver for GridSearch {
             history.push(t.best.0);
             observer.observe(self.name(), &t.state(level + 1));
         }
-        Ok(t.result(self.name(), self.levels, true, history))
+        let mut r = t.result(self.name(), self.levels, true, history);
+        r.simulations += (coarse_evaluations * study.data().len() * study.trials()) as u64;
+        r.evaluations += coarse_evaluations;
+        Ok(r)
     }
 }
 

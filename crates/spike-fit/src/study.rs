@@ -125,25 +125,8 @@ impl Study {
             .enumerate()
             .map(|(p, &x)| {
                 let current = V_REF * x * (1.0 + delta_v);
-                const L: usize = 4;
-                let count = (0..n.div_ceil(L))
-                    .into_par_iter()
-                    .map_init(
-                        || vec![Vec::new(); L],
-                        |bufs, chunk| {
-                            let lanes = (n - chunk * L).min(L);
-                            for (k, xi) in bufs.iter_mut().enumerate().take(lanes) {
-                                let t = (chunk * L + k) as u64;
-                                self.model
-                                    .draw_noise(&mut stream_rng(self.seed, p as u64, t), xi);
-                            }
-                            let xis: [&[f64]; L] = std::array::from_fn(|k| bufs[k].as_slice());
-                            let out = self.model.spikes_lanes([current; L], area, xis);
-                            out[..lanes].iter().filter(|s| **s).count()
-                        },
-                    )
-                    .sum::<usize>();
-                count as f64 / n as f64
+                self.model
+                    .spike_fraction(current, area, n, self.seed, p as u64)
             })
             .collect())
     }

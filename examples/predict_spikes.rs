@@ -1,0 +1,100 @@
+//! Predicted spike fraction against the measured data, for given δv and δa.
+//!
+//! ```text
+//! cargo run --release --example predict_spikes -- --delta-v 2.05 --delta-area 3.43 --plot fit.svg
+//! ```
+
+use std::path::PathBuf;
+
+use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
+use hh_sbi_examples::plot::{Curve, PALETTE, plot_curves};
+use hh_sbi_examples::spikes::{default_data_path, parse_mode};
+use spike_fit::{DT, Mode, SpikeData, SpikeModel, Study, mse};
+
+const USAGE: &str = "\
+usage: predict_spikes [--delta-v DV] [--delta-area DA] [--trials N] [--t-end MS]
+                      [--mode corrected|upstream] [--seed S] [--data FILE] [--plot FILE.svg]
+
+Predicts the spike fraction of the study's stochastic membrane at the measured relative
+stimuli (stimulus = 1e-7 uA * x * (1 + DV), area factor = 0.1 * (1 + DA)), N trials per point
+(default 1000), simulated for MS milliseconds (default 2), prints it beside the data with the
+MSE, and draws the predicted curve over the data (default spike_prediction.svg).
+Defaults: DV = DA = 0, corrected mode, seed 0.";
+
+fn main() {
+    cli::run(USAGE, || {
+        use lexopt::prelude::*;
+        let mut p = lexopt::Parser::from_env();
+        let (mut dv, mut da, mut trials, mut t_end, mut mode, mut seed) =
+            (0.0, 0.0, 1000usize, 2.0, Mode::Corrected, 0u64);
+        let (mut data_path, mut plot) =
+            (default_data_path(), PathBuf::from("spike_prediction.svg"));
+        while let Some(arg) = p.next()? {
+            match arg {
+                Long("delta-v") => dv = parse_f64("--delta-v", p.value()?)?,
+                Long("delta-area") => da = parse_f64("--delta-area", p.value()?)?,
+                Long("trials") => trials = parse_value("--trials", p.value()?)?,
+                Long("t-end") => t_end = parse_f64("--t-end", p.value()?)?,
+                Long("mode") => mode = parse_mode(p.value()?)?,
+                Long("seed") => seed = parse_value("--seed", p.value()?)?,
+                Long("data") => data_path = PathBuf::from(p.value()?),
+                Long("plot") => plot = PathBuf::from(p.value()?),
+                Short('h') | Long("help") => {
+                    println!("{USAGE}");
+                    std::process::exit(0);
+                }
+                _ => return Err(arg.unexpected().into()),
+            }
+        }
+        if trials == 0 {
+            return Err(CliError("--trials must be positive".into()));
+        }
+        if !(t_end > 0.0) {
+            return Err(CliError("--t-end must be positive".into()));
+        }
+        let steps = (t_end / DT).round() as usize;
+        let model = SpikeModel::new(mode).with_num_steps(steps);
+        let data = SpikeData::read_csv(&data_path)?;
+        let study = Study::new(model, data)?.with_trials(trials).with_seed(seed);
+        let pred = study.predict(dv, da)?;
+        let measured = study.data().fractions();
+        println!(
+            "{mode} mode, δv = {dv}, δa = {da}, {trials} trials per point, t_end = {t_end} ms"
+        );
+        println!("  x       measured  predicted");
+        for ((x, m), q) in study.data().x().iter().zip(&measured).zip(&pred) {
+            println!("  {x:<7} {m:>8.3}  {q:>9.3}");
+        }
+        println!("MSE {:.4e}", mse(&pred, &measured));
+        // A smooth curve over the data's range (its own noise streams, offset past the data's).
+        let (lo, hi) = study
+            .data()
+            .x()
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+                (a.min(*x), b.max(*x))
+            });
+        let xs: Vec<f64> = (0..=40)
+            .map(|i| lo * 0.97 + (hi * 1.03 - lo * 0.97) * i as f64 / 40.0)
+            .collect();
+        let curve = study
+            .clone()
+            .with_seed(seed ^ 0xC0FFEE)
+            .predict_at(&xs, dv, da)?;
+        let points: Vec<(f64, f64)> = study.data().x().iter().copied().zip(measured).collect();
+        plot_curves(
+            &plot,
+            &format!("Spike fraction: model ({mode}, δv = {dv:.3}, δa = {da:.3}) vs data"),
+            ("relative stimulus x", "fraction of trials that spike"),
+            &[Curve {
+                label: format!("model, {trials} trials per point"),
+                points: xs.into_iter().zip(curve).collect(),
+                color: PALETTE[0],
+            }],
+            Some(("measured", &points)),
+        )
+        .map_err(|e| CliError(format!("{}: {e}", plot.display())))?;
+        eprintln!("wrote {}", plot.display());
+        Ok(())
+    });
+}
