@@ -49,7 +49,7 @@ fn main() {
         if trials == 0 {
             return Err(CliError("--trials must be positive".into()));
         }
-        if !(t_end > 0.0) {
+        if t_end.is_nan() || t_end <= 0.0 {
             return Err(CliError("--t-end must be positive".into()));
         }
         let steps = (t_end / DT).round() as usize;
