@@ -91,48 +91,6 @@ const E_K: f64 = -12.0;
 const E_L: f64 = 10.6;
 const RATE_FACTOR: f64 = 12.0;
 
-/// The classic rates ×12 ([`Rates::at`] with φ = 12), with the three divisions of αm, αn
-/// and βh fused into one (the hot loop of every trial; equal to [`Rates::at`] to rounding).
-#[inline(always)]
-fn fast_rates(v: f64) -> Rates {
-    const E1: f64 = std::f64::consts::E;
-    const E25: f64 = 12.182_493_960_703_473;
-    const E3: f64 = 20.085_536_923_187_668;
-    let e80 = (v * (-1.0 / 80.0)).exp();
-    let e40 = e80 * e80;
-    let e20 = e40 * e40;
-    let e10 = e20 * e20;
-    let e18 = (v * (-1.0 / 18.0)).exp();
-    let um = (25.0 - v) * 0.1;
-    let un = (10.0 - v) * 0.1;
-    let (sm, sn) = (um.abs() < 1e-4, un.abs() < 1e-4);
-    // Near the removable singularities the series is used, and the denominator is set to 1 so
-    // the fused reciprocal stays finite.
-    let dm = if sm { 1.0 } else { E25 * e10 - 1.0 };
-    let dn = if sn { 1.0 } else { E1 * e10 - 1.0 };
-    let dh = E3 * e10 + 1.0;
-    let inv = 1.0 / (dm * dn * dh);
-    let alpha_m = if sm {
-        1.0 - um * (0.5 - um / 12.0)
-    } else {
-        um * dn * dh * inv
-    };
-    let alpha_n = 0.1
-        * if sn {
-            1.0 - un * (0.5 - un / 12.0)
-        } else {
-            un * dm * dh * inv
-        };
-    Rates {
-        alpha_m: RATE_FACTOR * alpha_m,
-        beta_m: RATE_FACTOR * 4.0 * e18,
-        alpha_h: RATE_FACTOR * 0.07 * e20,
-        beta_h: RATE_FACTOR * dm * dn * inv,
-        alpha_n: RATE_FACTOR * alpha_n,
-        beta_n: RATE_FACTOR * 0.125 * e80,
-    }
-}
-
 impl SpikeModel {
     /// The study's model in `mode`, k_noise = 5·10⁻⁵, 2 ms.
     pub fn new(mode: Mode) -> Self {
@@ -207,7 +165,7 @@ impl SpikeModel {
             if on && self.mode == Mode::Upstream {
                 (m, h, n) = (m0, h0, n0);
             } else {
-                let r = fast_rates(v);
+                let r = Rates::at(v, RATE_FACTOR);
                 // Three semi-implicit updates sharing one division.
                 let (gm, gh, gn) = (
                     1.0 + DT * (r.alpha_m + r.beta_m),
@@ -255,7 +213,7 @@ impl SpikeModel {
                 if on && self.mode == Mode::Upstream {
                     (m[k], h[k], n[k]) = (m0, h0, n0);
                 } else {
-                    let r = fast_rates(v[k]);
+                    let r = Rates::at(v[k], RATE_FACTOR);
                     let (gm, gh, gn) = (
                         1.0 + DT * (r.alpha_m + r.beta_m),
                         1.0 + DT * (r.alpha_h + r.beta_h),
@@ -394,37 +352,5 @@ impl Simulator for SpikeModel {
         Ok(f64::from(u8::from(
             self.spikes_with(theta[0], theta[1], &xi),
         )))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fused_rates_equal_the_classic_ones() {
-        let mut v = -120.0;
-        while v < 160.0 {
-            let (a, b) = (fast_rates(v), Rates::at(v, RATE_FACTOR));
-            for (x, y) in [
-                (a.alpha_m, b.alpha_m),
-                (a.beta_m, b.beta_m),
-                (a.alpha_h, b.alpha_h),
-                (a.beta_h, b.beta_h),
-                (a.alpha_n, b.alpha_n),
-                (a.beta_n, b.beta_n),
-            ] {
-                assert!((x / y - 1.0).abs() < 1e-12, "v = {v}: {x} vs {y}");
-            }
-            v += 0.0731;
-        }
-        for v in [10.0, 25.0, 10.0 + 1e-6, 25.0 - 1e-6] {
-            assert!(
-                (fast_rates(v).alpha_n / Rates::at(v, RATE_FACTOR).alpha_n - 1.0).abs() < 1e-12
-            );
-            assert!(
-                (fast_rates(v).alpha_m / Rates::at(v, RATE_FACTOR).alpha_m - 1.0).abs() < 1e-12
-            );
-        }
     }
 }
