@@ -16,13 +16,12 @@ const E1: f64 = std::f64::consts::E;
 const E25: f64 = 12.182_493_960_703_473;
 const E3: f64 = 20.085_536_923_187_668;
 
-/// Below this |u|, `u / (eᵘ − 1)` is evaluated by its series.
-const SERIES_BELOW: f64 = 1e-4;
-
-/// The series of `u / (eᵘ − 1)` near u = 0 (error below u⁴/720).
+/// `u / (eᵘ − 1)` given `em1 = eᵘ − 1`, with its series near u = 0 (no branch: a select).
 #[inline(always)]
-fn series(u: f64) -> f64 {
-    1.0 - u * (0.5 - u / 12.0)
+fn u_over_expm1(u: f64, em1: f64) -> f64 {
+    let series = 1.0 - u * (0.5 - u / 12.0);
+    let direct = u / em1;
+    if u.abs() < 1e-4 { series } else { direct }
 }
 
 /// The six rates at one potential.
@@ -55,9 +54,8 @@ impl Rates {
     /// ```
     #[inline(always)]
     pub fn at(v: f64, phi: f64) -> Self {
-        // Multiplications by constant reciprocals, and the three divisions of αm, αn and βh
-        // fused into one: a division is ~4× the cost of a multiplication; the results differ
-        // from the textbook's formulas by an ulp or so.
+        // Multiplications by constant reciprocals: a division is ~4× the cost on the critical
+        // path, and the results differ from the textbook's divisions by an ulp or so.
         let e80 = (v * (-1.0 / 80.0)).exp();
         let e40 = e80 * e80;
         let e20 = e40 * e40;
@@ -65,21 +63,12 @@ impl Rates {
         let e18 = (v * (-1.0 / 18.0)).exp();
         let um = (25.0 - v) * 0.1;
         let un = (10.0 - v) * 0.1;
-        // Near the removable singularities the series is used and the denominator set to 1,
-        // so the fused reciprocal stays finite (a select, no branch).
-        let (sm, sn) = (um.abs() < SERIES_BELOW, un.abs() < SERIES_BELOW);
-        let dm = if sm { 1.0 } else { E25 * e10 - 1.0 };
-        let dn = if sn { 1.0 } else { E1 * e10 - 1.0 };
-        let dh = E3 * e10 + 1.0;
-        let inv = 1.0 / (dm * dn * dh);
-        let alpha_m = if sm { series(um) } else { um * dn * dh * inv };
-        let alpha_n = 0.1 * if sn { series(un) } else { un * dm * dh * inv };
         Self {
-            alpha_m: phi * alpha_m,
+            alpha_m: phi * u_over_expm1(um, E25 * e10 - 1.0),
             beta_m: phi * 4.0 * e18,
             alpha_h: phi * 0.07 * e20,
-            beta_h: phi * dm * dn * inv,
-            alpha_n: phi * alpha_n,
+            beta_h: phi / (E3 * e10 + 1.0),
+            alpha_n: phi * 0.1 * u_over_expm1(un, E1 * e10 - 1.0),
             beta_n: phi * 0.125 * e80,
         }
     }
