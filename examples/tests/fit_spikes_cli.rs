@@ -17,11 +17,7 @@ fn run(args: &[&str]) -> std::process::Output {
 fn small_fit_reports_json_and_flags_take_effect() {
     let args = ["--trials", "60", "--fresh-trials", "200", "--json"];
     let out = run(&args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for key in ["delta_v", "delta_area", "mse_in_sample", "mse_fresh"] {
         assert!(v[key].as_f64().unwrap().is_finite(), "{key}");

@@ -21,11 +21,7 @@ fn json_has_mean_and_covariance_near_the_truth() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let mean: Vec<f64> = serde_json::from_value(v["mean"].clone()).unwrap();
     let cov: Vec<Vec<f64>> = serde_json::from_value(v["cov"].clone()).unwrap();

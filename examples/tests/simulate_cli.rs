@@ -27,11 +27,7 @@ fn writes_the_notebook_trace_and_a_picture() {
         .arg(&svg)
         .output()
         .expect("run simulate");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let text = std::fs::read_to_string(&csv).unwrap();
     let rows: Vec<&str> = text.lines().collect();
     assert_eq!(rows[0], "t_ms,vm_mv");

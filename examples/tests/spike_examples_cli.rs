@@ -6,6 +6,16 @@ use std::process::Command;
 
 use common::{example, temp_dir};
 
+/// The value of the `MSE …` line that `predict_spikes` prints.
+fn mse_of(text: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix("MSE "))
+        .expect("an MSE line")
+        .trim()
+        .parse()
+        .expect("a number")
+}
+
 #[test]
 fn predict_spikes_prints_mse_and_draws() {
     let dir = temp_dir("predict-spikes");
@@ -25,32 +35,16 @@ fn predict_spikes_prints_mse_and_draws() {
             .args(extra)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::assert_success(&out);
         String::from_utf8(out.stdout).unwrap()
     };
     let text = run(&[]);
-    let mse: f64 = text
-        .lines()
-        .find_map(|l| l.strip_prefix("MSE "))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let mse = mse_of(&text);
     assert!(mse < 0.01, "near the fit the model follows the data: {mse}");
     assert!(std::fs::read_to_string(&svg).unwrap().contains("<circle"));
     // --t-end and --mode take effect: a 0.3 ms run ends before the spikes peak.
     let short = run(&["--t-end", "0.3"]);
-    let mse_short: f64 = short
-        .lines()
-        .find_map(|l| l.strip_prefix("MSE "))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let mse_short = mse_of(&short);
     assert!(mse_short > 0.05, "{mse_short}");
     assert_ne!(run(&["--mode", "upstream"]), text);
     for bad in [
@@ -87,11 +81,7 @@ fn spike_grid_writes_csv_and_picture() {
         .arg(&svg)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let text = std::fs::read_to_string(&csv).unwrap();
     let rows: Vec<&str> = text.lines().collect();
     assert_eq!(rows[0], "stimulus_ua,area_factor,k_noise,fraction");

@@ -26,11 +26,7 @@ fn reference(a: u32) -> String {
 fn json_of_the_sbi7_features() {
     for (a, spikes) in [(3, 1.0), (7, 4.0)] {
         let out = summarize(&[&reference(a), "--features", "sbi7", "--json"]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::assert_success(&out);
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let obj = v.as_object().unwrap();
         let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
