@@ -15,7 +15,7 @@ fn run(args: &[&str]) -> std::process::Output {
 }
 
 fn json(out: &std::process::Output) -> serde_json::Value {
-    common::assert_success(&out);
+    common::assert_success(out);
     serde_json::from_slice(&out.stdout).expect("one JSON object on stdout")
 }
 
