@@ -312,6 +312,29 @@ pub trait Posterior: Send + Sync {
         )
     }
 
+    /// log p(θᵢ | xᵢ) for paired rows (θᵢ of `thetas`, xᵢ of `xs`), in parallel: e.g. the
+    /// log-density of held-out simulated pairs, whose mean estimates the expected log posterior
+    /// (a goodness-of-fit score across many observations at once).
+    ///
+    /// # Errors
+    /// [`Error::DimensionMismatch`] when the row counts differ; otherwise the lowest-index
+    /// failing pair's error.
+    fn log_prob_pairs(&self, thetas: &RowMatrix, xs: &RowMatrix) -> Result<Vec<f64>, Self::Error> {
+        if thetas.nrows() != xs.nrows() {
+            return Err(Error::DimensionMismatch {
+                expected: thetas.nrows(),
+                found: xs.nrows(),
+            }
+            .into());
+        }
+        first_error(
+            (0..xs.nrows())
+                .into_par_iter()
+                .map(|i| self.log_prob(thetas.row(i), xs.row(i)))
+                .collect(),
+        )
+    }
+
     /// log p(θᵢ | x) for every row θᵢ of `thetas`.
     ///
     /// # Errors
@@ -383,5 +406,51 @@ pub trait Objective: Send + Sync {
                 .map(|i| self.cost(params.row(i)))
                 .collect(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// p(θ | x) = N(θ; x, 1) in one dimension.
+    struct Shifted;
+
+    impl Posterior for Shifted {
+        type Error = Error;
+        fn sample<R: Rng + ?Sized>(
+            &self,
+            x: &[f64],
+            n: usize,
+            _: &mut R,
+        ) -> Result<RowMatrix, Error> {
+            RowMatrix::from_vec(n, 1, vec![x[0]; n])
+        }
+        fn log_prob(&self, theta: &[f64], x: &[f64]) -> Result<f64, Error> {
+            check_dim(1, theta.len())?;
+            check_dim(1, x.len())?;
+            Ok(-0.5 * (theta[0] - x[0]).powi(2))
+        }
+    }
+
+    #[test]
+    fn log_prob_pairs_pairs_rows_and_checks_counts() {
+        let thetas = RowMatrix::from_rows(&[[0.0], [1.0], [3.0]]).unwrap();
+        let xs = RowMatrix::from_rows(&[[0.0], [0.0], [1.0]]).unwrap();
+        assert_eq!(
+            Shifted.log_prob_pairs(&thetas, &xs).unwrap(),
+            vec![0.0, -0.5, -2.0]
+        );
+        let two = RowMatrix::from_rows(&[[0.0], [0.0]]).unwrap();
+        assert!(matches!(
+            Shifted.log_prob_pairs(&thetas, &two),
+            Err(Error::DimensionMismatch {
+                expected: 3,
+                found: 2
+            })
+        ));
+        // The lowest failing row's error.
+        let wide = RowMatrix::from_rows(&[[0.0, 1.0], [0.0, 1.0], [0.0, 1.0]]).unwrap();
+        assert!(Shifted.log_prob_pairs(&thetas, &wide).is_err());
     }
 }
