@@ -231,3 +231,29 @@ fn progress_reports_every_epoch_and_early_stopping_restores_the_best() {
     assert_eq!(best, r.best_validation_loss);
     assert!(epochs.last().unwrap().train_loss < epochs[0].train_loss);
 }
+
+#[test]
+fn log_prob_pairs_scores_many_observations_at_once() {
+    let post = quick(4);
+    let mut rng = SeedRng::seed_from_u64(3);
+    let thetas = prior().sample_batch(40, &mut rng);
+    let xs = RowMatrix::from_rows(
+        &LinearGaussian::new(2, 0.5)
+            .unwrap()
+            .simulate_batch(&thetas, 5)
+            .unwrap(),
+    )
+    .unwrap();
+    let pairs = post.log_prob_pairs(&thetas, &xs).unwrap();
+    for (i, lp) in pairs.iter().enumerate() {
+        let one = post.log_prob(thetas.row(i), xs.row(i)).unwrap();
+        assert_eq!(lp.to_bits(), one.to_bits(), "pair {i}");
+    }
+    assert!(matches!(
+        post.log_prob_pairs(&thetas, &RowMatrix::zeros(39, 2)),
+        Err(Error::Core(sbi_core::Error::DimensionMismatch { .. }))
+    ));
+    let mut nan_x = xs.clone();
+    nan_x.row_mut(7)[1] = f64::NAN;
+    assert!(post.log_prob_pairs(&thetas, &nan_x).is_err());
+}

@@ -2,13 +2,13 @@
 //! θ ~ BoxUniform([−3, −3], [3, 3]), x = θ + N(0, σ²I), σ = 0.5; the posterior is a product of
 //! normals N(xⱼ, σ²) truncated to the box.
 //!
-//! Tolerances, from measurements (documented in docs/npe.md). With 5,000 simulations the
-//! network's posterior mean at a given interior x is off by about 0.035 RMS per coordinate
-//! (training seeds 1–10); part of that is training noise (it varies with the seed on the same
-//! data) and part is the data's own noise (an ensemble of 5 networks on the same 5,000 pairs
-//! still errs by up to 0.05 at some x); both shrink with more data (≤ 0.025 at 20,000). The
-//! specification's 0.1σ = 0.05 is therefore met as the RMS over the test observations, with
-//! every single coordinate within 0.2σ; the standard deviations are within 15 % everywhere.
+//! Tolerances, from measurements (docs/npe.md). With 5,000 simulations the network's posterior
+//! mean at an interior x errs by 0.044 RMS per coordinate (24 independent data sets and seeds;
+//! Python sbi 0.27's NPE with its MDN, on the same toy: 0.053 over 16 data sets). Neither met
+//! 0.1σ = 0.05 at all eight coordinates of four observations in any data set: that error is the
+//! estimator's, from a finite training set, not a defect to test away. So the mean is checked
+//! as the RMS over the test observations against 0.1σ, with every coordinate within 0.2σ; the
+//! standard deviations within 15 % everywhere; and the held-out expected KL divergence.
 //! The Monte-Carlo error of the sample means (4,000 draws: 0.008) is small beside these. At the
 //! edge of the prior box the MDN's Gaussians are pulled inwards by the truncation (mean error
 //! ≈ −0.1 at x₁ = 2.6, as sbi's MDN), so the edge observation is checked by C2ST only.
@@ -113,6 +113,51 @@ fn simulation_based_calibration_is_uniform_and_covers() {
     for c in cal.coverage(0.5) {
         assert!((c - 0.5).abs() < 0.1, "50 % coverage {c}");
     }
+}
+
+/// E[ln p(θ | x) − ln q(θ | x)] over (θ, x) pairs from the joint: the expected KL divergence
+/// from the exact posterior p to q, estimated on 1,000 fresh pairs, with its standard error.
+fn expected_kl(log_q: impl Fn(&RowMatrix, &RowMatrix) -> Vec<f64>) -> (f64, f64) {
+    let (prior, sim) = setup();
+    let n = 1000;
+    let mut rng = SeedRng::seed_from_u64(91);
+    let thetas = prior.sample_batch(n, &mut rng);
+    let xs = RowMatrix::from_rows(&sim.simulate_batch(&thetas, 92).unwrap()).unwrap();
+    let lq = log_q(&thetas, &xs);
+    let d: Vec<f64> = (0..n)
+        .map(|i| {
+            sim.posterior_log_prob(thetas.row(i), xs.row(i), &LOW, &HIGH)
+                .unwrap()
+                - lq[i]
+        })
+        .collect();
+    let m = d.iter().sum::<f64>() / n as f64;
+    let var = d.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1) as f64;
+    (m, (var / n as f64).sqrt())
+}
+
+#[test]
+fn held_out_pairs_score_close_to_the_exact_posterior() {
+    // Measured over 1,000–2,000 fresh pairs: 0.049–0.067 nats for training seeds 1–6 at 5,000
+    // simulations (standard error ≈ 0.01; most of it comes from the edges of the box).
+    let post = posterior();
+    let (kl, se) = expected_kl(|t, x| post.log_prob_pairs(t, x).unwrap());
+    eprintln!("expected KL {kl:.4} ± {se:.4}");
+    assert!(kl < 0.1 && se < 0.02, "expected KL {kl} ± {se}");
+    // Teeth: the exact posterior of an observation moved by 0.4σ in both coordinates (an error
+    // of 0.16 nats in the interior) is told apart.
+    let (_, sim) = setup();
+    let (kl_shifted, _) = expected_kl(|t, x| {
+        (0..t.nrows())
+            .map(|i| {
+                let moved = [x.row(i)[0] + 0.2, x.row(i)[1] + 0.2];
+                sim.posterior_log_prob(t.row(i), &moved, &LOW, &HIGH)
+                    .unwrap()
+            })
+            .collect()
+    });
+    eprintln!("shifted observation: {kl_shifted:.4}");
+    assert!(kl_shifted > 0.12, "shifted: {kl_shifted}");
 }
 
 #[test]
