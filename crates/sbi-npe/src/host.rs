@@ -126,9 +126,7 @@ impl Mixture {
         let lse = max + logits.iter().map(|l| (l - max).exp()).sum::<f64>().ln();
         let log_weights: Vec<f64> = logits.iter().map(|l| l - lse).collect();
         let means = raw[k..k + k * d].to_vec();
-        let mut precisions = vec![0.0; k * d * d];
-        let mut chol = vec![0.0; k * d * d];
-        let mut log_norm = Vec::with_capacity(k);
+        let mut precisions = Vec::with_capacity(k * d * d);
         for c in 0..k {
             let f = &raw[k + k * d + c * t..k + k * d + (c + 1) * t];
             let mut a = DMatrix::<f64>::zeros(d, d);
@@ -140,20 +138,36 @@ impl Mixture {
                 }
             }
             let p = a.transpose() * &a + DMatrix::<f64>::identity(d, d) * eps;
+            precisions.extend((0..d * d).map(|i| p[(i / d, i % d)]));
+        }
+        Self::from_parts(d, log_weights, means, precisions)
+    }
+
+    /// From explicit parts: per-component log-weights (not necessarily normalised), means
+    /// (K·d) and precisions (K·d·d, row-major, symmetric positive definite).
+    pub(crate) fn from_parts(
+        d: usize,
+        log_weights: Vec<f64>,
+        means: Vec<f64>,
+        precisions: Vec<f64>,
+    ) -> Result<Self> {
+        let k = log_weights.len();
+        let mut chol = vec![0.0; k * d * d];
+        let mut log_norm = Vec::with_capacity(k);
+        for c in 0..k {
+            let p = DMatrix::from_row_slice(d, d, &precisions[c * d * d..(c + 1) * d * d]);
             let l = p
-                .clone()
                 .cholesky()
                 .ok_or_else(|| {
                     Error::Backend("a component precision is not positive definite".into())
                 })?
                 .l();
-            let log_det: f64 = 2.0 * (0..d).map(|i| l[(i, i)].ln()).sum::<f64>();
             for i in 0..d {
                 for j in 0..d {
-                    precisions[c * d * d + i * d + j] = p[(i, j)];
                     chol[c * d * d + i * d + j] = l[(i, j)];
                 }
             }
+            let log_det: f64 = 2.0 * (0..d).map(|i| l[(i, i)].ln()).sum::<f64>();
             log_norm.push(log_weights[c] - d as f64 * HALF_LN_2PI + 0.5 * log_det);
         }
         if log_norm.iter().chain(&means).any(|v| !v.is_finite()) {

@@ -135,7 +135,7 @@ impl MdnPosterior {
     }
 
     /// The mixture at `x`, standardised θ units.
-    fn mixture(&self, x: &[f64]) -> Result<Mixture> {
+    pub(crate) fn mixture(&self, x: &[f64]) -> Result<Mixture> {
         check_dim(self.x_dim(), x.len())?;
         check_finite(x)?;
         let mut xz = vec![0.0; x.len()];
@@ -148,7 +148,7 @@ impl MdnPosterior {
         )
     }
 
-    fn in_support(&self, theta: &[f64]) -> bool {
+    pub(crate) fn in_support(&self, theta: &[f64]) -> bool {
         theta
             .iter()
             .zip(self.support.low.iter().zip(&self.support.high))
@@ -383,6 +383,39 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
+/// Writes `payload` to `path` as `{"payload": …, "checksum": FNV-1a of its JSON text}`.
+pub(crate) fn write_checked(path: &Path, payload: serde_json::Value) -> Result<()> {
+    let io = |e: String| Error::Io {
+        path: path.display().to_string(),
+        message: e,
+    };
+    let text = serde_json::to_string(&payload).map_err(|e| io(e.to_string()))?;
+    let file = SavedFile {
+        payload,
+        checksum: format!("{:016x}", fnv1a(text.as_bytes())),
+    };
+    let out = serde_json::to_string(&file).map_err(|e| io(e.to_string()))?;
+    std::fs::write(path, out).map_err(|e| io(e.to_string()))
+}
+
+/// Reads a file written by [`write_checked`] and verifies its checksum.
+pub(crate) fn read_checked(path: &Path) -> Result<serde_json::Value> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let bad = |m: String| Error::InvalidFile(m);
+    let file: SavedFile =
+        serde_json::from_str(&text).map_err(|e| bad(format!("not a saved posterior: {e}")))?;
+    let canonical = serde_json::to_string(&file.payload).map_err(|e| bad(e.to_string()))?;
+    if format!("{:016x}", fnv1a(canonical.as_bytes())) != file.checksum {
+        return Err(bad(
+            "checksum mismatch: the file is corrupt or was edited".into()
+        ));
+    }
+    Ok(file.payload)
+}
+
 impl MdnPosterior {
     /// Writes the posterior — configuration, weights, standardisation, prior support, seed and
     /// training report — to a JSON file with a checksum.
@@ -390,12 +423,17 @@ impl MdnPosterior {
     /// # Errors
     /// [`Error::Io`].
     pub fn save(&self, path: &Path) -> Result<()> {
-        let io = |e: String| Error::Io {
+        let value = self.to_payload().map_err(|e| Error::Io {
             path: path.display().to_string(),
-            message: e,
-        };
+            message: e.to_string(),
+        })?;
+        write_checked(path, value)
+    }
+
+    /// The saved form of the posterior, as a JSON value.
+    pub(crate) fn to_payload(&self) -> serde_json::Result<serde_json::Value> {
         let opt = |v: &[f64]| v.iter().map(|b| b.is_finite().then_some(*b)).collect();
-        let payload = Payload {
+        serde_json::to_value(Payload {
             format: FORMAT.into(),
             version: VERSION,
             mdn: self.mdn.clone(),
@@ -408,15 +446,7 @@ impl MdnPosterior {
             },
             weights: self.weights.clone(),
             report: self.report.clone(),
-        };
-        let value = serde_json::to_value(&payload).map_err(|e| io(e.to_string()))?;
-        let text = serde_json::to_string(&value).map_err(|e| io(e.to_string()))?;
-        let file = SavedFile {
-            payload: value,
-            checksum: format!("{:016x}", fnv1a(text.as_bytes())),
-        };
-        let out = serde_json::to_string(&file).map_err(|e| io(e.to_string()))?;
-        std::fs::write(path, out).map_err(|e| io(e.to_string()))
+        })
     }
 
     /// Reads a posterior written by [`MdnPosterior::save`]; it samples bit-identically to the
@@ -426,20 +456,13 @@ impl MdnPosterior {
     /// [`Error::Io`]; [`Error::InvalidFile`] for a file that is not such a posterior, is
     /// corrupt (checksum), or whose parts do not fit together (shapes, dimensions).
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        Self::from_payload(read_checked(path)?)
+    }
+
+    /// Rebuilds a posterior from its saved form, checking that the parts fit together.
+    pub(crate) fn from_payload(value: serde_json::Value) -> Result<Self> {
         let bad = |m: String| Error::InvalidFile(m);
-        let file: SavedFile =
-            serde_json::from_str(&text).map_err(|e| bad(format!("not a saved posterior: {e}")))?;
-        let canonical = serde_json::to_string(&file.payload).map_err(|e| bad(e.to_string()))?;
-        if format!("{:016x}", fnv1a(canonical.as_bytes())) != file.checksum {
-            return Err(bad(
-                "checksum mismatch: the file is corrupt or was edited".into()
-            ));
-        }
-        let p: Payload = serde_json::from_value(file.payload).map_err(|e| bad(e.to_string()))?;
+        let p: Payload = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
         if p.format != FORMAT || p.version != VERSION {
             return Err(bad(format!(
                 "format {} v{} is not {FORMAT} v{VERSION}",
