@@ -31,6 +31,9 @@ pub enum Error {
         /// The epoch.
         epoch: usize,
     },
+    /// The members of an ensemble do not fit together (or there are none).
+    #[error("incompatible ensemble members: {0}")]
+    IncompatibleMembers(String),
     /// Almost every posterior sample falls outside the prior's support.
     #[error(
         "posterior samples leak out of the prior support: {accepted} of {proposed} proposals accepted; \

@@ -1,9 +1,10 @@
 //! [`MdnEstimator`]: the density estimator that trains an [`MdnPosterior`].
 
 use rand::Rng;
-use sbi_core::{Bounds, DensityEstimator, RowMatrix, draw_seed};
+use sbi_core::{Bounds, DensityEstimator, RowMatrix, draw_seed, item_seed};
 
 use crate::config::{MdnConfig, TrainConfig};
+use crate::ensemble::MdnEnsemble;
 use crate::error::Result;
 use crate::posterior::MdnPosterior;
 use crate::train::{EpochReport, train};
@@ -82,6 +83,61 @@ impl MdnEstimator {
             self.support.clone(),
             Some(t.report),
         ))
+    }
+
+    /// Trains an ensemble of `num_members` networks on the same pairs, one after the other:
+    /// member 0 with the configured seed (it is the network [`MdnEstimator::fit_with_progress`]
+    /// trains), member k ≥ 1 with `item_seed(seed, k)`, so their initialisation, validation
+    /// split and minibatch order differ. `progress` receives the member index with every epoch.
+    /// The same seed gives the same ensemble.
+    ///
+    /// ```no_run
+    /// use sbi_core::{Bounds, RowMatrix};
+    /// use sbi_npe::MdnEstimator;
+    /// # let (theta, x) = (RowMatrix::zeros(10, 2), RowMatrix::zeros(10, 2));
+    /// let est = MdnEstimator::new(Bounds { low: vec![-3.0; 2], high: vec![3.0; 2] });
+    /// let ensemble = est.fit_ensemble(&theta, &x, 5, &mut |member, epoch| {
+    ///     eprintln!("member {member}: {epoch:?}")
+    /// })?;
+    /// # Ok::<(), sbi_npe::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `num_members == 0` ([`crate::Error::InvalidConfig`]); otherwise as
+    /// [`MdnEstimator::fit_with_progress`].
+    pub fn fit_ensemble(
+        &self,
+        theta: &RowMatrix,
+        x: &RowMatrix,
+        num_members: usize,
+        progress: &mut dyn FnMut(usize, &EpochReport),
+    ) -> Result<MdnEnsemble> {
+        if num_members == 0 {
+            return Err(crate::error::invalid(
+                "num_members",
+                0.0,
+                "an ensemble needs at least one member",
+            ));
+        }
+        let members = (0..num_members)
+            .map(|k| {
+                let seed = member_seed(self.train.seed, k);
+                self.clone()
+                    .with_train(self.train.clone().with_seed(seed))
+                    .fit_with_progress(theta, x, &mut |r| progress(k, r))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        MdnEnsemble::new(members)
+    }
+}
+
+/// The training seed of ensemble member `k`: `seed` itself for member 0, then
+/// `item_seed(seed, k)`.
+pub(crate) fn member_seed(seed: u64, k: usize) -> u64 {
+    if k == 0 {
+        seed
+    } else {
+        item_seed(seed, k as u64)
     }
 }
 

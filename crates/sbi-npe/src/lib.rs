@@ -16,10 +16,13 @@
 //! * [`MdnPosterior`] implements [`sbi_core::Posterior`]: sampling with leakage rejection,
 //!   leakage-corrected log-density, MAP, batches over many x, [`save`](MdnPosterior::save) /
 //!   [`load`](MdnPosterior::load) to bit-identical samples;
+//! * [`MdnEnsemble`]: the equal-weight mixture of several networks trained with different seeds
+//!   (sbi's `NeuralPosteriorEnsemble`), which averages out their training noise;
 //! * diagnostics: simulation-based calibration and expected coverage ([`Calibration`]), and a
 //!   classifier two-sample test ([`c2st`]);
 //! * [`run_npe`]: prior → simulate (parallel) → summarise → train → posterior, for any
-//!   [`sbi_core::Simulator`] + [`sbi_core::SummaryStatistics`] + [`sbi_core::Prior`].
+//!   [`sbi_core::Simulator`] + [`sbi_core::SummaryStatistics`] + [`sbi_core::Prior`];
+//!   [`run_npe_ensemble`] trains an ensemble instead.
 //!
 //! Backend: burn's `flex` CPU backend by default (cargo feature `flex`); `ndarray`
 //! (burn-ndarray, deprecated upstream) is selectable with `--no-default-features --features
@@ -49,6 +52,7 @@
 
 mod config;
 mod diagnostics;
+mod ensemble;
 mod error;
 mod estimator;
 mod host;
@@ -60,9 +64,10 @@ mod train;
 
 pub use config::{MdnConfig, TrainConfig};
 pub use diagnostics::{Calibration, c2st};
+pub use ensemble::MdnEnsemble;
 pub use error::{Error, Result};
 pub use estimator::MdnEstimator;
-pub use pipeline::{NpeReport, NpeRun, Progress, run_npe};
+pub use pipeline::{NpeEnsembleRun, NpeReport, NpeRun, Progress, run_npe, run_npe_ensemble};
 pub use posterior::MdnPosterior;
 pub use progress::TerminalProgress;
 pub use train::{EpochReport, TrainingReport, ZScore};
@@ -73,6 +78,7 @@ mod send_sync {
     #[test]
     fn public_types_are_send_sync() {
         assert_send_sync::<crate::MdnPosterior>();
+        assert_send_sync::<crate::MdnEnsemble>();
         assert_send_sync::<crate::MdnEstimator>();
         assert_send_sync::<crate::Error>();
     }

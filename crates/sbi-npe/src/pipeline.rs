@@ -6,8 +6,9 @@ use rand::SeedableRng;
 use rayon::prelude::*;
 use sbi_core::{Prior, RowMatrix, SeedRng, Simulator, SummaryStatistics, item_rng, item_seed};
 
+use crate::ensemble::MdnEnsemble;
 use crate::error::{Error, Result};
-use crate::estimator::MdnEstimator;
+use crate::estimator::{MdnEstimator, member_seed};
 use crate::posterior::MdnPosterior;
 use crate::progress::TerminalProgress;
 use crate::train::{EpochReport, TrainingReport};
@@ -104,6 +105,151 @@ where
     S: Simulator,
     F: SummaryStatistics<S::Output>,
 {
+    let pairs = simulate_pairs(prior, simulator, summary, num_simulations, seed, progress)?;
+    progress.stage("training");
+    let est = estimator
+        .clone()
+        .with_train(estimator.train.clone().with_seed(item_seed(seed, 2)))
+        .with_support(prior.bounds());
+    let posterior = est.fit_with_progress(&pairs.theta, &pairs.x, &mut |r| progress.epoch(r))?;
+    let training = posterior
+        .training_report()
+        .cloned()
+        .ok_or_else(|| Error::Backend("training report missing".into()))?;
+    progress.finish(&format!(
+        "{} epochs, best validation loss {:.4} at epoch {}",
+        training.epochs, training.best_validation_loss, training.best_epoch
+    ));
+    Ok(NpeRun {
+        posterior,
+        theta: pairs.theta,
+        x: pairs.x,
+        report: NpeReport {
+            num_simulations,
+            num_failed: pairs.num_failed,
+            simulate_seconds: pairs.seconds,
+            training,
+        },
+    })
+}
+
+/// The result of [`run_npe_ensemble`]: the ensemble and the simulated data it was trained on.
+#[derive(Debug, Clone)]
+pub struct NpeEnsembleRun {
+    /// The trained ensemble (each member carries its own training report).
+    pub ensemble: MdnEnsemble,
+    /// θ drawn from the prior, one row per simulation.
+    pub theta: RowMatrix,
+    /// Their summary features (NaN rows for failed simulations).
+    pub x: RowMatrix,
+    /// Simulations that failed; their rows are dropped from training.
+    pub num_failed: usize,
+    /// Wall-clock time of simulation and summarising, s.
+    pub simulate_seconds: f64,
+}
+
+/// [`run_npe`] with an ensemble of `num_members` networks
+/// ([`MdnEstimator::fit_ensemble`]) instead of one. The simulations are the same as
+/// `run_npe`'s for the same seed, and the members are those
+/// [`MdnEstimator::fit_ensemble`] trains (member 0 is the network `run_npe` would train).
+///
+/// ```
+/// use sbi_core::testing::{Identity, LinearGaussian};
+/// use sbi_npe::{MdnEstimator, TrainConfig, run_npe_ensemble};
+/// use sbi_prior::BoxUniform;
+///
+/// let prior = BoxUniform::new(vec![-3.0, -3.0], vec![3.0, 3.0])?;
+/// let est = MdnEstimator::new(sbi_core::Prior::bounds(&prior))
+///     .with_train(TrainConfig::new().with_max_epochs(5));
+/// let sim = LinearGaussian::new(2, 0.5)?;
+/// let run = run_npe_ensemble(&prior, &sim, &Identity::new(2), 300, &est, 3, 1, &mut ())?;
+/// assert_eq!(run.ensemble.num_members(), 3);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// As [`run_npe`]; `num_members == 0`.
+#[allow(clippy::too_many_arguments)]
+pub fn run_npe_ensemble<P, S, F>(
+    prior: &P,
+    simulator: &S,
+    summary: &F,
+    num_simulations: usize,
+    estimator: &MdnEstimator,
+    num_members: usize,
+    seed: u64,
+    progress: &mut dyn Progress,
+) -> Result<NpeEnsembleRun>
+where
+    P: Prior,
+    S: Simulator,
+    F: SummaryStatistics<S::Output>,
+{
+    if num_members == 0 {
+        return Err(crate::error::invalid(
+            "num_members",
+            0.0,
+            "an ensemble needs at least one member",
+        ));
+    }
+    let pairs = simulate_pairs(prior, simulator, summary, num_simulations, seed, progress)?;
+    let est = estimator.clone().with_support(prior.bounds());
+    let mut members = Vec::with_capacity(num_members);
+    for k in 0..num_members {
+        progress.stage(&if num_members == 1 {
+            "training".to_owned()
+        } else {
+            format!("training {}/{num_members}", k + 1)
+        });
+        let member = est
+            .clone()
+            .with_train(
+                estimator
+                    .train
+                    .clone()
+                    .with_seed(member_seed(item_seed(seed, 2), k)),
+            )
+            .fit_with_progress(&pairs.theta, &pairs.x, &mut |r| progress.epoch(r))?;
+        if let Some(t) = member.training_report() {
+            progress.finish(&format!(
+                "{} epochs, best validation loss {:.4} at epoch {}",
+                t.epochs, t.best_validation_loss, t.best_epoch
+            ));
+        }
+        members.push(member);
+    }
+    Ok(NpeEnsembleRun {
+        ensemble: MdnEnsemble::new(members)?,
+        theta: pairs.theta,
+        x: pairs.x,
+        num_failed: pairs.num_failed,
+        simulate_seconds: pairs.seconds,
+    })
+}
+
+/// Simulated training pairs, with counts and timing.
+struct Pairs {
+    theta: RowMatrix,
+    x: RowMatrix,
+    num_failed: usize,
+    seconds: f64,
+}
+
+/// Prior draws (stream `item_seed(seed, 0)`), simulated and summarised in parallel (item i
+/// with `item_rng(item_seed(seed, 1), i)`); failed items become NaN rows.
+fn simulate_pairs<P, S, F>(
+    prior: &P,
+    simulator: &S,
+    summary: &F,
+    num_simulations: usize,
+    seed: u64,
+    progress: &mut dyn Progress,
+) -> Result<Pairs>
+where
+    P: Prior,
+    S: Simulator,
+    F: SummaryStatistics<S::Output>,
+{
     if num_simulations < 2 {
         return Err(Error::EmptyTrainingSet(format!(
             "need at least 2 simulations, got {num_simulations}"
@@ -145,29 +291,10 @@ where
     progress.finish(&format!(
         "{num_simulations} simulations, {num_failed} failed"
     ));
-    progress.stage("training");
-    let est = estimator
-        .clone()
-        .with_train(estimator.train.clone().with_seed(item_seed(seed, 2)))
-        .with_support(prior.bounds());
-    let posterior = est.fit_with_progress(&theta, &x, &mut |r| progress.epoch(r))?;
-    let training = posterior
-        .training_report()
-        .cloned()
-        .ok_or_else(|| Error::Backend("training report missing".into()))?;
-    progress.finish(&format!(
-        "{} epochs, best validation loss {:.4} at epoch {}",
-        training.epochs, training.best_validation_loss, training.best_epoch
-    ));
-    Ok(NpeRun {
-        posterior,
+    Ok(Pairs {
         theta,
         x,
-        report: NpeReport {
-            num_simulations,
-            num_failed,
-            simulate_seconds,
-            training,
-        },
+        num_failed,
+        seconds: simulate_seconds,
     })
 }

@@ -3,7 +3,10 @@
 use rand::SeedableRng;
 use sbi_core::testing::{Identity, LinearGaussian};
 use sbi_core::{Bounds, DensityEstimator, Posterior, Prior, RowMatrix, SeedRng, Simulator};
-use sbi_npe::{Error, MdnConfig, MdnEstimator, MdnPosterior, TrainConfig, run_npe};
+use sbi_npe::{
+    Error, MdnConfig, MdnEnsemble, MdnEstimator, MdnPosterior, TrainConfig, run_npe,
+    run_npe_ensemble,
+};
 use sbi_prior::BoxUniform;
 
 fn prior() -> BoxUniform {
@@ -256,4 +259,187 @@ fn log_prob_pairs_scores_many_observations_at_once() {
     let mut nan_x = xs.clone();
     nan_x.row_mut(7)[1] = f64::NAN;
     assert!(post.log_prob_pairs(&thetas, &nan_x).is_err());
+}
+
+/// Three quick members trained on one small data set.
+fn quick_ensemble(seed: u64) -> MdnEnsemble {
+    let run_est = MdnEstimator::new(prior().bounds())
+        .with_mdn(MdnConfig::new().with_num_components(3))
+        .with_train(TrainConfig::new().with_max_epochs(15).with_seed(seed));
+    let sim = LinearGaussian::new(2, 0.5).unwrap();
+    let mut rng = SeedRng::seed_from_u64(seed);
+    let theta = prior().sample_batch(800, &mut rng);
+    let x = RowMatrix::from_rows(&sim.simulate_batch(&theta, seed).unwrap()).unwrap();
+    let mut epochs = [0usize; 3];
+    let ens = run_est
+        .fit_ensemble(&theta, &x, 3, &mut |m, _| epochs[m] += 1)
+        .unwrap();
+    assert_eq!(epochs, [15, 15, 15]);
+    ens
+}
+
+#[test]
+fn ensemble_is_the_equal_mixture_of_its_members() {
+    let ens = quick_ensemble(11);
+    assert_eq!(ens, quick_ensemble(11));
+    assert_eq!(ens.num_members(), 3);
+    assert_ne!(ens.members()[0], ens.members()[1]);
+    let x = [2.6, 0.4];
+    // log_prob is ln of the members' mean density.
+    let th = [2.2, 0.1];
+    let members: Vec<f64> = ens
+        .members()
+        .iter()
+        .map(|m| m.log_prob(&th, &x).unwrap().exp())
+        .collect();
+    let want = (members.iter().sum::<f64>() / 3.0).ln();
+    assert!((ens.log_prob(&th, &x).unwrap() - want).abs() < 1e-12);
+    // Normalised over the box (midpoint rule), and −∞ outside.
+    let h = 0.05;
+    let n = (6.0 / h) as usize;
+    let grid: Vec<[f64; 2]> = (0..n)
+        .flat_map(|i| {
+            (0..n).map(move |j| [-3.0 + (i as f64 + 0.5) * h, -3.0 + (j as f64 + 0.5) * h])
+        })
+        .collect();
+    let grid = RowMatrix::from_rows(&grid).unwrap();
+    let lp = ens.log_prob_batch(&grid, &x).unwrap();
+    let total: f64 = lp.iter().map(|l| l.exp() * h * h).sum();
+    assert!((total - 1.0).abs() < 0.02, "∫p = {total}");
+    assert_eq!(ens.log_prob(&[3.5, 0.0], &x).unwrap(), f64::NEG_INFINITY);
+    // Sample mean = mean of the members' means (30,000 draws each: standard error < 0.004).
+    let mut rng = SeedRng::seed_from_u64(2);
+    let s = ens.sample(&x, 30_000, &mut rng).unwrap();
+    assert!(s.rows().all(|r| r.iter().all(|v| v.abs() <= 3.0)));
+    let mut want = [0.0; 2];
+    for m in ens.members() {
+        let mm = m.sample(&x, 30_000, &mut rng).unwrap().column_means();
+        want[0] += mm[0] / 3.0;
+        want[1] += mm[1] / 3.0;
+    }
+    let got = s.column_means();
+    assert!(
+        (got[0] - want[0]).abs() < 0.015 && (got[1] - want[1]).abs() < 0.015,
+        "{got:?} vs {want:?}"
+    );
+    // The MAP beats every grid point.
+    let map = ens.map(&x).unwrap();
+    let best = lp.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    assert!(ens.log_prob(&map, &x).unwrap() >= best - 1e-9, "{map:?}");
+}
+
+#[test]
+fn ensemble_save_load_and_bad_inputs() {
+    let ens = quick_ensemble(12);
+    let dir = temp("ensemble");
+    let path = dir.join("ensemble.json");
+    ens.save(&path).unwrap();
+    let loaded = MdnEnsemble::load(&path).unwrap();
+    assert_eq!(loaded, ens);
+    let x = [0.5, -1.0];
+    let a = ens.sample(&x, 300, &mut SeedRng::seed_from_u64(4)).unwrap();
+    let b = loaded
+        .sample(&x, 300, &mut SeedRng::seed_from_u64(4))
+        .unwrap();
+    assert!(
+        a.as_slice()
+            .iter()
+            .zip(b.as_slice())
+            .all(|(u, v)| u.to_bits() == v.to_bits())
+    );
+    // Files of the other kind, and an edited file, are errors.
+    assert!(matches!(
+        MdnPosterior::load(&path),
+        Err(Error::InvalidFile(_))
+    ));
+    let single = dir.join("single.json");
+    ens.members()[0].save(&single).unwrap();
+    assert!(matches!(
+        MdnEnsemble::load(&single),
+        Err(Error::InvalidFile(_))
+    ));
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replacen("\"seed\":", "\"seed\":1", 1)).unwrap();
+    assert!(matches!(
+        MdnEnsemble::load(&path),
+        Err(Error::InvalidFile(_))
+    ));
+    std::fs::remove_dir_all(&dir).ok();
+
+    // No member; members that do not fit together; zero members asked for; bad x.
+    assert!(matches!(
+        MdnEnsemble::new(vec![]),
+        Err(Error::IncompatibleMembers(_))
+    ));
+    let other_support = MdnEstimator::new(Bounds {
+        low: vec![-4.0, -4.0],
+        high: vec![4.0, 4.0],
+    })
+    .with_train(TrainConfig::new().with_max_epochs(1));
+    let mut rng = SeedRng::seed_from_u64(0);
+    let theta = prior().sample_batch(100, &mut rng);
+    let x2 = RowMatrix::from_rows(
+        &LinearGaussian::new(2, 0.5)
+            .unwrap()
+            .simulate_batch(&theta, 1)
+            .unwrap(),
+    )
+    .unwrap();
+    let odd = other_support.fit(&theta, &x2, &mut rng).unwrap();
+    let mut members = ens.members().to_vec();
+    members.push(odd);
+    assert!(matches!(
+        MdnEnsemble::new(members),
+        Err(Error::IncompatibleMembers(_))
+    ));
+    let x3 = RowMatrix::zeros(100, 3);
+    let wide = MdnEstimator::new(prior().bounds())
+        .with_train(TrainConfig::new().with_max_epochs(1))
+        .fit(&theta, &x3, &mut rng)
+        .unwrap();
+    assert!(matches!(
+        MdnEnsemble::new(vec![ens.members()[0].clone(), wide]),
+        Err(Error::IncompatibleMembers(_))
+    ));
+    assert!(matches!(
+        other_support.fit_ensemble(&theta, &x2, 0, &mut |_, _| {}),
+        Err(Error::InvalidConfig { .. })
+    ));
+    assert!(ens.sample(&[0.0], 10, &mut rng).is_err());
+    assert!(ens.log_prob(&[0.0, 0.0], &[f64::NAN, 0.0]).is_err());
+    assert!(ens.map(&[0.0, 0.0, 0.0]).is_err());
+}
+
+#[test]
+fn run_npe_ensemble_extends_run_npe() {
+    let est = MdnEstimator::new(prior().bounds())
+        .with_mdn(MdnConfig::new().with_num_components(3))
+        .with_train(TrainConfig::new().with_max_epochs(15));
+    let sim = LinearGaussian::new(2, 0.5).unwrap();
+    let single = run_npe(&prior(), &sim, &Identity::new(2), 800, &est, 9, &mut ()).unwrap();
+    let run =
+        run_npe_ensemble(&prior(), &sim, &Identity::new(2), 800, &est, 2, 9, &mut ()).unwrap();
+    assert_eq!(run.theta, single.theta);
+    assert_eq!(run.ensemble.members()[0], single.posterior);
+    let seed = single.posterior.train_config().seed;
+    let again = est
+        .clone()
+        .with_train(est.train.clone().with_seed(seed))
+        .fit_ensemble(&run.theta, &run.x, 2, &mut |_, _| {})
+        .unwrap();
+    assert_eq!(again, run.ensemble);
+    // An ensemble of one is the single network, draw for draw.
+    let one = MdnEnsemble::new(vec![single.posterior.clone()]).unwrap();
+    let x = [0.3, -0.7];
+    assert_eq!(
+        one.sample(&x, 50, &mut SeedRng::seed_from_u64(8)).unwrap(),
+        single
+            .posterior
+            .sample(&x, 50, &mut SeedRng::seed_from_u64(8))
+            .unwrap()
+    );
+    assert!(matches!(
+        run_npe_ensemble(&prior(), &sim, &Identity::new(2), 800, &est, 0, 9, &mut ()),
+        Err(Error::InvalidConfig { .. })
+    ));
 }

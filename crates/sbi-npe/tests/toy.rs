@@ -190,3 +190,42 @@ fn log_prob_is_a_normalised_density_and_map_is_the_mode() {
         "{map:?}"
     );
 }
+
+#[test]
+fn an_ensemble_meets_the_same_criteria() {
+    // Three networks on one set of 5,000 simulations (seed 21), checked as the single network.
+    let (prior, sim) = setup();
+    let mut rng = SeedRng::seed_from_u64(21);
+    let thetas = prior.sample_batch(5000, &mut rng);
+    let xs = RowMatrix::from_rows(&sim.simulate_batch(&thetas, 22).unwrap()).unwrap();
+    let ens = MdnEstimator::new(prior.bounds())
+        .with_train(TrainConfig::new().with_seed(23))
+        .fit_ensemble(&thetas, &xs, 3, &mut |_, _| {})
+        .unwrap();
+    let mut sq = 0.0;
+    for x in [[0.0, 0.0], [1.0, -1.5], [-1.2, 0.5], [0.5, 1.5]] {
+        let s = ens.sample(&x, 4000, &mut rng).unwrap();
+        let (mean, std) = sim.posterior_moments(&x, &LOW, &HIGH).unwrap();
+        let (m, c) = (s.column_means(), s.covariance().unwrap());
+        for j in 0..2 {
+            let err = m[j] - mean[j];
+            sq += err * err / 8.0;
+            assert!(err.abs() < 0.2 * SIGMA, "x {x:?} dim {j}: mean error {err}");
+            let ratio = c.get(j, j).sqrt() / std[j];
+            assert!(
+                (ratio - 1.0).abs() < 0.15,
+                "x {x:?} dim {j}: std ratio {ratio}"
+            );
+        }
+        let exact = sim
+            .sample_posterior(&x, &LOW, &HIGH, 3000, &mut rng)
+            .unwrap();
+        let acc = c2st(&s.select_rows(|i| i < 3000), &exact).unwrap();
+        assert!(acc <= 0.6, "x {x:?}: C2ST {acc}");
+    }
+    eprintln!("ensemble RMS mean error {:.4}", sq.sqrt());
+    assert!(sq.sqrt() < 0.1 * SIGMA, "RMS mean error {}", sq.sqrt());
+    let (kl, se) = expected_kl(|t, x| ens.log_prob_pairs(t, x).unwrap());
+    eprintln!("ensemble expected KL {kl:.4} ± {se:.4}");
+    assert!(kl < 0.1, "expected KL {kl} ± {se}");
+}
