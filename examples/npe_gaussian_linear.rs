@@ -8,16 +8,18 @@ use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
 use rand::SeedableRng;
 use sbi_core::testing::{Identity, LinearGaussian};
 use sbi_core::{Posterior, Prior, SeedRng};
-use sbi_npe::{MdnEstimator, TerminalProgress, run_npe};
+use sbi_npe::{MdnEstimator, TerminalProgress, run_npe_ensemble};
 use sbi_prior::BoxUniform;
 
 const USAGE: &str = "\
-usage: npe_gaussian_linear --x-obs <x1> <x2> [--num-simulations N] [--seed S] [--json]
+usage: npe_gaussian_linear --x-obs <x1> <x2> [--num-simulations N] [--seed S] [--ensemble M]
+                           [--json]
 
 Trains a mixture-density posterior on the toy x = theta + N(0, 0.5^2 I) with prior
 BoxUniform([-3,-3], [3,3]) (default 5000 simulations, seed 0), draws 10,000 posterior samples
 at x-obs and prints their mean vector and covariance matrix, next to the exact posterior's
-moments. --json prints {\"mean\": [..], \"cov\": [[..],[..]], \"exact_mean\": [..],
+moments. --ensemble M trains M networks on the same simulations and samples their
+equal-weight mixture (default 1: one network). --json prints {\"mean\": [..], \"cov\": [[..],[..]], \"exact_mean\": [..],
 \"exact_std\": [..], ...}.";
 
 const SIGMA: f64 = 0.5;
@@ -26,6 +28,7 @@ struct Args {
     x_obs: [f64; 2],
     num_simulations: usize,
     seed: u64,
+    ensemble: usize,
     json: bool,
 }
 
@@ -33,6 +36,7 @@ fn parse_args() -> Result<Args, CliError> {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_env();
     let (mut x_obs, mut num_simulations, mut seed, mut json) = (None, 5000usize, 0u64, false);
+    let mut ensemble = 1usize;
     while let Some(arg) = parser.next()? {
         match arg {
             Long("x-obs") => {
@@ -44,6 +48,7 @@ fn parse_args() -> Result<Args, CliError> {
                 num_simulations = parse_value("--num-simulations", parser.value()?)?;
             }
             Long("seed") => seed = parse_value("--seed", parser.value()?)?,
+            Long("ensemble") => ensemble = parse_value("--ensemble", parser.value()?)?,
             Long("json") => json = true,
             Short('h') | Long("help") => {
                 println!("{USAGE}");
@@ -52,6 +57,9 @@ fn parse_args() -> Result<Args, CliError> {
             _ => return Err(arg.unexpected().into()),
         }
     }
+    if ensemble == 0 {
+        return Err(CliError("--ensemble must be at least 1".into()));
+    }
     if num_simulations < 10 {
         return Err(CliError("--num-simulations must be at least 10".into()));
     }
@@ -59,6 +67,7 @@ fn parse_args() -> Result<Args, CliError> {
         x_obs: x_obs.ok_or_else(|| CliError("--x-obs <x1> <x2> is required".into()))?,
         num_simulations,
         seed,
+        ensemble,
         json,
     })
 }
@@ -71,18 +80,28 @@ fn main() {
         let simulator = LinearGaussian::new(2, SIGMA)?;
         let estimator = MdnEstimator::new(prior.bounds());
         let mut progress = TerminalProgress::new("npe").quiet(args.json);
-        let run = run_npe(
+        // One member is exactly `run_npe`'s network.
+        let run = run_npe_ensemble(
             &prior,
             &simulator,
             &Identity::new(2),
             args.num_simulations,
             &estimator,
+            args.ensemble,
             args.seed,
             &mut progress,
         )?;
+        let reports: Vec<_> = run
+            .ensemble
+            .members()
+            .iter()
+            .filter_map(|m| m.training_report())
+            .collect();
+        let epochs: Vec<usize> = reports.iter().map(|r| r.epochs).collect();
+        let train_seconds: f64 = reports.iter().map(|r| r.seconds).sum();
         let start = std::time::Instant::now();
         let samples =
-            run.posterior
+            run.ensemble
                 .sample(&args.x_obs, 10_000, &mut SeedRng::seed_from_u64(args.seed))?;
         let sample_seconds = start.elapsed().as_secs_f64();
         let mean = samples.column_means();
@@ -93,6 +112,10 @@ fn main() {
         ];
         let (exact_mean, exact_std) = simulator.posterior_moments(&args.x_obs, &low, &high)?;
         if args.json {
+            let epochs = match epochs.as_slice() {
+                [one] => serde_json::json!(one),
+                all => serde_json::json!(all),
+            };
             let out = serde_json::json!({
                 "x_obs": args.x_obs,
                 "num_simulations": args.num_simulations,
@@ -101,10 +124,11 @@ fn main() {
                 "cov": cov,
                 "exact_mean": exact_mean,
                 "exact_std": exact_std,
-                "epochs": run.report.training.epochs,
+                "ensemble": args.ensemble,
+                "epochs": epochs,
                 "seconds": {
-                    "simulate": run.report.simulate_seconds,
-                    "train": run.report.training.seconds,
+                    "simulate": run.simulate_seconds,
+                    "train": train_seconds,
                     "sample": sample_seconds,
                 },
             });

@@ -6,23 +6,28 @@ use std::process::Command;
 
 use common::example;
 
-#[test]
-fn json_has_mean_and_covariance_near_the_truth() {
+/// Runs the example with `args` and parses its JSON output.
+fn run_json(args: &[&str]) -> serde_json::Value {
     let out = Command::new(example("npe_gaussian_linear"))
-        .args([
-            "--x-obs",
-            "1.0",
-            "-0.5",
-            "--num-simulations",
-            "3000",
-            "--seed",
-            "2",
-            "--json",
-        ])
+        .args(args)
         .output()
         .unwrap();
     common::assert_success(&out);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn json_has_mean_and_covariance_near_the_truth() {
+    let v = run_json(&[
+        "--x-obs",
+        "1.0",
+        "-0.5",
+        "--num-simulations",
+        "3000",
+        "--seed",
+        "2",
+        "--json",
+    ]);
     let mean: Vec<f64> = serde_json::from_value(v["mean"].clone()).unwrap();
     let cov: Vec<Vec<f64>> = serde_json::from_value(v["cov"].clone()).unwrap();
     assert_eq!((mean.len(), cov.len(), cov[0].len()), (2, 2, 2));
@@ -44,6 +49,7 @@ fn missing_or_bad_flags_fail() {
         &["--json"][..],
         &["--x-obs", "1"],
         &["--x-obs", "1", "2", "--num-simulations", "5"],
+        &["--x-obs", "1", "2", "--ensemble", "0"],
     ] {
         let out = Command::new(example("npe_gaussian_linear"))
             .args(args)
@@ -51,4 +57,26 @@ fn missing_or_bad_flags_fail() {
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
+}
+
+#[test]
+fn ensemble_flag_trains_several_networks() {
+    let v = run_json(&[
+        "--x-obs",
+        "-1.0",
+        "0.5",
+        "--num-simulations",
+        "2000",
+        "--ensemble",
+        "2",
+        "--json",
+    ]);
+    assert_eq!(v["ensemble"], 2);
+    let epochs: Vec<usize> = serde_json::from_value(v["epochs"].clone()).unwrap();
+    assert_eq!(epochs.len(), 2);
+    let mean: Vec<f64> = serde_json::from_value(v["mean"].clone()).unwrap();
+    assert!(
+        (mean[0] + 1.0).abs() < 0.15 && (mean[1] - 0.5).abs() < 0.15,
+        "{mean:?}"
+    );
 }

@@ -19,8 +19,8 @@ const VERSION: u32 = 1;
 ///
 /// Networks trained with different seeds (initialisation, validation split, minibatch order)
 /// err differently; their average cancels that part of the error. On the linear-Gaussian toy
-/// with 5,000 simulations, five members cut the RMS error of the posterior mean from 0.044 to
-/// 0.036 (docs/npe.md), at five times the training cost. Build one with
+/// with 5,000 simulations, five members cut the RMS error of the posterior mean from 0.047 to
+/// 0.035 (24 seeds, docs/npe.md), at five times the training cost. Build one with
 /// [`MdnEstimator::fit_ensemble`](crate::MdnEstimator::fit_ensemble) or [`MdnEnsemble::new`].
 ///
 /// * [`sample`](sbi_core::Posterior::sample): each draw picks a member uniformly at random and
