@@ -17,10 +17,37 @@ use crate::error::{Error, Result};
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "RowMatrixFields"))]
 pub struct RowMatrix {
     data: Vec<f64>,
     nrows: usize,
     ncols: usize,
+}
+
+/// A [`RowMatrix`] as read from a file, before its shape is checked.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RowMatrixFields {
+    data: Vec<f64>,
+    nrows: usize,
+    ncols: usize,
+}
+
+/// Deserialising checks `data.len() == nrows · ncols` (else rows would be read out of bounds).
+#[cfg(feature = "serde")]
+impl TryFrom<RowMatrixFields> for RowMatrix {
+    type Error = Error;
+
+    fn try_from(f: RowMatrixFields) -> Result<Self> {
+        if f.nrows.checked_mul(f.ncols).is_none() {
+            return Err(Error::InvalidParameter {
+                name: "nrows",
+                value: f.nrows as f64,
+                reason: "nrows · ncols overflows",
+            });
+        }
+        Self::from_vec(f.nrows, f.ncols, f.data)
+    }
 }
 
 impl RowMatrix {

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "TimeWindowFields"))]
 pub struct TimeWindow {
     /// Start (inclusive), ms.
     pub start_ms: f64,
@@ -76,11 +77,53 @@ impl TimeWindow {
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "TraceFields"))]
 pub struct Trace {
     dt_ms: f64,
     t0_ms: f64,
     v_mv: Vec<f64>,
     stimulus: Option<TimeWindow>,
+}
+
+/// A [`TimeWindow`] as read from a file, before its checks.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct TimeWindowFields {
+    start_ms: f64,
+    end_ms: f64,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<TimeWindowFields> for TimeWindow {
+    type Error = Error;
+
+    fn try_from(f: TimeWindowFields) -> Result<Self> {
+        Self::new(f.start_ms, f.end_ms)
+    }
+}
+
+/// A [`Trace`] as read from a file, before its checks.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct TraceFields {
+    dt_ms: f64,
+    t0_ms: f64,
+    v_mv: Vec<f64>,
+    stimulus: Option<TimeWindow>,
+}
+
+/// Deserialising goes through [`Trace::new`]: a file cannot carry a zero or negative `dt_ms`.
+#[cfg(feature = "serde")]
+impl TryFrom<TraceFields> for Trace {
+    type Error = Error;
+
+    fn try_from(f: TraceFields) -> Result<Self> {
+        let t = Self::new(f.dt_ms, f.t0_ms, f.v_mv)?;
+        Ok(match f.stimulus {
+            Some(w) => t.with_stimulus(w),
+            None => t,
+        })
+    }
 }
 
 impl Trace {

@@ -23,9 +23,29 @@ use crate::error::{Error, Result, check_box};
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "LogitFields"))]
 pub struct LogitTransform {
     low: Vec<f64>,
     high: Vec<f64>,
+}
+
+/// A [`LogitTransform`] as read from a file, before its checks.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct LogitFields {
+    low: Vec<f64>,
+    high: Vec<f64>,
+}
+
+/// Deserialising goes through [`LogitTransform::new`] (finite bounds, `low < high`, equal
+/// lengths).
+#[cfg(feature = "serde")]
+impl TryFrom<LogitFields> for LogitTransform {
+    type Error = Error;
+
+    fn try_from(f: LogitFields) -> Result<Self> {
+        Self::new(f.low, f.high)
+    }
 }
 
 /// softplus(x) = ln(1 + eˣ), without overflow.
