@@ -197,10 +197,35 @@ pub struct Spike {
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "FeatureSetFields"))]
 pub struct FeatureSet {
     features: Vec<Feature>,
     spikes: SpikeDetection,
     window: Option<TimeWindow>,
+}
+
+/// A [`FeatureSet`] as read from a file, before its checks.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct FeatureSetFields {
+    features: Vec<Feature>,
+    spikes: SpikeDetection,
+    window: Option<TimeWindow>,
+}
+
+/// Deserialising goes through the constructors, so a file cannot smuggle in an empty or
+/// repeated feature list or an invalid spike detection.
+#[cfg(feature = "serde")]
+impl TryFrom<FeatureSetFields> for FeatureSet {
+    type Error = Error;
+
+    fn try_from(f: FeatureSetFields) -> Result<Self> {
+        let set = FeatureSet::new(&f.features)?.with_spike_detection(f.spikes)?;
+        Ok(match f.window {
+            Some(w) => set.with_stimulus_window(w),
+            None => set,
+        })
+    }
 }
 
 impl FeatureSet {
