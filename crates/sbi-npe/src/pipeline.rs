@@ -106,20 +106,12 @@ where
     F: SummaryStatistics<S::Output>,
 {
     let pairs = simulate_pairs(prior, simulator, summary, num_simulations, seed, progress)?;
-    progress.stage("training");
-    let est = estimator
-        .clone()
-        .with_train(estimator.train.clone().with_seed(item_seed(seed, 2)))
-        .with_support(prior.bounds());
-    let posterior = est.fit_with_progress(&pairs.theta, &pairs.x, &mut |r| progress.epoch(r))?;
+    let est = estimator.clone().with_support(prior.bounds());
+    let posterior = train_stage(&est, &pairs, item_seed(seed, 2), "training", progress)?;
     let training = posterior
         .training_report()
         .cloned()
         .ok_or_else(|| Error::Backend("training report missing".into()))?;
-    progress.finish(&format!(
-        "{} epochs, best validation loss {:.4} at epoch {}",
-        training.epochs, training.best_validation_loss, training.best_epoch
-    ));
     Ok(NpeRun {
         posterior,
         theta: pairs.theta,
@@ -196,27 +188,13 @@ where
     let est = estimator.clone().with_support(prior.bounds());
     let mut members = Vec::with_capacity(num_members);
     for k in 0..num_members {
-        progress.stage(&if num_members == 1 {
+        let label = if num_members == 1 {
             "training".to_owned()
         } else {
             format!("training {}/{num_members}", k + 1)
-        });
-        let member = est
-            .clone()
-            .with_train(
-                estimator
-                    .train
-                    .clone()
-                    .with_seed(member_seed(item_seed(seed, 2), k)),
-            )
-            .fit_with_progress(&pairs.theta, &pairs.x, &mut |r| progress.epoch(r))?;
-        if let Some(t) = member.training_report() {
-            progress.finish(&format!(
-                "{} epochs, best validation loss {:.4} at epoch {}",
-                t.epochs, t.best_validation_loss, t.best_epoch
-            ));
-        }
-        members.push(member);
+        };
+        let member_seed = member_seed(item_seed(seed, 2), k);
+        members.push(train_stage(&est, &pairs, member_seed, &label, progress)?);
     }
     Ok(NpeEnsembleRun {
         ensemble: MdnEnsemble::new(members)?,
@@ -225,6 +203,28 @@ where
         num_failed: pairs.num_failed,
         simulate_seconds: pairs.seconds,
     })
+}
+
+/// Trains one network on `pairs` with training seed `seed`, as progress stage `label`.
+fn train_stage(
+    estimator: &MdnEstimator,
+    pairs: &Pairs,
+    seed: u64,
+    label: &str,
+    progress: &mut dyn Progress,
+) -> Result<MdnPosterior> {
+    progress.stage(label);
+    let posterior = estimator
+        .clone()
+        .with_train(estimator.train.clone().with_seed(seed))
+        .fit_with_progress(&pairs.theta, &pairs.x, &mut |r| progress.epoch(r))?;
+    if let Some(t) = posterior.training_report() {
+        progress.finish(&format!(
+            "{} epochs, best validation loss {:.4} at epoch {}",
+            t.epochs, t.best_validation_loss, t.best_epoch
+        ));
+    }
+    Ok(posterior)
 }
 
 /// Simulated training pairs, with counts and timing.
