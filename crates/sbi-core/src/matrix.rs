@@ -33,19 +33,13 @@ struct RowMatrixFields {
     ncols: usize,
 }
 
-/// Deserialising checks `data.len() == nrows · ncols` (else rows would be read out of bounds).
+/// Deserialising goes through [`RowMatrix::from_vec`], which checks `data.len() == nrows · ncols`
+/// (else rows would be read out of bounds).
 #[cfg(feature = "serde")]
 impl TryFrom<RowMatrixFields> for RowMatrix {
     type Error = Error;
 
     fn try_from(f: RowMatrixFields) -> Result<Self> {
-        if f.nrows.checked_mul(f.ncols).is_none() {
-            return Err(Error::InvalidParameter {
-                name: "nrows",
-                value: f.nrows as f64,
-                reason: "nrows · ncols overflows",
-            });
-        }
         Self::from_vec(f.nrows, f.ncols, f.data)
     }
 }
@@ -63,9 +57,15 @@ impl RowMatrix {
     /// Wraps row-major `data` of length `nrows * ncols`.
     ///
     /// # Errors
-    /// [`Error::DimensionMismatch`] when the length does not match.
+    /// [`Error::DimensionMismatch`] when the length does not match;
+    /// [`Error::InvalidParameter`] when `nrows · ncols` overflows.
     pub fn from_vec(nrows: usize, ncols: usize, data: Vec<f64>) -> Result<Self> {
-        crate::check_dim(nrows * ncols, data.len())?;
+        let len = nrows.checked_mul(ncols).ok_or(Error::InvalidParameter {
+            name: "nrows",
+            value: nrows as f64,
+            reason: "nrows · ncols overflows",
+        })?;
+        crate::check_dim(len, data.len())?;
         Ok(Self { data, nrows, ncols })
     }
 
@@ -248,6 +248,8 @@ mod tests {
     #[test]
     fn shapes_are_checked() {
         assert!(RowMatrix::from_vec(2, 2, vec![0.0; 3]).is_err());
+        // 2⁶³ · 2 wraps to 0 in unchecked arithmetic: an empty buffer must not pass for it.
+        assert!(RowMatrix::from_vec(1 << 63, 2, vec![]).is_err());
         assert!(RowMatrix::from_rows(&[vec![1.0], vec![1.0, 2.0]]).is_err());
         let mut m = RowMatrix::default();
         m.push_row(&[1.0, 2.0]).unwrap();
