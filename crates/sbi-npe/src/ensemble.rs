@@ -105,7 +105,7 @@ impl MdnEnsemble {
         let (mut log_weights, mut means, mut precisions) = (Vec::new(), Vec::new(), Vec::new());
         for member in &self.members {
             let mix = member.mixture(x)?;
-            let shift = -member.acceptance(x)?.ln() - ln_m;
+            let shift = -member.acceptance_rate(x, &mix)?.ln() - ln_m;
             let z = member.theta_zscore();
             for c in 0..mix.k {
                 log_weights.push(mix.log_weights[c] + shift);

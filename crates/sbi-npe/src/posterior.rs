@@ -191,7 +191,7 @@ impl MdnPosterior {
     }
 
     /// P(θ ∈ support | x) under the unrestricted mixture, estimated and cached per x.
-    fn acceptance_rate(&self, x: &[f64], mix: &Mixture) -> Result<f64> {
+    pub(crate) fn acceptance_rate(&self, x: &[f64], mix: &Mixture) -> Result<f64> {
         if !self.bounded() {
             return Ok(1.0);
         }
