@@ -1,13 +1,17 @@
-//! Shared pieces of the spike-fit examples: the measured data's location and flag parsing.
-
-use std::path::PathBuf;
+//! Shared pieces of the spike-fit examples: the data they use and flag parsing.
 
 use crate::cli::CliError;
 
-/// `../shared/reference/spike-fit/measured_spike_fractions.csv` beside the repository, or
-/// `$HH_SBI_REFERENCE_DIR/spike-fit/…`.
-pub fn default_data_path() -> PathBuf {
-    sbi_core::testing::reference_dir().join("spike-fit/measured_spike_fractions.csv")
+/// The data a spike example fits or plots: the file given with `--data`, else the study's
+/// measurements compiled into spike-fit ([`spike_fit::SpikeData::measured`]).
+///
+/// # Errors
+/// The file cannot be read or is not such data.
+pub fn load_data(path: Option<&std::path::Path>) -> Result<spike_fit::SpikeData, CliError> {
+    match path {
+        Some(p) => Ok(spike_fit::SpikeData::read_csv(p)?),
+        None => Ok(spike_fit::SpikeData::measured()),
+    }
 }
 
 /// Parses `--mode`.

@@ -6,8 +6,6 @@ use std::process::Command;
 
 use common::{example, temp_dir};
 
-use sbi_core::testing::reference_dir;
-
 fn summarize(args: &[&str]) -> std::process::Output {
     Command::new(example("summarize"))
         .args(args)
@@ -16,8 +14,10 @@ fn summarize(args: &[&str]) -> std::process::Output {
 }
 
 fn reference(a: u32) -> String {
-    reference_dir()
-        .join(format!("pyhh/pyhh_euler_stim_{a}.csv"))
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!(
+            "../crates/hh-model/tests/data/pyhh/pyhh_euler_stim_{a}.csv"
+        ))
         .display()
         .to_string()
 }

@@ -1,12 +1,13 @@
 //! The pyHH-order Euler scheme against traces produced by pyHH itself
-//! (`../shared/reference/pyhh`, next to the repository; override with `HH_SBI_REFERENCE_DIR`).
+//! (copies kept as this crate's test data in `tests/data/pyhh`).
 
 use hh_model::{HhParams, Protocol, Scheme, simulate};
 use rand::SeedableRng;
-use sbi_core::{SeedRng, Trace, testing::reference_dir};
+use sbi_core::{SeedRng, Trace};
 
 fn read_reference(amplitude: u32) -> Trace {
-    let path = reference_dir().join(format!("pyhh/pyhh_euler_stim_{amplitude}.csv"));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("tests/data/pyhh/pyhh_euler_stim_{amplitude}.csv"));
     Trace::read_csv(&path).unwrap_or_else(|e| panic!("reference trace: {e}"))
 }
 

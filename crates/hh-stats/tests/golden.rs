@@ -1,10 +1,12 @@
-//! Golden values on pyHH's reference traces (`../shared/reference/pyhh`).
+//! Golden values on pyHH's reference traces (the copies kept as hh-model's test data, `crates/hh-model/tests/data/pyhh`).
 
 use hh_stats::FeatureSet;
-use sbi_core::{SummaryStatistics, TimeWindow, Trace, testing::reference_dir};
+use sbi_core::{SummaryStatistics, TimeWindow, Trace};
 
 fn reference(amplitude: u32) -> (Trace, Vec<f64>) {
-    let path = reference_dir().join(format!("pyhh/pyhh_euler_stim_{amplitude}.csv"));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
+        "../hh-model/tests/data/pyhh/pyhh_euler_stim_{amplitude}.csv"
+    ));
     let trace = Trace::read_csv(&path)
         .unwrap_or_else(|e| panic!("{e}"))
         .with_stimulus(TimeWindow::new(70.0, 130.0).unwrap());

@@ -10,15 +10,6 @@ use rand_distr::{Distribution, StandardNormal};
 
 use crate::{Error, Result, RowMatrix, Simulator, SummaryStatistics, check_dim, check_finite};
 
-/// The folder of the project's shared reference data: `$HH_SBI_REFERENCE_DIR` if set, else
-/// `shared/reference` beside the repository (where developers and CI have it).
-pub fn reference_dir() -> std::path::PathBuf {
-    std::env::var_os("HH_SBI_REFERENCE_DIR").map_or_else(
-        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference"),
-        std::path::PathBuf::from,
-    )
-}
-
 /// The toy simulator x = θ + σ·ε.
 ///
 /// ```
@@ -179,7 +170,7 @@ impl LinearGaussian {
                 });
             }
         }
-        let mut out = RowMatrix::zeros(n, self.dim);
+        let mut out = RowMatrix::zeros(n, self.dim)?;
         for i in 0..n {
             for j in 0..self.dim {
                 out.row_mut(i)[j] = loop {

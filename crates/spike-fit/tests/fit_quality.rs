@@ -5,10 +5,7 @@
 use spike_fit::{GridSearch, Loss, Mode, SpikeData, SpikeModel, Study, fit, mse};
 
 fn fresh_mse(mode: Mode) -> (f64, f64, f64) {
-    let data = SpikeData::read_csv(
-        &sbi_core::testing::reference_dir().join("spike-fit/measured_spike_fractions.csv"),
-    )
-    .unwrap();
+    let data = SpikeData::measured();
     let study = Study::new(SpikeModel::new(mode), data).unwrap();
     let r = fit(
         &study,

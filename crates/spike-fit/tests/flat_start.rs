@@ -7,14 +7,15 @@ use spike_fit::{Loss, Mode, SpikeData, SpikeModel, Study};
 
 #[test]
 fn loss_is_flat_at_the_literal_start() {
-    let data = SpikeData::read_csv(
-        &sbi_core::testing::reference_dir().join("spike-fit/measured_spike_fractions.csv"),
-    )
-    .unwrap();
+    let data = SpikeData::measured();
     let study = Study::new(SpikeModel::new(Mode::Corrected), data)
         .unwrap()
         .with_trials(200);
-    let at = |dv: f64, da: f64| study.loss(Loss::Mse, &study.predict(dv, da).unwrap());
+    let at = |dv: f64, da: f64| {
+        study
+            .loss(Loss::Mse, &study.predict(dv, da).unwrap())
+            .unwrap()
+    };
     let base = at(0.0, 0.0);
     let pred = study.predict(0.0, 0.0).unwrap();
     assert!(
