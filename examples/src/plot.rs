@@ -67,6 +67,12 @@ pub fn decimate(trace: &Trace, max_points: usize) -> Vec<(f64, f64)> {
     out
 }
 
+/// Writes a rendered picture to `path` atomically (a failed write leaves any previous file).
+fn write_svg(path: &Path, svg: &str) -> Result<(), PlotError> {
+    sbi_core::write_atomic(path, |w| w.write_all(svg.as_bytes()))?;
+    Ok(())
+}
+
 fn to_err<E: std::fmt::Debug>(e: E) -> PlotError {
     format!("plotting failed: {e:?}").into()
 }
@@ -120,50 +126,55 @@ pub fn plot_traces(
     let pad = ((hi - lo) * 0.08).max(1.0);
     let (lo, hi) = (lo - pad, hi + pad);
 
-    let root = SVGBackend::new(path, (960, 540)).into_drawing_area();
-    root.fill(&WHITE).map_err(to_err)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 22))
-        .margin(12)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
-        .build_cartesian_2d(t_start..t_end.max(t_start + 1e-9), lo..hi)
-        .map_err(to_err)?;
-    chart
-        .configure_mesh()
-        .x_desc("time (ms)")
-        .y_desc("membrane potential (mV)")
-        .label_style(("sans-serif", 14))
-        .axis_desc_style(("sans-serif", 16))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .map_err(to_err)?;
-    if let Some((w, label)) = stimulus {
-        let shade = RGBColor(255, 200, 80).mix(0.25);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (960, 540)).into_drawing_area();
+        root.fill(&WHITE).map_err(to_err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(64)
+            .build_cartesian_2d(t_start..t_end.max(t_start + 1e-9), lo..hi)
+            .map_err(to_err)?;
         chart
-            .draw_series(std::iter::once(Rectangle::new(
-                [(w.start_ms, lo), (w.end_ms, hi)],
-                shade.filled(),
-            )))
-            .map_err(to_err)?
-            .label(label)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], shade.filled()));
+            .configure_mesh()
+            .x_desc("time (ms)")
+            .y_desc("membrane potential (mV)")
+            .label_style(("sans-serif", 14))
+            .axis_desc_style(("sans-serif", 16))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(to_err)?;
+        if let Some((w, label)) = stimulus {
+            let shade = RGBColor(255, 200, 80).mix(0.25);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(w.start_ms, lo), (w.end_ms, hi)],
+                    shade.filled(),
+                )))
+                .map_err(to_err)?
+                .label(label)
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 6), (x + 16, y + 6)], shade.filled())
+                });
+        }
+        for s in series {
+            let style = s.color.stroke_width(s.width);
+            let color = s.color;
+            let tr = s.trace;
+            chart
+                .draw_series(LineSeries::new(decimate(tr, 4000), style))
+                .map_err(to_err)?
+                .label(s.label.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(3))
+                });
+        }
+        draw_legend(&mut chart)?;
+        root.present().map_err(to_err)?;
     }
-    for s in series {
-        let style = s.color.stroke_width(s.width);
-        let color = s.color;
-        let tr = s.trace;
-        chart
-            .draw_series(LineSeries::new(decimate(tr, 4000), style))
-            .map_err(to_err)?
-            .label(s.label.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(3))
-            });
-    }
-    draw_legend(&mut chart)?;
-    root.present().map_err(to_err)?;
-    Ok(())
+    write_svg(path, &svg)
 }
 
 /// A colour on a perceptually ordered white → blue → dark-purple ramp, `t` in [0, 1].
@@ -259,146 +270,149 @@ pub fn plot_posterior_2d(
     if samples.ncols() != 2 || samples.is_empty() {
         return Err("the posterior picture needs 2-D samples".into());
     }
-    let root = SVGBackend::new(path, (820, 820)).into_drawing_area();
-    root.fill(&WHITE).map_err(to_err)?;
-    let root = root.titled(title, ("sans-serif", 20)).map_err(to_err)?;
-    let (top, bottom) = root.split_vertically(180);
-    let (top_left, _corner) = top.split_horizontally(640);
-    let (main, right) = bottom.split_horizontally(640);
-    let truth_style = RGBColor(214, 39, 40);
-    let n = 90;
-    let grid = kde_2d(samples, low, high, n);
-    let peak = grid.iter().cloned().fold(0.0, f64::max).max(1e-300);
-    let mean = samples.column_means();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (820, 820)).into_drawing_area();
+        root.fill(&WHITE).map_err(to_err)?;
+        let root = root.titled(title, ("sans-serif", 20)).map_err(to_err)?;
+        let (top, bottom) = root.split_vertically(180);
+        let (top_left, _corner) = top.split_horizontally(640);
+        let (main, right) = bottom.split_horizontally(640);
+        let truth_style = RGBColor(214, 39, 40);
+        let n = 90;
+        let grid = kde_2d(samples, low, high, n);
+        let peak = grid.iter().cloned().fold(0.0, f64::max).max(1e-300);
+        let mean = samples.column_means();
 
-    let mut chart = ChartBuilder::on(&main)
-        .margin(8)
-        .x_label_area_size(46)
-        .y_label_area_size(64)
-        .build_cartesian_2d(low[0]..high[0], low[1]..high[1])
-        .map_err(to_err)?;
-    chart
-        .configure_mesh()
-        .x_desc(names[0])
-        .y_desc(names[1])
-        .label_style(("sans-serif", 14))
-        .axis_desc_style(("sans-serif", 16))
-        .disable_mesh()
-        .draw()
-        .map_err(to_err)?;
-    let (wx, wy) = ((high[0] - low[0]) / n as f64, (high[1] - low[1]) / n as f64);
-    chart
-        .draw_series(
-            grid.iter()
-                .enumerate()
-                .filter(|(_, d)| **d > 1e-3 * peak)
-                .map(|(i, d)| {
-                    let (ix, iy) = ((i % n) as f64, (i / n) as f64);
-                    let x0 = low[0] + ix * wx;
-                    let y0 = low[1] + iy * wy;
-                    Rectangle::new(
-                        [(x0, y0), (x0 + wx, y0 + wy)],
-                        density_color(d / peak).filled(),
-                    )
-                }),
-        )
-        .map_err(to_err)?;
-    if let Some(t) = truth {
-        chart
-            .draw_series([
-                PathElement::new(
-                    vec![(t[0], low[1]), (t[0], high[1])],
-                    truth_style.mix(0.6).stroke_width(1),
-                ),
-                PathElement::new(
-                    vec![(low[0], t[1]), (high[0], t[1])],
-                    truth_style.mix(0.6).stroke_width(1),
-                ),
-            ])
+        let mut chart = ChartBuilder::on(&main)
+            .margin(8)
+            .x_label_area_size(46)
+            .y_label_area_size(64)
+            .build_cartesian_2d(low[0]..high[0], low[1]..high[1])
             .map_err(to_err)?;
         chart
-            .draw_series(std::iter::once(Cross::new(
-                (t[0], t[1]),
-                9,
-                truth_style.stroke_width(3),
+            .configure_mesh()
+            .x_desc(names[0])
+            .y_desc(names[1])
+            .label_style(("sans-serif", 14))
+            .axis_desc_style(("sans-serif", 16))
+            .disable_mesh()
+            .draw()
+            .map_err(to_err)?;
+        let (wx, wy) = ((high[0] - low[0]) / n as f64, (high[1] - low[1]) / n as f64);
+        chart
+            .draw_series(
+                grid.iter()
+                    .enumerate()
+                    .filter(|(_, d)| **d > 1e-3 * peak)
+                    .map(|(i, d)| {
+                        let (ix, iy) = ((i % n) as f64, (i / n) as f64);
+                        let x0 = low[0] + ix * wx;
+                        let y0 = low[1] + iy * wy;
+                        Rectangle::new(
+                            [(x0, y0), (x0 + wx, y0 + wy)],
+                            density_color(d / peak).filled(),
+                        )
+                    }),
+            )
+            .map_err(to_err)?;
+        if let Some(t) = truth {
+            chart
+                .draw_series([
+                    PathElement::new(
+                        vec![(t[0], low[1]), (t[0], high[1])],
+                        truth_style.mix(0.6).stroke_width(1),
+                    ),
+                    PathElement::new(
+                        vec![(low[0], t[1]), (high[0], t[1])],
+                        truth_style.mix(0.6).stroke_width(1),
+                    ),
+                ])
+                .map_err(to_err)?;
+            chart
+                .draw_series(std::iter::once(Cross::new(
+                    (t[0], t[1]),
+                    9,
+                    truth_style.stroke_width(3),
+                )))
+                .map_err(to_err)?
+                .label("true θ")
+                .legend(move |(x, y)| Cross::new((x + 8, y), 6, truth_style.stroke_width(3)));
+        }
+        chart
+            .draw_series(std::iter::once(Circle::new(
+                (mean[0], mean[1]),
+                4,
+                BLACK.filled(),
             )))
             .map_err(to_err)?
-            .label("true θ")
-            .legend(move |(x, y)| Cross::new((x + 8, y), 6, truth_style.stroke_width(3)));
-    }
-    chart
-        .draw_series(std::iter::once(Circle::new(
-            (mean[0], mean[1]),
-            4,
-            BLACK.filled(),
-        )))
-        .map_err(to_err)?
-        .label("posterior mean")
-        .legend(|(x, y)| Circle::new((x + 8, y), 4, BLACK.filled()));
-    draw_legend(&mut chart)?;
+            .label("posterior mean")
+            .legend(|(x, y)| Circle::new((x + 8, y), 4, BLACK.filled()));
+        draw_legend(&mut chart)?;
 
-    // Marginals.
-    let bins = 60;
-    for (j, area) in [(0usize, &top_left), (1usize, &right)] {
-        let h = histogram(&samples.column(j), low[j], high[j], bins);
-        let hmax = h.iter().cloned().fold(0.0, f64::max).max(1e-300) * 1.1;
-        let w = (high[j] - low[j]) / bins as f64;
-        let fill = RGBColor(33, 113, 181).mix(0.7).filled();
-        if j == 0 {
-            let mut c = ChartBuilder::on(area)
-                .margin(8)
-                .y_label_area_size(64)
-                .x_label_area_size(10)
-                .build_cartesian_2d(low[0]..high[0], 0.0..hmax)
+        // Marginals.
+        let bins = 60;
+        for (j, area) in [(0usize, &top_left), (1usize, &right)] {
+            let h = histogram(&samples.column(j), low[j], high[j], bins);
+            let hmax = h.iter().cloned().fold(0.0, f64::max).max(1e-300) * 1.1;
+            let w = (high[j] - low[j]) / bins as f64;
+            let fill = RGBColor(33, 113, 181).mix(0.7).filled();
+            if j == 0 {
+                let mut c = ChartBuilder::on(area)
+                    .margin(8)
+                    .y_label_area_size(64)
+                    .x_label_area_size(10)
+                    .build_cartesian_2d(low[0]..high[0], 0.0..hmax)
+                    .map_err(to_err)?;
+                c.configure_mesh()
+                    .disable_mesh()
+                    .disable_x_axis()
+                    .y_desc("density")
+                    .draw()
+                    .map_err(to_err)?;
+                c.draw_series(h.iter().enumerate().map(|(k, v)| {
+                    let x0 = low[0] + k as f64 * w;
+                    Rectangle::new([(x0, 0.0), (x0 + w, *v)], fill)
+                }))
                 .map_err(to_err)?;
-            c.configure_mesh()
-                .disable_mesh()
-                .disable_x_axis()
-                .y_desc("density")
-                .draw()
+                if let Some(t) = truth {
+                    c.draw_series(std::iter::once(PathElement::new(
+                        vec![(t[0], 0.0), (t[0], hmax)],
+                        truth_style.stroke_width(2),
+                    )))
+                    .map_err(to_err)?;
+                }
+            } else {
+                let mut c = ChartBuilder::on(area)
+                    .margin(8)
+                    .x_label_area_size(46)
+                    .y_label_area_size(10)
+                    .build_cartesian_2d(0.0..hmax, low[1]..high[1])
+                    .map_err(to_err)?;
+                c.configure_mesh()
+                    .disable_mesh()
+                    .disable_y_axis()
+                    .x_labels(3)
+                    .x_desc("density")
+                    .draw()
+                    .map_err(to_err)?;
+                c.draw_series(h.iter().enumerate().map(|(k, v)| {
+                    let y0 = low[1] + k as f64 * w;
+                    Rectangle::new([(0.0, y0), (*v, y0 + w)], fill)
+                }))
                 .map_err(to_err)?;
-            c.draw_series(h.iter().enumerate().map(|(k, v)| {
-                let x0 = low[0] + k as f64 * w;
-                Rectangle::new([(x0, 0.0), (x0 + w, *v)], fill)
-            }))
-            .map_err(to_err)?;
-            if let Some(t) = truth {
-                c.draw_series(std::iter::once(PathElement::new(
-                    vec![(t[0], 0.0), (t[0], hmax)],
-                    truth_style.stroke_width(2),
-                )))
-                .map_err(to_err)?;
-            }
-        } else {
-            let mut c = ChartBuilder::on(area)
-                .margin(8)
-                .x_label_area_size(46)
-                .y_label_area_size(10)
-                .build_cartesian_2d(0.0..hmax, low[1]..high[1])
-                .map_err(to_err)?;
-            c.configure_mesh()
-                .disable_mesh()
-                .disable_y_axis()
-                .x_labels(3)
-                .x_desc("density")
-                .draw()
-                .map_err(to_err)?;
-            c.draw_series(h.iter().enumerate().map(|(k, v)| {
-                let y0 = low[1] + k as f64 * w;
-                Rectangle::new([(0.0, y0), (*v, y0 + w)], fill)
-            }))
-            .map_err(to_err)?;
-            if let Some(t) = truth {
-                c.draw_series(std::iter::once(PathElement::new(
-                    vec![(0.0, t[1]), (hmax, t[1])],
-                    truth_style.stroke_width(2),
-                )))
-                .map_err(to_err)?;
+                if let Some(t) = truth {
+                    c.draw_series(std::iter::once(PathElement::new(
+                        vec![(0.0, t[1]), (hmax, t[1])],
+                        truth_style.stroke_width(2),
+                    )))
+                    .map_err(to_err)?;
+                }
             }
         }
+        root.present().map_err(to_err)?;
     }
-    root.present().map_err(to_err)?;
-    Ok(())
+    write_svg(path, &svg)
 }
 
 /// One curve of an x–y chart.
@@ -439,45 +453,48 @@ pub fn plot_curves(
         return Err("nothing to plot".into());
     }
     let (px, py) = (((x1 - x0) * 0.03).max(1e-12), ((y1 - y0) * 0.05).max(1e-3));
-    let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
-    root.fill(&WHITE).map_err(to_err)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(46)
-        .y_label_area_size(60)
-        .build_cartesian_2d(x0 - px..x1 + px, y0 - py..y1 + py)
-        .map_err(to_err)?;
-    chart
-        .configure_mesh()
-        .x_desc(axes.0)
-        .y_desc(axes.1)
-        .label_style(("sans-serif", 14))
-        .axis_desc_style(("sans-serif", 16))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .map_err(to_err)?;
-    for c in curves {
-        let color = c.color;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 560)).into_drawing_area();
+        root.fill(&WHITE).map_err(to_err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(46)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0 - px..x1 + px, y0 - py..y1 + py)
+            .map_err(to_err)?;
         chart
-            .draw_series(LineSeries::new(
-                c.points.iter().copied(),
-                color.stroke_width(2),
-            ))
-            .map_err(to_err)?
-            .label(c.label.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(3))
-            });
+            .configure_mesh()
+            .x_desc(axes.0)
+            .y_desc(axes.1)
+            .label_style(("sans-serif", 14))
+            .axis_desc_style(("sans-serif", 16))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(to_err)?;
+        for c in curves {
+            let color = c.color;
+            chart
+                .draw_series(LineSeries::new(
+                    c.points.iter().copied(),
+                    color.stroke_width(2),
+                ))
+                .map_err(to_err)?
+                .label(c.label.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(3))
+                });
+        }
+        if let Some((label, pts)) = measured {
+            chart
+                .draw_series(pts.iter().map(|p| Circle::new(*p, 5, BLACK.filled())))
+                .map_err(to_err)?
+                .label(label)
+                .legend(|(x, y)| Circle::new((x + 8, y), 5, BLACK.filled()));
+        }
+        draw_legend(&mut chart)?;
+        root.present().map_err(to_err)?;
     }
-    if let Some((label, pts)) = measured {
-        chart
-            .draw_series(pts.iter().map(|p| Circle::new(*p, 5, BLACK.filled())))
-            .map_err(to_err)?
-            .label(label)
-            .legend(|(x, y)| Circle::new((x + 8, y), 5, BLACK.filled()));
-    }
-    draw_legend(&mut chart)?;
-    root.present().map_err(to_err)?;
-    Ok(())
+    write_svg(path, &svg)
 }

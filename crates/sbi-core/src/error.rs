@@ -42,6 +42,21 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// A batch would exceed the size limit ([`crate::MAX_ENTRIES`] entries).
+    #[error(
+        "{what} of {nrows} × {ncols} exceeds the limit of {max} entries (8 GiB of f64): \
+         split the work into smaller batches"
+    )]
+    TooLarge {
+        /// What was to be allocated.
+        what: &'static str,
+        /// Rows asked for.
+        nrows: usize,
+        /// Columns asked for.
+        ncols: usize,
+        /// The limit.
+        max: usize,
+    },
     /// A scalar parameter was outside its valid range.
     #[error("invalid parameter `{name}` = {value}: {reason}")]
     InvalidParameter {

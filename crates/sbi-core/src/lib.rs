@@ -39,6 +39,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod atomic;
 mod error;
 mod matrix;
 mod rng;
@@ -49,8 +50,9 @@ mod traits;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use atomic::write_atomic;
 pub use error::{Error, Result, check_dim, check_finite};
-pub use matrix::RowMatrix;
+pub use matrix::{MAX_ENTRIES, RowMatrix, check_size};
 pub use rng::{SeedRng, draw_seed, item_rng, item_seed, stream_rng};
 pub use trace::{TimeWindow, Trace};
 pub use traits::{

@@ -44,14 +44,58 @@ impl TryFrom<RowMatrixFields> for RowMatrix {
     }
 }
 
-impl RowMatrix {
-    /// A matrix of zeros.
-    pub fn zeros(nrows: usize, ncols: usize) -> Self {
-        Self {
-            data: vec![0.0; nrows * ncols],
+/// The most entries one [`RowMatrix`] may hold: 2³⁰ (8 GiB of `f64`, a third of the memory
+/// of the 24 GiB machines hh-sbi is built on). A batch that needs more — 10¹⁰ simulations, a
+/// typo in a sample count — is an [`Error::TooLarge`], not an allocation that aborts the
+/// process; split such work into chunks.
+pub const MAX_ENTRIES: usize = 1 << 30;
+
+/// Checks that an `nrows × ncols` batch of `what` fits in [`MAX_ENTRIES`], returning its size.
+///
+/// ```
+/// assert_eq!(sbi_core::check_size("samples", 1000, 2)?, 2000);
+/// assert!(sbi_core::check_size("samples", usize::MAX, 2).is_err());
+/// assert!(sbi_core::check_size("samples", 1 << 30, 2).is_err());
+/// # Ok::<(), sbi_core::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::TooLarge`].
+pub fn check_size(what: &'static str, nrows: usize, ncols: usize) -> Result<usize> {
+    match nrows.checked_mul(ncols) {
+        Some(n) if n <= MAX_ENTRIES => Ok(n),
+        _ => Err(Error::TooLarge {
+            what,
             nrows,
             ncols,
-        }
+            max: MAX_ENTRIES,
+        }),
+    }
+}
+
+impl RowMatrix {
+    /// A matrix of zeros.
+    ///
+    /// ```
+    /// let m = sbi_core::RowMatrix::zeros(3, 2)?;
+    /// assert_eq!(m.as_slice(), &[0.0; 6]);
+    /// assert!(sbi_core::RowMatrix::zeros(usize::MAX, 2).is_err());
+    /// # Ok::<(), sbi_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::TooLarge`] beyond [`MAX_ENTRIES`] entries, or when the memory cannot be had.
+    pub fn zeros(nrows: usize, ncols: usize) -> Result<Self> {
+        let len = check_size("matrix", nrows, ncols)?;
+        let mut data = Vec::new();
+        data.try_reserve_exact(len).map_err(|_| Error::TooLarge {
+            what: "matrix (out of memory)",
+            nrows,
+            ncols,
+            max: MAX_ENTRIES,
+        })?;
+        data.resize(len, 0.0);
+        Ok(Self { data, nrows, ncols })
     }
 
     /// Wraps row-major `data` of length `nrows * ncols`.
@@ -226,7 +270,7 @@ impl RowMatrix {
         }
         let mean = self.column_means();
         let d = self.ncols;
-        let mut cov = Self::zeros(d, d);
+        let mut cov = Self::zeros(d, d)?;
         for r in self.rows() {
             for a in 0..d {
                 let da = r[a] - mean[a];
@@ -258,6 +302,18 @@ mod tests {
     }
 
     #[test]
+    fn huge_shapes_are_errors_not_aborts() {
+        // 2⁶³ rows: overflow in unchecked arithmetic; 2³¹ × 2: fits usize but not the cap.
+        for (r, c) in [(1usize << 63, 2), (usize::MAX, usize::MAX), (1 << 31, 2)] {
+            assert!(
+                matches!(RowMatrix::zeros(r, c), Err(Error::TooLarge { nrows, .. }) if nrows == r),
+                "{r} × {c}"
+            );
+        }
+        assert_eq!(RowMatrix::zeros(1 << 20, 0).unwrap().nrows(), 1 << 20);
+    }
+
+    #[test]
     fn moments() {
         let m = RowMatrix::from_rows(&[[1.0, 2.0], [3.0, 2.0], [5.0, 8.0]]).unwrap();
         assert_eq!(m.column_means(), vec![3.0, 4.0]);
@@ -265,14 +321,14 @@ mod tests {
         approx::assert_relative_eq!(c.get(0, 0), 4.0);
         approx::assert_relative_eq!(c.get(0, 1), 6.0);
         approx::assert_relative_eq!(c.get(1, 1), 12.0);
-        assert!(RowMatrix::zeros(1, 2).covariance().is_err());
+        assert!(RowMatrix::zeros(1, 2).unwrap().covariance().is_err());
     }
 
     #[test]
     fn select_and_zero_width_rows() {
         let m = RowMatrix::from_rows(&[[1.0], [2.0], [3.0]]).unwrap();
         assert_eq!(m.select_rows(|i| i != 1).as_slice(), &[1.0, 3.0]);
-        let z = RowMatrix::zeros(3, 0);
+        let z = RowMatrix::zeros(3, 0).unwrap();
         assert_eq!(z.rows().count(), 3);
     }
 }

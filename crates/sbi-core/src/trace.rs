@@ -249,25 +249,25 @@ impl Trace {
     /// pyHH's reference traces): times with as many decimals as dt needs, potentials in the
     /// shortest form that reads back exactly.
     ///
+    /// The file is replaced atomically ([`crate::write_atomic`]): a write that fails midway
+    /// leaves any previous file as it was.
+    ///
     /// # Errors
     /// [`Error::Io`].
     pub fn write_csv(&self, path: &std::path::Path) -> Result<()> {
-        use std::io::Write;
-        let io = |e: std::io::Error| Error::Io {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        };
-        let mut w = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
-        writeln!(w, "t_ms,vm_mv").map_err(io)?;
         let d = time_decimals(self.dt_ms);
-        for (i, v) in self.v_mv.iter().enumerate() {
-            writeln!(w, "{:.d$},{v}", self.time_ms(i)).map_err(io)?;
-        }
-        w.flush().map_err(io)
+        crate::write_atomic(path, |w| {
+            writeln!(w, "t_ms,vm_mv")?;
+            for (i, v) in self.v_mv.iter().enumerate() {
+                writeln!(w, "{:.d$},{v}", self.time_ms(i))?;
+            }
+            Ok(())
+        })
     }
 
-    /// Reads a `t_ms,vm_mv` CSV (dt from the first two rows; times must be uniformly spaced).
-    /// No stimulus window is attached.
+    /// Reads a `t_ms,vm_mv` CSV (dt from the first two rows; times must be finite and
+    /// uniformly spaced; a UTF-8 byte-order mark, as Excel writes, is skipped). No stimulus
+    /// window is attached.
     ///
     /// ```
     /// let trace = sbi_core::Trace::new(0.01, 0.0, vec![0.0, 1.5, -2.25])?;
@@ -291,7 +291,8 @@ impl Trace {
             line,
             message,
         };
-        let mut lines = text.lines().enumerate();
+        let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let mut lines = body.lines().enumerate();
         let header = lines.next().map_or("", |(_, l)| l.trim());
         if header != "t_ms,vm_mv" {
             return Err(parse_err(
@@ -308,10 +309,10 @@ impl Trace {
             let (a, b) = line
                 .split_once(',')
                 .ok_or_else(|| parse_err(k + 1, "expected two comma-separated columns".into()))?;
-            let num = |s: &str, what: &str| {
-                s.trim()
-                    .parse::<f64>()
-                    .map_err(|_| parse_err(k + 1, format!("bad {what} `{s}`")))
+            let num = |s: &str, what: &str| match s.trim().parse::<f64>() {
+                Ok(x) if x.is_finite() || what == "potential" => Ok(x),
+                Ok(_) => Err(parse_err(k + 1, format!("{what} `{s}` is not finite"))),
+                Err(_) => Err(parse_err(k + 1, format!("bad {what} `{s}`"))),
             };
             t.push(num(a, "time")?);
             v.push(num(b, "potential")?);
@@ -327,7 +328,8 @@ impl Trace {
             return Err(parse_err(3, "times must increase".into()));
         }
         for (i, ti) in t.iter().enumerate() {
-            if (ti - (t[0] + i as f64 * dt)).abs() > 1e-3 * dt {
+            // Written so that a NaN difference fails too (all times are finite by now).
+            if !((ti - (t[0] + i as f64 * dt)).abs() <= 1e-3 * dt) {
                 return Err(parse_err(i + 2, "times are not uniformly spaced".into()));
             }
         }
@@ -368,6 +370,9 @@ mod tests {
             ("t_ms,vm_mv\n0,1\n0.1,x\n", 3),
             ("t_ms,vm_mv\n0,1\n0.1,2\n0.35,3\n", 4),
             ("t_ms,vm_mv\n0,1\n0,2\n", 3),
+            // A NaN time label from row 3 on used to pass the spacing check.
+            ("t_ms,vm_mv\n0,1\n0.1,2\nNaN,3\n", 4),
+            ("t_ms,vm_mv\n0,1\n0.1,2\ninf,3\n", 4),
         ] {
             std::fs::write(&p, bad).unwrap();
             match Trace::read_csv(&p) {
@@ -379,6 +384,9 @@ mod tests {
             Trace::read_csv(&dir.join("missing.csv")),
             Err(Error::Io { .. })
         ));
+        // Excel's UTF-8 byte-order mark before the header.
+        std::fs::write(&p, "\u{feff}t_ms,vm_mv\n0,1\n0.5,2\n").unwrap();
+        assert_eq!(Trace::read_csv(&p).unwrap().values(), &[1.0, 2.0]);
         std::fs::remove_dir_all(&dir).ok();
     }
 

@@ -155,7 +155,7 @@ pub trait SummaryStatistics<T: ?Sized>: Send + Sync {
         I: std::borrow::Borrow<T> + Sync,
     {
         let d = self.dim();
-        let mut out = RowMatrix::zeros(inputs.len(), d);
+        let mut out = RowMatrix::zeros(inputs.len(), d)?;
         if d == 0 {
             return Ok(out);
         }
@@ -225,7 +225,7 @@ impl Bounds {
 ///     fn bounds(&self) -> Bounds { Bounds { low: vec![0.0], high: vec![1.0] } }
 /// }
 /// let mut rng = sbi_core::SeedRng::seed_from_u64(0);
-/// let thetas = Unit.sample_batch(100, &mut rng);
+/// let thetas = Unit.sample_batch(100, &mut rng)?;
 /// assert!(thetas.rows().all(|t| Unit.bounds().contains(t)));
 /// # Ok::<(), Error>(())
 /// ```
@@ -251,14 +251,22 @@ pub trait Prior: Send + Sync {
     }
 
     /// `n` draws, one row each, drawn in sequence from `rng`.
-    fn sample_batch<R: Rng + ?Sized>(&self, n: usize, rng: &mut R) -> RowMatrix {
+    ///
+    /// # Errors
+    /// A batch beyond [`crate::MAX_ENTRIES`] entries; a draw whose length is not `dim()`.
+    fn sample_batch<R: Rng + ?Sized>(
+        &self,
+        n: usize,
+        rng: &mut R,
+    ) -> Result<RowMatrix, Self::Error> {
         let d = self.dim();
-        let mut out = RowMatrix::zeros(n, d);
+        let mut out = RowMatrix::zeros(n, d)?;
         for i in 0..n {
             let s = self.sample(rng);
-            out.row_mut(i).copy_from_slice(&s[..d]);
+            check_dim(d, s.len())?;
+            out.row_mut(i).copy_from_slice(&s);
         }
-        out
+        Ok(out)
     }
 
     /// log p(θ) for every row.

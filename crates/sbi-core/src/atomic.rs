@@ -1,0 +1,87 @@
+//! Atomic file replacement: a save that fails midway (full disk, a killed process) leaves the
+//! previous file as it was.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Writes a file atomically: `write` fills a temporary file in the same folder as `path`,
+/// which is flushed, synced to disk and then renamed over `path` (a rename within one file
+/// system replaces the old file in one step). On any error the temporary file is removed and
+/// `path` keeps its previous content, or stays absent.
+///
+/// ```
+/// let path = std::env::temp_dir().join("sbi_core_write_atomic_doc.txt");
+/// sbi_core::write_atomic(&path, |w| w.write_all(b"first"))?;
+/// // A writer that fails midway leaves the old content.
+/// let failed = sbi_core::write_atomic(&path, |w| {
+///     w.write_all(b"half of the new cont")?;
+///     Err(std::io::Error::other("disk full"))
+/// });
+/// assert!(failed.is_err());
+/// assert_eq!(std::fs::read_to_string(&path)?, "first");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Io`] naming `path`, from creating, writing, syncing or renaming.
+pub fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    let io = |e: std::io::Error| Error::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".hh-sbi-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    let mut w = std::io::BufWriter::new(tmp);
+    write(&mut w).map_err(io)?;
+    w.flush().map_err(io)?;
+    let tmp = w.into_inner().map_err(|e| io(e.into_error()))?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_whole_or_not_at_all() {
+        let dir = std::env::temp_dir().join(format!("sbi-core-atomic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("f.txt");
+        write_atomic(&p, |w| w.write_all(b"one")).unwrap();
+        write_atomic(&p, |w| w.write_all(b"two, longer")).unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "two, longer");
+        let err = write_atomic(&p, |w| {
+            w.write_all(&[b'x'; 100_000])?;
+            Err(std::io::Error::other("no space left on device"))
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("no space left"), "{err}");
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "two, longer");
+        // No temporary file is left behind.
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        // A folder that does not exist is an error naming the file.
+        let missing = dir.join("no/such/folder/f.txt");
+        assert!(
+            matches!(write_atomic(&missing, |_| Ok(())), Err(Error::Io { path, .. }) if path.contains("no/such"))
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
