@@ -14,7 +14,11 @@ fn spike_fit(c: &mut Criterion) {
     let mut group = c.benchmark_group("spike_fit");
     group.sample_size(20);
     group.bench_function("fraction_1000_trials", |b| {
-        b.iter(|| model.spike_fraction(black_box(current), area, 1000, 0, 0))
+        b.iter(|| {
+            model
+                .spike_fraction(black_box(current), area, 1000, 0, 0)
+                .unwrap()
+        })
     });
     let mut xi = Vec::new();
     model.draw_noise(&mut sbi_core::stream_rng(0, 0, 0), &mut xi);

@@ -9,10 +9,10 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use hh_sbi_examples::cli::{self, CliError, parse_value};
-use hh_sbi_examples::spikes::{default_data_path, parse_mode};
+use hh_sbi_examples::spikes::{load_data, parse_mode};
 use spike_fit::{
-    GridSearch, Loss, Mode, NelderMead, PrintObserver, Solver, SpikeData, SpikeModel, Study,
-    ThresholdSearch, fit,
+    GridSearch, Loss, Mode, NelderMead, PrintObserver, Solver, SpikeModel, Study, ThresholdSearch,
+    fit,
 };
 
 const USAGE: &str = "\
@@ -21,10 +21,11 @@ usage: fit_spikes [--mode corrected|upstream] [--method grid|nelder-mead|thresho
                   [--data FILE] [--json] [--quiet]
 
 Fits delta_v (stimulus scale) and delta_area (membrane area) of the study's stochastic HH
-membrane to the measured spike fractions (default: the study's data in
-../shared/reference/spike-fit), starting from (0, 0), with N simulated trials per data point
-(default 1000) under common random numbers (seed S, default 0). Prints the fit, the in-sample
-loss, and the MSE on fresh noise (M trials per point, default 20000, another seed).
+membrane to measured spike fractions (default: the study's own, compiled in; --data FILE
+reads a CSV relative_stimulus,spiking_trials,trials), starting from (0, 0), with N simulated
+trials per data point (default 1000) under common random numbers (seed S, default 0). Prints
+the fit, the in-sample loss, and the MSE on fresh noise (M trials per point, default 20000,
+another seed).
 --json prints {\"delta_v\", \"delta_area\", \"mse_in_sample\", \"mse_fresh\", \"simulations\", ...}.
 Defaults: --mode corrected --method grid --loss mse.";
 
@@ -35,7 +36,7 @@ fn main() {
         let (mut mode, mut method, mut trials, mut seed) =
             (Mode::Corrected, "grid".to_owned(), 1000usize, 0u64);
         let (mut loss, mut fresh, mut data_path, mut json, mut quiet) =
-            (Loss::Mse, 20_000usize, default_data_path(), false, false);
+            (Loss::Mse, 20_000usize, None, false, false);
         while let Some(arg) = p.next()? {
             match arg {
                 Long("mode") => mode = parse_mode(p.value()?)?,
@@ -54,7 +55,7 @@ fn main() {
                         }
                     }
                 }
-                Long("data") => data_path = PathBuf::from(p.value()?),
+                Long("data") => data_path = Some(PathBuf::from(p.value()?)),
                 Long("json") => json = true,
                 Long("quiet") => quiet = true,
                 Short('h') | Long("help") => {
@@ -79,7 +80,7 @@ fn main() {
                 )));
             }
         };
-        let data = SpikeData::read_csv(&data_path)?;
+        let data = load_data(data_path.as_deref())?;
         let study = Study::new(SpikeModel::new(mode), data)?
             .with_trials(trials)
             .with_seed(seed);

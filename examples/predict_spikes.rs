@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
 use hh_sbi_examples::plot::{Curve, PALETTE, plot_curves};
-use hh_sbi_examples::spikes::{default_data_path, parse_mode};
-use spike_fit::{DT, Mode, SpikeData, SpikeModel, Study, mse};
+use hh_sbi_examples::spikes::{load_data, parse_mode};
+use spike_fit::{DT, MAX_STEPS, Mode, PULSE_STEPS, SpikeModel, Study, mse};
 
 const USAGE: &str = "\
 usage: predict_spikes [--delta-v DV] [--delta-area DA] [--trials N] [--t-end MS]
@@ -18,7 +18,9 @@ usage: predict_spikes [--delta-v DV] [--delta-area DA] [--trials N] [--t-end MS]
 Predicts the spike fraction of the study's stochastic membrane at the measured relative
 stimuli (stimulus = 1e-7 uA * x * (1 + DV), area factor = 0.1 * (1 + DA)), N trials per point
 (default 1000), simulated for MS milliseconds (default 2), prints it beside the data with the
-MSE, and draws the predicted curve over the data (default spike_prediction.svg).
+MSE, and draws the predicted curve over the data (default spike_prediction.svg). The data are
+the study's measurements (compiled in) unless --data FILE names a CSV
+relative_stimulus,spiking_trials,trials.
 Defaults: DV = DA = 0, corrected mode, seed 0.";
 
 fn main() {
@@ -27,8 +29,7 @@ fn main() {
         let mut p = lexopt::Parser::from_env();
         let (mut dv, mut da, mut trials, mut t_end, mut mode, mut seed) =
             (0.0, 0.0, 1000usize, 2.0, Mode::Corrected, 0u64);
-        let (mut data_path, mut plot) =
-            (default_data_path(), PathBuf::from("spike_prediction.svg"));
+        let (mut data_path, mut plot) = (None, PathBuf::from("spike_prediction.svg"));
         while let Some(arg) = p.next()? {
             match arg {
                 Long("delta-v") => dv = parse_f64("--delta-v", p.value()?)?,
@@ -37,7 +38,7 @@ fn main() {
                 Long("t-end") => t_end = parse_f64("--t-end", p.value()?)?,
                 Long("mode") => mode = parse_mode(p.value()?)?,
                 Long("seed") => seed = parse_value("--seed", p.value()?)?,
-                Long("data") => data_path = PathBuf::from(p.value()?),
+                Long("data") => data_path = Some(PathBuf::from(p.value()?)),
                 Long("plot") => plot = PathBuf::from(p.value()?),
                 Short('h') | Long("help") => {
                     println!("{USAGE}");
@@ -49,12 +50,17 @@ fn main() {
         if trials == 0 {
             return Err(CliError("--trials must be positive".into()));
         }
-        if t_end.is_nan() || t_end <= 0.0 {
-            return Err(CliError("--t-end must be positive".into()));
+        // The pulse's last step is 80 (t = 0.2 ms); the longest run is MAX_STEPS steps.
+        let (t_min, t_max) = ((PULSE_STEPS.1 + 1) as f64 * DT, MAX_STEPS as f64 * DT);
+        if !(t_end > t_min && t_end <= t_max) {
+            return Err(CliError(format!(
+                "--t-end must be longer than the pulse ({t_min} ms: it runs 0.1 to 0.2 ms) and \
+                 at most {t_max} ms, got {t_end}"
+            )));
         }
-        let steps = (t_end / DT).round() as usize;
+        let steps = ((t_end / DT).round() as usize).clamp(PULSE_STEPS.1 + 1, MAX_STEPS);
         let model = SpikeModel::new(mode).with_num_steps(steps);
-        let data = SpikeData::read_csv(&data_path)?;
+        let data = load_data(data_path.as_deref())?;
         let study = Study::new(model, data)?.with_trials(trials).with_seed(seed);
         let pred = study.predict(dv, da)?;
         let measured = study.data().fractions();

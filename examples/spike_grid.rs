@@ -5,7 +5,7 @@
 //! cargo run --release --example spike_grid -- --out spike_grid.csv --plot spike_grid.svg
 //! ```
 
-use std::io::Write;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use hh_sbi_examples::cli::{self, CliError, parse_value};
@@ -24,6 +24,9 @@ stimulus_ua,area_factor,k_noise,fraction (default spike_grid.csv) and a picture,
 area (and noise), against log10 of the stimulus (default spike_grid.svg).";
 
 const AREAS: [f64; 5] = [0.025, 0.05, 0.1, 0.2, 0.4];
+/// The most stimulus points (and noise strengths) a grid takes: far more than a picture
+/// shows, and a bound on the work a typo can ask for.
+const MAX_POINTS: usize = 10_000;
 
 fn main() {
     cli::run(USAGE, || {
@@ -64,10 +67,21 @@ fn main() {
                 _ => return Err(arg.unexpected().into()),
             }
         }
-        if trials == 0 || points < 2 {
-            return Err(CliError(
-                "--trials must be positive and --points at least 2".into(),
-            ));
+        if trials == 0 || trials > spike_fit::MAX_TRIALS {
+            return Err(CliError(format!(
+                "--trials must be between 1 and {}",
+                spike_fit::MAX_TRIALS
+            )));
+        }
+        if !(2..=MAX_POINTS).contains(&points) {
+            return Err(CliError(format!(
+                "--points must be between 2 and {MAX_POINTS}"
+            )));
+        }
+        if k_noise.is_empty() || k_noise.len() > MAX_POINTS {
+            return Err(CliError(format!(
+                "--k-noise takes 1 to {MAX_POINTS} values"
+            )));
         }
         let currents: Vec<f64> = (0..points)
             .map(|i| {
@@ -75,10 +89,7 @@ fn main() {
                     .exp()
             })
             .collect();
-        let mut file = std::io::BufWriter::new(
-            std::fs::File::create(&out).map_err(|e| CliError(format!("{}: {e}", out.display())))?,
-        );
-        writeln!(file, "stimulus_ua,area_factor,k_noise,fraction")?;
+        let mut csv = String::from("stimulus_ua,area_factor,k_noise,fraction\n");
         let mut curves = Vec::new();
         for (ki, &k) in k_noise.iter().enumerate() {
             let model = SpikeModel::new(mode).with_k_noise(k);
@@ -86,14 +97,10 @@ fn main() {
             for (ai, &a) in AREAS.iter().enumerate() {
                 let mut pts = Vec::with_capacity(points);
                 for (ci, &c) in currents.iter().enumerate() {
-                    let f = model.spike_fraction(
-                        c,
-                        a,
-                        trials,
-                        seed,
-                        (ki * 1000 + ai * 100 + ci) as u64,
-                    );
-                    writeln!(file, "{c:e},{a},{k:e},{f}")?;
+                    // One noise stream per cell, whatever the grid's size.
+                    let stream = ((ki * AREAS.len() + ai) * points + ci) as u64;
+                    let f = model.spike_fraction(c, a, trials, seed, stream)?;
+                    writeln!(csv, "{c:e},{a},{k:e},{f}")?;
                     pts.push((c.log10(), f));
                 }
                 curves.push(Curve {
@@ -107,7 +114,7 @@ fn main() {
                 });
             }
         }
-        file.flush()?;
+        sbi_core::write_atomic(&out, |w| w.write_all(csv.as_bytes()))?;
         plot_curves(
             &plot,
             &format!(

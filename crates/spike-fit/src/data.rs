@@ -2,6 +2,9 @@
 
 use crate::error::{Error, Result};
 
+/// The study's measured spike fractions, as shipped with the crate.
+const MEASURED_CSV: &str = include_str!("../data/measured_spike_fractions.csv");
+
 /// Spike counts at relative stimulus levels: `spiking[i]` of `trials[i]` trials spiked at
 /// relative stimulus `x[i]`.
 ///
@@ -81,7 +84,22 @@ impl SpikeData {
         Self::from_counts(x, spiking, vec![1000; fractions.len()])
     }
 
-    /// Reads the study's CSV (`relative_stimulus,spiking_trials,trials[,fraction]`).
+    /// The study's measured data (neuron_spike_simulation's 11 relative stimulus levels, 1000
+    /// trials each), compiled into the crate: `data/measured_spike_fractions.csv`.
+    ///
+    /// ```
+    /// let d = spike_fit::SpikeData::measured();
+    /// assert_eq!(d.len(), 11);
+    /// assert_eq!(d.fractions()[5], 0.5);
+    /// ```
+    pub fn measured() -> Self {
+        // The file is part of the crate and parsed by a test; it cannot fail here.
+        Self::parse_csv(MEASURED_CSV, "measured_spike_fractions.csv")
+            .unwrap_or_else(|e| unreachable!("the compiled-in data parse: {e}"))
+    }
+
+    /// Reads the study's CSV (`relative_stimulus,spiking_trials,trials[,fraction]`; a UTF-8
+    /// byte-order mark, as spreadsheet programs write, is accepted).
     ///
     /// # Errors
     /// [`Error::Io`], or [`Error::InvalidData`] naming the bad line.
@@ -90,12 +108,20 @@ impl SpikeData {
             path: path.display().to_string(),
             message: e.to_string(),
         })?;
+        Self::parse_csv(&text, &path.display().to_string())
+    }
+
+    /// Parses the text of such a CSV; `source` names it in errors.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] naming the bad line.
+    pub fn parse_csv(text: &str, source: &str) -> Result<Self> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut lines = text.lines();
         let header = lines.next().unwrap_or("");
         if !header.starts_with("relative_stimulus,spiking_trials,trials") {
             return Err(Error::InvalidData(format!(
-                "{}: expected header relative_stimulus,spiking_trials,trials[,fraction]",
-                path.display()
+                "{source}: expected header relative_stimulus,spiking_trials,trials[,fraction]"
             )));
         }
         let (mut x, mut k, mut n) = (Vec::new(), Vec::new(), Vec::new());
@@ -104,8 +130,7 @@ impl SpikeData {
                 continue;
             }
             let cols: Vec<&str> = line.split(',').map(str::trim).collect();
-            let bad =
-                || Error::InvalidData(format!("{}: line {}: `{line}`", path.display(), i + 2));
+            let bad = || Error::InvalidData(format!("{source}: line {}: `{line}`", i + 2));
             if cols.len() < 3 {
                 return Err(bad());
             }

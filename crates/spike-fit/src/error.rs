@@ -25,6 +25,19 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// No point a solver evaluated had a finite loss: every one was outside the valid region
+    /// (δv, δa > −1, finite) or its prediction failed to give a number.
+    #[error(
+        "the {solver} solver found no valid (δv, δa) in {evaluations} evaluations: every point \
+         was outside δv, δa > −1 (check that the data's relative stimuli lie near 1: the \
+         stimulus is 10⁻⁷ µA · x · (1 + δv))"
+    )]
+    NoValidPoint {
+        /// The solver.
+        solver: &'static str,
+        /// Evaluations made.
+        evaluations: usize,
+    },
     /// A shape error from `sbi-core`.
     #[error(transparent)]
     Core(#[from] sbi_core::Error),

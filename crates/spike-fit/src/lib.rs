@@ -21,7 +21,7 @@
 //!
 //! ```no_run
 //! use spike_fit::{Loss, Mode, SpikeData, SpikeModel, Study, ThresholdSearch, fit};
-//! let data = SpikeData::read_csv("measured_spike_fractions.csv".as_ref())?;
+//! let data = SpikeData::measured(); // or SpikeData::read_csv(path)?
 //! let study = Study::new(SpikeModel::new(Mode::Corrected), data)?;
 //! let result = fit(&study, &ThresholdSearch::default(), Loss::Mse, (0.0, 0.0), &mut ())?;
 //! println!("δv = {:.4}, δa = {:.4}, MSE {:.2e}", result.delta_v, result.delta_area, result.cost);
@@ -39,12 +39,12 @@ mod study;
 
 pub use data::SpikeData;
 pub use error::{Error, Result};
-pub use model::{AREA_UNIT, DT, Mode, PULSE_STEPS, SPIKE_MV, SpikeModel};
+pub use model::{AREA_UNIT, DT, MAX_STEPS, Mode, PULSE_STEPS, SPIKE_MV, SpikeModel};
 pub use solve::{
     FitResult, GridSearch, IterState, NelderMead, Observer, PrintObserver, Solver, ThresholdSearch,
     fit, from_coords, to_coords,
 };
-pub use study::{AREA_REF, Loss, Study, StudyObjective, V_REF, mse};
+pub use study::{AREA_REF, Loss, MAX_TRIALS, Study, StudyObjective, V_REF, mse};
 
 #[cfg(test)]
 mod send_sync {

@@ -62,8 +62,9 @@ impl std::fmt::Display for Mode {
 /// let model = SpikeModel::new(Mode::Corrected).with_k_noise(0.0);
 /// // 100 µA/cm² for 0.1 ms is supra-threshold, 50 is not (threshold ≈ 69 µA/cm²).
 /// let area = 1e-8 * 0.1;
-/// assert!(model.spikes_with(100.0 * area, 0.1, &[]));
-/// assert!(!model.spikes_with(50.0 * area, 0.1, &[]));
+/// assert!(model.spikes_with(100.0 * area, 0.1, &[])?);
+/// assert!(!model.spikes_with(50.0 * area, 0.1, &[])?);
+/// # Ok::<(), spike_fit::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SpikeModel {
@@ -90,6 +91,10 @@ const E_NA: f64 = 115.0;
 const E_K: f64 = -12.0;
 const E_L: f64 = 10.6;
 const RATE_FACTOR: f64 = 12.0;
+/// The longest run a model may ask for, in steps: 400,000 (1 s at dt = 0.0025 ms). The pulse
+/// ends at 0.2 ms and the membrane is back at rest within ≈ 10 ms, so 1 s is 500× the study's
+/// 2 ms; a longer run only costs time (each trial that does not spike runs to the end).
+pub const MAX_STEPS: usize = 400_000;
 
 impl SpikeModel {
     /// The study's model in `mode`, k_noise = 5·10⁻⁵, 2 ms.
@@ -116,7 +121,8 @@ impl SpikeModel {
     /// Checks the model's own settings.
     ///
     /// # Errors
-    /// Negative or non-finite k_noise; fewer steps than the pulse needs.
+    /// Negative or non-finite k_noise; fewer steps than the pulse needs, or more than
+    /// [`MAX_STEPS`].
     pub fn validate(&self) -> Result<()> {
         if !(self.k_noise.is_finite() && self.k_noise >= 0.0) {
             return Err(invalid(
@@ -129,7 +135,14 @@ impl SpikeModel {
             return Err(invalid(
                 "num_steps",
                 self.num_steps as f64,
-                "must extend past the pulse (step 80)",
+                "the run must extend past the pulse's last step (80, t = 0.2 ms)",
+            ));
+        }
+        if self.num_steps > MAX_STEPS {
+            return Err(invalid(
+                "num_steps",
+                self.num_steps as f64,
+                "at most 400,000 steps (1 s at dt = 0.0025 ms)",
             ));
         }
         Ok(())
@@ -153,55 +166,32 @@ impl SpikeModel {
     /// Whether a trial with stimulus `current_ua` (µA) and `area_factor` spikes, given the
     /// trial's standard-normal noise draws `xi` (one per step; missing draws count as 0, so
     /// `&[]` is the noise-free run). Stops at the first step above the spike criterion.
-    pub fn spikes_with(&self, current_ua: f64, area_factor: f64, xi: &[f64]) -> bool {
-        let area = AREA_UNIT * area_factor;
-        let inv_cap = 1.0 / area; // c = 1 µF/cm²
-        let noise_scale = self.k_noise * (G_NA * area).sqrt();
-        let rest = Rates::at(0.0, RATE_FACTOR);
-        let (m0, h0, n0) = rest.steady_state();
-        let (mut v, mut m, mut h, mut n) = (0.0f64, m0, h0, n0);
-        for step in 0..self.num_steps {
-            let on = (PULSE_STEPS.0..=PULSE_STEPS.1).contains(&step);
-            if on && self.mode == Mode::Upstream {
-                (m, h, n) = (m0, h0, n0);
-            } else {
-                let r = Rates::at(v, RATE_FACTOR);
-                // Three semi-implicit updates sharing one division.
-                let (gm, gh, gn) = (
-                    1.0 + DT * (r.alpha_m + r.beta_m),
-                    1.0 + DT * (r.alpha_h + r.beta_h),
-                    1.0 + DT * (r.alpha_n + r.beta_n),
-                );
-                let inv = 1.0 / (gm * gh * gn);
-                m = (m + DT * r.alpha_m) * (gh * gn * inv);
-                h = (h + DT * r.alpha_h) * (gm * gn * inv);
-                n = (n + DT * r.alpha_n) * (gm * gh * inv);
-            }
-            let i_ion = G_NA * m * m * m * h * (v - E_NA)
-                + G_K * n * n * n * n * (v - E_K)
-                + G_L * (v - E_L);
-            let stim = if on { current_ua } else { 0.0 };
-            let noise = xi.get(step).copied().unwrap_or(0.0) * noise_scale;
-            v += DT * (stim - area * i_ion - noise) * inv_cap;
-            if v > SPIKE_MV {
-                return true;
-            }
-        }
-        false
+    ///
+    /// # Errors
+    /// An invalid model ([`SpikeModel::validate`]), a non-finite current, an area factor that
+    /// is not finite and positive.
+    pub fn spikes_with(&self, current_ua: f64, area_factor: f64, xi: &[f64]) -> Result<bool> {
+        self.validate()?;
+        Self::check_inputs(current_ua, area_factor)?;
+        Ok(self.run_lanes([current_ua], area_factor, |_, step| {
+            xi.get(step).copied().unwrap_or(0.0)
+        })[0])
     }
 
-    /// [`SpikeModel::spikes_with`] for `LANES` trials at once (`current_ua[k]`, noise
-    /// `xi[k]`), in lockstep: one trial's step is a serial chain (potential → exponentials →
-    /// gates → current → potential), so interleaving independent trials lets the processor
-    /// overlap their latencies. Same results as one at a time.
-    pub fn spikes_lanes<const LANES: usize>(
+    /// The membrane kernel: `LANES` trials (`current_ua[k]`) advanced in lockstep, the noise
+    /// of lane k at step s given by `noise(k, s)` (called in step order, once per lane and
+    /// step while any lane runs). One trial's step is a serial chain (potential →
+    /// exponentials → gates → current → potential), so interleaving independent trials lets
+    /// the processor overlap their latencies; a single lane is the plain trial. Inputs are
+    /// checked by the callers.
+    fn run_lanes<const LANES: usize>(
         &self,
         current_ua: [f64; LANES],
         area_factor: f64,
-        xi: [&[f64]; LANES],
+        mut noise: impl FnMut(usize, usize) -> f64,
     ) -> [bool; LANES] {
         let area = AREA_UNIT * area_factor;
-        let inv_cap = 1.0 / area;
+        let inv_cap = 1.0 / area; // c = 1 µF/cm²
         let noise_scale = self.k_noise * (G_NA * area).sqrt();
         let rest = Rates::at(0.0, RATE_FACTOR);
         let (m0, h0, n0) = rest.steady_state();
@@ -214,6 +204,7 @@ impl SpikeModel {
                     (m[k], h[k], n[k]) = (m0, h0, n0);
                 } else {
                     let r = Rates::at(v[k], RATE_FACTOR);
+                    // Three semi-implicit updates sharing one division.
                     let (gm, gh, gn) = (
                         1.0 + DT * (r.alpha_m + r.beta_m),
                         1.0 + DT * (r.alpha_h + r.beta_h),
@@ -229,7 +220,11 @@ impl SpikeModel {
                     + G_K * nk * nk * nk * nk * (vk - E_K)
                     + G_L * (vk - E_L);
                 let stim = if on { current_ua[k] } else { 0.0 };
-                let noise = xi[k].get(step).copied().unwrap_or(0.0) * noise_scale;
+                let noise = if noise_scale > 0.0 {
+                    noise(k, step) * noise_scale
+                } else {
+                    0.0
+                };
                 v[k] += DT * (stim - area * i_ion - noise) * inv_cap;
                 // A lane that spiked keeps running (cheaper than branching) but stays spiked.
                 spiked[k] |= v[k] > SPIKE_MV;
@@ -245,8 +240,13 @@ impl SpikeModel {
     }
 
     /// The fraction of `trials` trials that spike for stimulus `current_ua` and `area_factor`;
-    /// trial t draws its noise from `stream_rng(seed, stream, t)` (common random numbers).
-    /// Parallel over trials, four trials at a time in lockstep.
+    /// trial t draws its noise, one standard normal per step as it runs, from
+    /// `stream_rng(seed, stream, t)` (common random numbers: the same draws as
+    /// [`SpikeModel::draw_noise`] from that stream). Parallel over trials, four trials at a
+    /// time in lockstep; memory does not grow with the run's length.
+    ///
+    /// # Errors
+    /// As [`SpikeModel::spikes_with`]; `trials == 0`.
     pub fn spike_fraction(
         &self,
         current_ua: f64,
@@ -254,25 +254,27 @@ impl SpikeModel {
         trials: usize,
         seed: u64,
         stream: u64,
-    ) -> f64 {
+    ) -> Result<f64> {
         const L: usize = 4;
+        self.validate()?;
+        Self::check_inputs(current_ua, area_factor)?;
+        if trials == 0 {
+            return Err(invalid("trials", 0.0, "need at least one trial"));
+        }
         let count = (0..trials.div_ceil(L))
             .into_par_iter()
-            .map_init(
-                || vec![Vec::new(); L],
-                |bufs, chunk| {
-                    let lanes = (trials - chunk * L).min(L);
-                    for (k, xi) in bufs.iter_mut().enumerate().take(lanes) {
-                        let t = (chunk * L + k) as u64;
-                        self.draw_noise(&mut sbi_core::stream_rng(seed, stream, t), xi);
-                    }
-                    let xis: [&[f64]; L] = std::array::from_fn(|k| bufs[k].as_slice());
-                    let out = self.spikes_lanes([current_ua; L], area_factor, xis);
-                    out[..lanes].iter().filter(|s| **s).count()
-                },
-            )
+            .map(|chunk| {
+                let lanes = (trials - chunk * L).min(L);
+                let mut rngs: [_; L] = std::array::from_fn(|k| {
+                    sbi_core::stream_rng(seed, stream, (chunk * L + k) as u64)
+                });
+                let out = self.run_lanes([current_ua; L], area_factor, |k, _| {
+                    StandardNormal.sample(&mut rngs[k])
+                });
+                out[..lanes].iter().filter(|s| **s).count()
+            })
             .sum::<usize>();
-        count as f64 / trials.max(1) as f64
+        Ok(count as f64 / trials as f64)
     }
 
     /// Draws the noise of one trial (one standard normal per step) from `rng`.
@@ -287,16 +289,26 @@ impl SpikeModel {
     /// tolerance of 10⁻⁵: spiking is monotone in the stimulus for a fixed noise path (a
     /// stronger depolarising pulse only helps), which the study's exact fitting method uses.
     /// `None` if even 100× the noise-free threshold does not spike.
-    pub fn threshold_current(&self, area_factor: f64, xi: &[f64]) -> Option<f64> {
-        self.threshold_with_count(area_factor, xi).0
+    ///
+    /// # Errors
+    /// An invalid model or an area factor that is not finite and positive.
+    pub fn threshold_current(&self, area_factor: f64, xi: &[f64]) -> Result<Option<f64>> {
+        Ok(self.threshold_with_count(area_factor, xi)?.0)
     }
 
     /// [`SpikeModel::threshold_current`] and the number of model runs it took.
-    pub fn threshold_with_count(&self, area_factor: f64, xi: &[f64]) -> (Option<f64>, u64) {
+    ///
+    /// # Errors
+    /// As [`SpikeModel::threshold_current`].
+    pub fn threshold_with_count(&self, area_factor: f64, xi: &[f64]) -> Result<(Option<f64>, u64)> {
+        self.validate()?;
+        Self::check_inputs(0.0, area_factor)?;
         let mut runs = 0u64;
         let mut spikes = |i: f64| {
             runs += 1;
-            self.spikes_with(i, area_factor, xi)
+            self.run_lanes([i], area_factor, |_, step| {
+                xi.get(step).copied().unwrap_or(0.0)
+            })[0]
         };
         // Bracket: the noise-free threshold density is ≈ 70–90 µA/cm².
         // Bracket around 70 µA/cm² (the noise-free thresholds are 69 and 88), widened as
@@ -309,7 +321,7 @@ impl SpikeModel {
             lo *= 0.5;
             k += 1;
             if k > 40 {
-                return (Some(0.0), runs);
+                return Ok((Some(0.0), runs));
             }
         }
         k = 0;
@@ -318,7 +330,7 @@ impl SpikeModel {
             hi *= 2.0;
             k += 1;
             if k > 8 {
-                return (None, runs);
+                return Ok((None, runs));
             }
         }
         while hi - lo > 1e-5 * hi {
@@ -329,7 +341,7 @@ impl SpikeModel {
                 lo = mid;
             }
         }
-        (Some(hi), runs)
+        Ok((Some(hi), runs))
     }
 }
 
@@ -347,10 +359,7 @@ impl Simulator for SpikeModel {
         sbi_core::check_dim(2, theta.len())?;
         self.validate()?;
         Self::check_inputs(theta[0], theta[1])?;
-        let mut xi = Vec::new();
-        self.draw_noise(rng, &mut xi);
-        Ok(f64::from(u8::from(
-            self.spikes_with(theta[0], theta[1], &xi),
-        )))
+        let spiked = self.run_lanes([theta[0]], theta[1], |_, _| StandardNormal.sample(rng))[0];
+        Ok(f64::from(u8::from(spiked)))
     }
 }

@@ -118,8 +118,38 @@ pub fn fit(
 ) -> Result<FitResult> {
     Study::check_deltas(start.0, start.1)?;
     let a = 1.0 + start.1;
-    let anchored = (study.anchor_s() * a - 1.0, start.1);
+    let s0 = study.anchor_s();
+    let anchored = (s0 * a - 1.0, start.1);
+    if Study::check_deltas(anchored.0, anchored.1).is_err() {
+        return Err(crate::Error::InvalidData(format!(
+            "the data's 50 % point asks for a pulse strength s = {s0:e} relative to the \
+             reference, which (δv, δa) cannot represent (δv = s·(1 + δa) − 1 must be a finite \
+             number > −1); are the relative stimuli in the data near 1?"
+        )));
+    }
     solver.solve(study, loss, anchored, observer)
+}
+
+/// Trials simulated by `evaluations` predictions of `study` (saturating).
+fn simulations(evaluations: usize, study: &Study) -> u64 {
+    (evaluations as u64)
+        .saturating_mul(study.data().len() as u64)
+        .saturating_mul(study.trials() as u64)
+}
+
+/// Checks that `value` is finite and in `[min, max]`.
+fn check_range(
+    name: &'static str,
+    value: f64,
+    min: f64,
+    max: f64,
+    reason: &'static str,
+) -> Result<()> {
+    if value.is_finite() && (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(invalid(name, value, reason))
+    }
 }
 
 struct Tracker<'a> {
@@ -139,13 +169,15 @@ impl<'a> Tracker<'a> {
         }
     }
 
+    /// The loss at u; a u outside the valid region costs +∞ — and, like every evaluation,
+    /// counts against the budget, so a solver stuck there still stops.
     fn eval(&mut self, u: [f64; 2]) -> Result<f64> {
+        self.evaluations += 1;
         let (dv, da) = from_coords(u);
         if Study::check_deltas(dv, da).is_err() {
             return Ok(f64::INFINITY);
         }
-        let c = self.study.loss(self.loss, &self.study.predict(dv, da)?);
-        self.evaluations += 1;
+        let c = self.study.loss(self.loss, &self.study.predict(dv, da)?)?;
         if c < self.best.0 {
             self.best = (c, u);
         }
@@ -163,15 +195,22 @@ impl<'a> Tracker<'a> {
         }
     }
 
+    /// The fit, or [`crate::Error::NoValidPoint`] when no evaluation had a finite loss.
     fn result(
         &self,
         solver: &'static str,
         iterations: usize,
         converged: bool,
         history: Vec<f64>,
-    ) -> FitResult {
+    ) -> Result<FitResult> {
+        if !self.best.0.is_finite() {
+            return Err(crate::Error::NoValidPoint {
+                solver,
+                evaluations: self.evaluations,
+            });
+        }
         let (dv, da) = from_coords(self.best.1);
-        FitResult {
+        Ok(FitResult {
             solver,
             delta_v: dv,
             delta_area: da,
@@ -179,10 +218,10 @@ impl<'a> Tracker<'a> {
             loss: self.loss,
             evaluations: self.evaluations,
             iterations,
-            simulations: (self.evaluations * self.study.data().len() * self.study.trials()) as u64,
+            simulations: simulations(self.evaluations, self.study),
             converged,
             history,
-        }
+        })
     }
 }
 
@@ -228,16 +267,49 @@ impl Solver for GridSearch {
         start: (f64, f64),
         observer: &mut dyn Observer,
     ) -> Result<FitResult> {
-        if self.points < 2 || self.levels == 0 || self.shrink.is_nan() || self.shrink <= 1.0 {
-            return Err(invalid(
-                "grid",
-                self.points as f64,
-                "need ≥ 2 points, ≥ 1 level, shrink > 1",
-            ));
+        check_range(
+            "grid.points",
+            self.points as f64,
+            2.0,
+            1001.0,
+            "2 to 1001 points per axis",
+        )?;
+        check_range(
+            "grid.levels",
+            self.levels as f64,
+            1.0,
+            100.0,
+            "1 to 100 levels",
+        )?;
+        check_range(
+            "grid.shrink",
+            self.shrink,
+            1.0 + 1e-9,
+            1e6,
+            "shrink must be > 1 (and ≤ 10⁶)",
+        )?;
+        for s in self.span {
+            check_range(
+                "grid.span",
+                s,
+                1e-12,
+                50.0,
+                "half-widths in ln s, ln a: 10⁻¹² to 50",
+            )?;
         }
-        let fine = study
-            .clone()
-            .with_trials(study.trials() * self.final_trials_factor.max(1));
+        check_range(
+            "grid.final_trials_factor",
+            self.final_trials_factor as f64,
+            0.0,
+            1000.0,
+            "at most 1000",
+        )?;
+        Study::check_deltas(start.0, start.1)?;
+        let fine = study.clone().with_trials(
+            study
+                .trials()
+                .saturating_mul(self.final_trials_factor.max(1)),
+        );
         let mut t = Tracker::new(study, loss);
         let mut centre = to_coords(start.0, start.1);
         let mut span = self.span;
@@ -258,14 +330,24 @@ impl Solver for GridSearch {
                     t.eval([centre[0] + span[0] * f(i), centre[1] + span[1] * f(j)])?;
                 }
             }
+            if !t.best.0.is_finite() {
+                // No valid point on this level: the next level would centre on an arbitrary
+                // point, and the result would be a fit of nothing.
+                return Err(crate::Error::NoValidPoint {
+                    solver: self.name(),
+                    evaluations: t.evaluations + coarse_evaluations,
+                });
+            }
             centre = t.best.1;
             span = [span[0] / self.shrink, span[1] / self.shrink];
             history.push(t.best.0);
             observer.observe(self.name(), &t.state(level + 1));
         }
-        let mut r = t.result(self.name(), self.levels, true, history);
-        r.simulations += (coarse_evaluations * study.data().len() * study.trials()) as u64;
-        r.evaluations += coarse_evaluations;
+        t.evaluations += coarse_evaluations;
+        let mut r = t.result(self.name(), self.levels, true, history)?;
+        // The coarse levels ran at the study's own trial count, not the fine one.
+        r.simulations = simulations(coarse_evaluations, study)
+            .saturating_add(simulations(r.evaluations - coarse_evaluations, &fine));
         Ok(r)
     }
 }
@@ -308,6 +390,37 @@ impl Solver for NelderMead {
         start: (f64, f64),
         observer: &mut dyn Observer,
     ) -> Result<FitResult> {
+        for s in self.step {
+            if !(s.is_finite() && s != 0.0 && s.abs() <= 50.0) {
+                return Err(invalid(
+                    "nelder_mead.step",
+                    s,
+                    "simplex steps must be finite, non-zero and at most 50 in size",
+                ));
+            }
+        }
+        check_range(
+            "nelder_mead.tolerance",
+            self.tolerance,
+            0.0,
+            f64::MAX,
+            "must be finite and ≥ 0",
+        )?;
+        check_range(
+            "nelder_mead.max_evaluations",
+            self.max_evaluations as f64,
+            3.0,
+            100_000.0,
+            "3 to 100,000 evaluations per run",
+        )?;
+        check_range(
+            "nelder_mead.restarts",
+            self.restarts as f64,
+            0.0,
+            1000.0,
+            "at most 1000",
+        )?;
+        Study::check_deltas(start.0, start.1)?;
         let mut t = Tracker::new(study, loss);
         let mut history = Vec::new();
         let mut x0 = to_coords(start.0, start.1);
@@ -373,7 +486,7 @@ impl Solver for NelderMead {
             }
             x0 = t.best.1;
         }
-        Ok(t.result(self.name(), iteration, converged, history))
+        t.result(self.name(), iteration, converged, history)
     }
 }
 
@@ -451,13 +564,28 @@ impl Solver for ThresholdSearch {
         start: (f64, f64),
         observer: &mut dyn Observer,
     ) -> Result<FitResult> {
-        if self.area_points < 3 || !(self.area_span > 0.0 && self.tolerance > 0.0) {
-            return Err(invalid(
-                "threshold",
-                self.area_points as f64,
-                "need ≥ 3 area points, positive span and tolerance",
-            ));
-        }
+        check_range(
+            "threshold.area_points",
+            self.area_points as f64,
+            3.0,
+            10_001.0,
+            "3 to 10,001 area points",
+        )?;
+        check_range(
+            "threshold.area_span",
+            self.area_span,
+            1e-6,
+            50.0,
+            "ln a half-width: 10⁻⁶ to 50",
+        )?;
+        check_range(
+            "threshold.tolerance",
+            self.tolerance,
+            1e-9,
+            f64::MAX,
+            "golden-section tolerance in ln a must be finite and ≥ 10⁻⁹",
+        )?;
+        Study::check_deltas(start.0, start.1)?;
         let mut iteration = 0;
         let mut history = Vec::new();
         // (best loss, δv, δa, evaluations)
@@ -467,10 +595,13 @@ impl Solver for ThresholdSearch {
         let mut eval =
             |ln_a: f64, best: &mut (f64, f64, f64), evaluations: &mut usize| -> Result<f64> {
                 let da = ln_a.exp() - 1.0;
+                *evaluations += 1;
+                if Study::check_deltas(0.0, da).is_err() {
+                    return Ok(f64::INFINITY);
+                }
                 let (th, runs) = study.thresholds(da)?;
                 simulations += runs;
                 let (dv, c) = best_delta_v(study, loss, &th);
-                *evaluations += 1;
                 if c < best.0 {
                     *best = (c, dv, da);
                 }
@@ -499,7 +630,12 @@ impl Solver for ThresholdSearch {
         let f1 = eval(x1, &mut best, &mut evaluations)?;
         let f2 = eval(x2, &mut best, &mut evaluations)?;
         let (mut f1, mut f2) = (f1, f2);
-        while b - a > self.tolerance {
+        // Each step shrinks the bracket by the golden ratio: the bound below is reached only
+        // if rounding stalls it.
+        let max_steps = 10 + ((b - a) / self.tolerance).ln().max(0.0) as usize * 3;
+        let mut steps = 0;
+        while b - a > self.tolerance && steps < max_steps {
+            steps += 1;
             if f1 <= f2 {
                 b = x2;
                 (x2, f2) = (x1, f1);
@@ -514,6 +650,12 @@ impl Solver for ThresholdSearch {
             iteration += 1;
             history.push(best.0);
             observer.observe(self.name(), &state(iteration, evaluations, best));
+        }
+        if !best.0.is_finite() {
+            return Err(crate::Error::NoValidPoint {
+                solver: self.name(),
+                evaluations,
+            });
         }
         Ok(FitResult {
             solver: self.name(),
@@ -537,5 +679,34 @@ fn state(iteration: usize, evaluations: usize, best: (f64, f64, f64)) -> IterSta
         delta_v: best.1,
         delta_area: best.2,
         cost: best.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Mode, SpikeData, SpikeModel};
+
+    #[test]
+    fn invalid_points_count_against_the_budget_and_no_valid_point_is_an_error() {
+        let data = SpikeData::from_fractions(vec![0.9, 1.0], vec![0.2, 0.8]).unwrap();
+        let study = Study::new(SpikeModel::new(Mode::Corrected), data)
+            .unwrap()
+            .with_trials(8);
+        let mut t = Tracker::new(&study, Loss::Mse);
+        // ln s + ln a = 800 overflows δv: outside the valid region.
+        for _ in 0..5 {
+            assert_eq!(t.eval([400.0, 400.0]).unwrap(), f64::INFINITY);
+        }
+        assert_eq!(t.evaluations, 5, "invalid points must use up the budget");
+        assert!(matches!(
+            t.result("grid", 1, true, vec![]),
+            Err(crate::Error::NoValidPoint {
+                solver: "grid",
+                evaluations: 5
+            })
+        ));
+        assert!(t.eval([0.0, 0.0]).unwrap().is_finite());
+        assert!(t.result("grid", 1, true, vec![]).is_ok());
     }
 }

@@ -11,6 +11,10 @@ use crate::model::SpikeModel;
 pub const V_REF: f64 = 1e-7;
 /// Reference area factor: area factor = AREA_REF · (1 + δa).
 pub const AREA_REF: f64 = 0.1;
+/// The most trials per data point a study simulates: 10⁷ (the exact solver keeps one threshold
+/// per trial and point, 80 MB per point at this size; 10⁷ trials put the binomial noise of a
+/// fraction below 1.6·10⁻⁴, far under any measurement's).
+pub const MAX_TRIALS: usize = 10_000_000;
 
 /// Which loss a fit minimises.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -58,10 +62,21 @@ impl Study {
         })
     }
 
-    /// Simulated trials per data point.
+    /// Simulated trials per data point, 1 to [`MAX_TRIALS`] (checked when the study predicts).
     pub fn with_trials(mut self, trials: usize) -> Self {
-        self.trials = trials.max(1);
+        self.trials = trials;
         self
+    }
+
+    fn check_trials(&self) -> Result<()> {
+        if self.trials == 0 || self.trials > MAX_TRIALS {
+            return Err(invalid(
+                "trials",
+                self.trials as f64,
+                "trials per data point must be between 1 and 10,000,000",
+            ));
+        }
+        Ok(())
     }
 
     /// Seed of the noise streams.
@@ -115,20 +130,27 @@ impl Study {
     /// As [`Study::predict`]; non-finite or negative x.
     pub fn predict_at(&self, xs: &[f64], delta_v: f64, delta_a: f64) -> Result<Vec<f64>> {
         Self::check_deltas(delta_v, delta_a)?;
+        self.check_trials()?;
         if let Some(x) = xs.iter().find(|x| !(x.is_finite() && **x >= 0.0)) {
             return Err(invalid("x", *x, "relative stimulus must be finite and ≥ 0"));
         }
         let area = AREA_REF * (1.0 + delta_a);
+        if !(area.is_finite() && area > 0.0) {
+            return Err(invalid(
+                "delta_area",
+                delta_a,
+                "the area factor 0.1·(1 + δa) must be finite and positive",
+            ));
+        }
         let n = self.trials;
-        Ok(xs
-            .iter()
+        xs.iter()
             .enumerate()
             .map(|(p, &x)| {
                 let current = V_REF * x * (1.0 + delta_v);
                 self.model
                     .spike_fraction(current, area, n, self.seed, p as u64)
             })
-            .collect())
+            .collect()
     }
 
     /// The pulse-strength coordinate s₀ = (1 + δv)/(1 + δa) at which the noise-free model's
@@ -139,6 +161,8 @@ impl Study {
         let quiet = self.model.with_k_noise(0.0);
         let t0 = quiet
             .threshold_current(1.0, &[])
+            .ok()
+            .flatten()
             .unwrap_or(70.0 * crate::AREA_UNIT);
         let density0 = t0 / crate::AREA_UNIT; // µA/cm²
         let (x, f) = (self.data.x(), self.data.fractions());
@@ -156,9 +180,20 @@ impl Study {
         density0 * crate::AREA_UNIT * AREA_REF / (V_REF * x50)
     }
 
-    /// The loss of predicted fractions against the data.
-    pub fn loss(&self, loss: Loss, predicted: &[f64]) -> f64 {
-        match loss {
+    /// The loss of predicted fractions (one per data point, each in [0, 1]) against the data.
+    ///
+    /// # Errors
+    /// A `predicted` of another length than the data, or a value outside [0, 1] or NaN.
+    pub fn loss(&self, loss: Loss, predicted: &[f64]) -> Result<f64> {
+        check_dim(self.data.len(), predicted.len())?;
+        if let Some(p) = predicted.iter().find(|p| !(0.0..=1.0).contains(*p)) {
+            return Err(invalid(
+                "predicted",
+                *p,
+                "a spike fraction must lie in [0, 1]",
+            ));
+        }
+        Ok(match loss {
             Loss::Mse => mse(predicted, &self.data.fractions()),
             Loss::BinomialNll => {
                 let eps = 0.5 / self.trials as f64;
@@ -168,7 +203,7 @@ impl Study {
                     .map(|(p, (k, n))| point_nll(p.clamp(eps, 1.0 - eps), *k, *n))
                     .sum()
             }
-        }
+        })
     }
 
     /// Per point, per trial, the threshold stimulus (µA) of that trial's noise path at area
@@ -182,23 +217,24 @@ impl Study {
     /// δa not finite or ≤ −1.
     pub fn thresholds(&self, delta_a: f64) -> Result<(Vec<Vec<f64>>, u64)> {
         Self::check_deltas(0.0, delta_a)?;
+        self.check_trials()?;
         let area = AREA_REF * (1.0 + delta_a);
+        SpikeModel::check_inputs(0.0, area)?;
         let mut runs = 0;
-        let th = (0..self.data.len())
-            .map(|p| {
-                let (th, r): (Vec<f64>, Vec<u64>) = (0..self.trials)
-                    .into_par_iter()
-                    .map_init(Vec::new, |xi, t| {
-                        self.model
-                            .draw_noise(&mut stream_rng(self.seed, p as u64, t as u64), xi);
-                        let (thr, r) = self.model.threshold_with_count(area, xi);
-                        (thr.unwrap_or(f64::INFINITY), r)
-                    })
-                    .unzip();
-                runs += r.iter().sum::<u64>();
-                th
-            })
-            .collect();
+        let mut th = Vec::with_capacity(self.data.len());
+        for p in 0..self.data.len() {
+            let per_trial: Vec<(f64, u64)> = (0..self.trials)
+                .into_par_iter()
+                .map_init(Vec::new, |xi, t| {
+                    self.model
+                        .draw_noise(&mut stream_rng(self.seed, p as u64, t as u64), xi);
+                    let (thr, r) = self.model.threshold_with_count(area, xi)?;
+                    Ok((thr.unwrap_or(f64::INFINITY), r))
+                })
+                .collect::<Result<_>>()?;
+            runs += per_trial.iter().map(|(_, r)| r).sum::<u64>();
+            th.push(per_trial.into_iter().map(|(t, _)| t).collect());
+        }
         Ok((th, runs))
     }
 }
@@ -232,6 +268,6 @@ impl Objective for StudyObjective<'_> {
     fn cost(&self, params: &[f64]) -> Result<f64> {
         check_dim(2, params.len())?;
         let pred = self.study.predict(params[0], params[1])?;
-        Ok(self.study.loss(self.loss, &pred))
+        self.study.loss(self.loss, &pred)
     }
 }

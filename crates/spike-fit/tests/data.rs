@@ -4,12 +4,17 @@ use spike_fit::{Error, Loss, Mode, SpikeData, SpikeModel, Study};
 
 #[test]
 fn reads_the_studys_measurements() {
-    let path = sbi_core::testing::reference_dir().join("spike-fit/measured_spike_fractions.csv");
-    let d = SpikeData::read_csv(&path).unwrap();
+    let d = SpikeData::measured();
     assert_eq!(d.len(), 11);
     assert_eq!(d.x()[5], 1.0);
     assert_eq!(d.fractions()[5], 0.5);
     assert!(d.trials().iter().all(|n| *n == 1000));
+    assert_eq!((d.x()[0], d.spiking()[0]), (0.92, 150));
+    assert_eq!((d.x()[10], d.spiking()[10]), (1.09, 840));
+    // The same text with a UTF-8 byte-order mark (as Excel writes it) reads the same.
+    let text = include_str!("../data/measured_spike_fractions.csv");
+    let bom = format!("\u{feff}{text}");
+    assert_eq!(SpikeData::parse_csv(&bom, "bom.csv").unwrap(), d);
 }
 
 #[test]
@@ -50,8 +55,13 @@ fn predictions_are_reproducible_and_parameters_checked() {
     let a = study.predict(2.0, 3.5).unwrap();
     assert_eq!(a, study.predict(2.0, 3.5).unwrap());
     assert!(a[0] <= a[2], "more stimulus, more spikes: {a:?}");
-    assert!(study.loss(Loss::Mse, &a).is_finite());
-    assert!(study.loss(Loss::BinomialNll, &[0.0, 1.0, 0.5]).is_finite());
+    assert!(study.loss(Loss::Mse, &a).unwrap().is_finite());
+    assert!(
+        study
+            .loss(Loss::BinomialNll, &[0.0, 1.0, 0.5])
+            .unwrap()
+            .is_finite()
+    );
     assert!(study.predict(-1.0, 0.0).is_err());
     assert!(study.predict(0.0, f64::NAN).is_err());
 }

@@ -41,7 +41,9 @@ fn check(st: &Study, r: &FitResult, what: &str) {
     );
     // The area is only weakly identified by five noisy points; what an optimiser must do is
     // find a loss no worse than the truth's on its own (common-random-number) objective.
-    let at_truth = st.loss(Loss::Mse, &st.predict(TRUTH.0, TRUTH.1).unwrap());
+    let at_truth = st
+        .loss(Loss::Mse, &st.predict(TRUTH.0, TRUTH.1).unwrap())
+        .unwrap();
     assert!(
         r.cost <= at_truth + 2e-4,
         "{what}: loss {} vs {at_truth} at the truth",
