@@ -13,7 +13,7 @@ use sbi_prior::BoxUniform;
 fn data() -> (BoxUniform, RowMatrix, RowMatrix) {
     let prior = BoxUniform::new(vec![-3.0, -3.0], vec![3.0, 3.0]).unwrap();
     let mut rng = SeedRng::seed_from_u64(0);
-    let theta = prior.sample_batch(10_000, &mut rng);
+    let theta = prior.sample_batch(10_000, &mut rng).unwrap();
     let rows: Vec<[f64; 3]> = theta
         .rows()
         .map(|t| {

@@ -36,9 +36,9 @@ pub enum Error {
         /// Why not.
         reason: &'static str,
     },
-    /// The integration left the physiological range (|v| > 1000 mV) or produced NaN:
-    /// usually a time step too large for the scheme.
-    #[error("integration diverged at step {step} (t = {t_ms} ms, v = {v} mV); try a smaller dt")]
+    /// The integration left the physiological range (|v| > 1000 mV) or produced NaN: a time
+    /// step too large for the scheme, a noise current or stimulus too strong for the model.
+    #[error("integration diverged at step {step} (t = {t_ms} ms, v = {v} mV): {hint}")]
     Diverged {
         /// Step index at which it was detected.
         step: usize,
@@ -46,6 +46,8 @@ pub enum Error {
         t_ms: f64,
         /// The offending rest-relative potential, mV.
         v: f64,
+        /// The likely cause, from the run's settings.
+        hint: String,
     },
     /// A shape or finiteness error from `sbi-core`.
     #[error(transparent)]

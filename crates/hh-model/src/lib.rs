@@ -44,7 +44,7 @@ mod stepper;
 
 pub use error::{Error, Result};
 pub use params::{HhParams, HodgkinHuxley, State};
-pub use protocol::{InitialState, Protocol, Pulse, Stimulus};
+pub use protocol::{InitialState, MAX_STEPS, Protocol, Pulse, Stimulus};
 pub use rates::Rates;
 pub use simulate::simulate;
 pub use simulator::{HhSimulator, Parameter};

@@ -5,6 +5,10 @@ use sbi_core::TimeWindow;
 use crate::error::{Error, Result, check_param, invalid};
 use crate::params::State;
 
+/// The most integration steps one protocol may ask for: 10⁸ (an 800 MB trace; 1000 s at the
+/// notebook's dt = 0.01 ms). A longer run is a typo or needs streaming, not one trace.
+pub const MAX_STEPS: usize = 100_000_000;
+
 /// A rectangular current pulse on `[start_ms, end_ms)`.
 ///
 /// Step *i* (which advances the state from `t = i·dt` to `(i + 1)·dt`) carries the pulse when
@@ -165,14 +169,18 @@ impl Protocol {
         self.num_steps as f64 * self.dt_ms
     }
 
-    /// Checks dt, step count, stimulus, noise and initial state.
+    /// Checks dt, step count (at most [`MAX_STEPS`]), stimulus, noise and initial state.
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] or [`Error::WaveformLength`].
     pub fn validate(&self) -> Result<()> {
         check_param("dt_ms", self.dt_ms, true)?;
-        if self.num_steps == 0 {
-            return Err(invalid("num_steps", 0.0, "must be at least 1"));
+        if self.num_steps == 0 || self.num_steps > MAX_STEPS {
+            return Err(invalid(
+                "num_steps",
+                self.num_steps as f64,
+                "must be between 1 and 100,000,000 (an 800 MB trace)",
+            ));
         }
         match &self.stimulus {
             Stimulus::Pulses(ps) => ps.iter().try_for_each(Pulse::validate)?,

@@ -122,6 +122,21 @@ pub(crate) fn run<R: Rng + ?Sized>(
     })
 }
 
+/// The likely cause of a divergence, from the run's settings: the noise if there is any (its
+/// per-step kick σ·√dt, in density units), else a stimulus far beyond physiology, else dt.
+fn divergence_hint(noise_kick: f64, stimulus: f64, dt: f64) -> String {
+    if noise_kick > 0.0 {
+        format!(
+            "the noise current is too strong for the model (its per-step kick σ·√dt is \
+             {noise_kick:.3e} µA/cm²·ms); lower the noise σ"
+        )
+    } else if stimulus.abs() > 1e4 {
+        format!("the stimulus ({stimulus:.3e} µA/cm²) is far beyond the physiological range")
+    } else {
+        format!("the time step dt = {dt} ms is too large for this scheme; try a smaller dt")
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
 fn integrate<S: Stepper, R: Rng + ?Sized>(
@@ -135,7 +150,15 @@ fn integrate<S: Stepper, R: Rng + ?Sized>(
     rng: &mut R,
 ) -> Result<Vec<f64>> {
     let v_rest = sys.params().v_rest;
-    let mut out = vec![0.0; n];
+    let mut out = Vec::new();
+    out.try_reserve_exact(n)
+        .map_err(|_| sbi_core::Error::TooLarge {
+            what: "trace (out of memory)",
+            nrows: n,
+            ncols: 1,
+            max: sbi_core::MAX_ENTRIES,
+        })?;
+    out.resize(n, 0.0);
     let noisy = noise_scale != 0.0;
     let mut start = 0;
     for &(end, value) in stim {
@@ -153,6 +176,7 @@ fn integrate<S: Stepper, R: Rng + ?Sized>(
                     step,
                     t_ms: step as f64 * dt,
                     v: y.v,
+                    hint: divergence_hint(noise_scale * dt.sqrt(), value, dt),
                 });
             }
             *slot = v_rest + y.v;

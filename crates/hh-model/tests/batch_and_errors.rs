@@ -175,7 +175,24 @@ fn diverging_integration_is_an_error() {
     let p = Protocol::new(0.5, 400).with_stimulus(Stimulus::pulse(10.0, 190.0, 20.0));
     let err = simulate(&HhParams::default(), &p, Scheme::PyhhEuler, &mut rng()).unwrap_err();
     assert!(matches!(err, Error::Diverged { .. }), "{err}");
+    assert!(err.to_string().contains("smaller dt"), "{err}");
+    // At a stable dt, a divergence caused by the noise says so (dt is not what to change).
+    let noisy = Protocol::notebook(5.0).with_noise_sigma(1e6);
+    let err = simulate(&HhParams::default(), &noisy, Scheme::PyhhEuler, &mut rng()).unwrap_err();
+    assert!(matches!(err, Error::Diverged { .. }), "{err}");
+    assert!(err.to_string().contains("noise"), "{err}");
+    assert!(!err.to_string().contains("smaller dt"), "{err}");
     // Exponential Euler keeps the gates bounded, but a huge current still diverges v.
     let p = Protocol::new(0.5, 400).with_stimulus(Stimulus::pulse(10.0, 190.0, 1e5));
     assert!(simulate(&HhParams::default(), &p, Scheme::ExpEuler, &mut rng()).is_err());
+}
+
+#[test]
+fn huge_step_counts_are_errors_not_aborts() {
+    for n in [usize::MAX / 4, usize::MAX, hh_model::MAX_STEPS + 1] {
+        let p = Protocol::new(0.01, n);
+        assert!(p.validate().is_err(), "{n}");
+        assert!(simulate(&HhParams::default(), &p, Scheme::Rk4, &mut rng()).is_err());
+    }
+    assert!(Protocol::new(0.01, 0).validate().is_err());
 }

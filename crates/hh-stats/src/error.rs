@@ -21,6 +21,34 @@ pub enum Error {
         /// The feature that needs it.
         feature: &'static str,
     },
+    /// The stimulus window does not overlap the trace (e.g. a time column in seconds with a
+    /// window in milliseconds): window features would describe no sample.
+    #[error(
+        "the stimulus window [{start_ms}, {end_ms}) ms does not overlap the trace, which runs \
+         from {trace_start_ms} to {trace_end_ms} ms (is the time column in ms?)"
+    )]
+    WindowOutsideTrace {
+        /// Window start, ms.
+        start_ms: f64,
+        /// Window end, ms.
+        end_ms: f64,
+        /// Label of the first sample, ms.
+        trace_start_ms: f64,
+        /// Label of the last sample, ms.
+        trace_end_ms: f64,
+    },
+    /// A feature came out non-finite although every sample was finite: the values are too
+    /// large for its arithmetic (a moment's power sums overflow for |v| beyond ≈ 10⁷⁷ mV).
+    #[error(
+        "feature `{feature}` overflowed: the trace's values (largest |v| = {largest:e}) are too \
+         large for it; a membrane potential is at most a few hundred mV"
+    )]
+    Overflow {
+        /// The feature.
+        feature: &'static str,
+        /// The trace's largest absolute value.
+        largest: f64,
+    },
     /// A feature name that is not known.
     #[error("unknown feature `{0}` (known: {known})", known = crate::Feature::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", "))]
     UnknownFeature(String),

@@ -547,6 +547,20 @@ impl SummaryStatistics<Trace> for FeatureSet {
         }
         let v = trace.values();
         let stim = window.map_or(0..0, |w| trace.index_range(w));
+        // A window that misses the trace's span altogether (not one that merely falls between
+        // two samples) means mismatched time units.
+        let last_ms = trace.time_ms(v.len() - 1);
+        if let Some(w) = window
+            && (w.end_ms <= trace.t0_ms() || w.start_ms > last_ms)
+            && self.features.iter().any(|f| f.needs_window())
+        {
+            return Err(Error::WindowOutsideTrace {
+                start_ms: w.start_ms,
+                end_ms: w.end_ms,
+                trace_start_ms: trace.t0_ms(),
+                trace_end_ms: last_ms,
+            });
+        }
         let pre = window.map_or(0, |_| stim.start);
         let rest = resting_level(v, pre);
         let rest_std_range = (pre - pre / 10)..pre;
@@ -633,6 +647,13 @@ impl SummaryStatistics<Trace> for FeatureSet {
                 Feature::StimulusSkewness => in_stim.skewness(),
                 Feature::StimulusKurtosis => in_stim.kurtosis(),
             };
+            if !slot.is_finite() {
+                let largest = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+                return Err(Error::Overflow {
+                    feature: f.name(),
+                    largest,
+                });
+            }
         }
         Ok(())
     }

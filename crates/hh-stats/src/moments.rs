@@ -99,10 +99,14 @@ impl Moments {
         }
         let n = self.n;
         let (a1, a2, a3, a4) = (self.s1 / n, self.s2 / n, self.s3 / n, self.s4 / n);
-        let m2 = (a2 - a1 * a1).max(0.0);
+        let m2 = a2 - a1 * a1;
         let m3 = a3 - 3.0 * a1 * a2 + 2.0 * a1 * a1 * a1;
         let m4 = a4 - 4.0 * a1 * a3 + 6.0 * a1 * a1 * a2 - 3.0 * a1 * a1 * a1 * a1;
-        (m2, m3, m4.max(0.0))
+        // Rounding can leave an even moment slightly negative: clamp it to 0. An overflowed
+        // sum (|x| ≳ 10⁷⁷ for the fourth power) stays NaN or ∞ rather than becoming 0
+        // (`f64::max(NaN, 0.0)` is 0), so callers can tell.
+        let nonneg = |m: f64| if m < 0.0 { 0.0 } else { m };
+        (nonneg(m2), m3, nonneg(m4))
     }
 
     /// Population variance m₂ (divisor n; 0 for no value).
@@ -176,6 +180,20 @@ mod tests {
         assert_relative_eq!(a.mean(), b.mean(), max_relative = 1e-13);
         assert_relative_eq!(a.variance(), b.variance(), max_relative = 1e-12);
         assert_relative_eq!(a.kurtosis(), b.kurtosis(), max_relative = 1e-11);
+    }
+
+    #[test]
+    fn overflow_is_not_hidden_as_zero() {
+        let mut m = Moments::default();
+        m.extend_from_slice(&[1e155, -1e155, 1e155, -1e155, 3e155]);
+        assert!(!m.variance().is_finite(), "{}", m.variance());
+        let mut k = Moments::default();
+        k.extend_from_slice(&[1e78, -1e78, 2e78]);
+        assert!(
+            !k.kurtosis().is_finite() || k.kurtosis().is_nan(),
+            "{}",
+            k.kurtosis()
+        );
     }
 
     #[test]

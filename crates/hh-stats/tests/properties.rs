@@ -36,10 +36,14 @@ fn random_traces(n: usize, seed: u64) -> Vec<Trace> {
                     return sim.simulate(&theta, &mut rng).unwrap();
                 }
             };
+            // A window that overlaps the trace's span (one that misses it is an error, tested in
+            // `bad_input_is_an_error`).
             let t_end = len as f64 * dt;
-            let a = rng.random_range(-0.2 * t_end..t_end);
-            let b = a + rng.random_range(0.01..t_end);
-            Trace::new(dt, rng.random_range(-10.0..10.0), v)
+            let t0 = rng.random_range(-10.0..10.0);
+            let last = t0 + (len - 1) as f64 * dt;
+            let a = t0 + rng.random_range(-0.2 * t_end..t_end).min(last - t0);
+            let b = (a + rng.random_range(0.01..t_end)).max(t0 + 0.01 * dt);
+            Trace::new(dt, t0, v)
                 .unwrap()
                 .with_stimulus(TimeWindow::new(a, b).unwrap())
         })
@@ -174,12 +178,47 @@ fn bad_input_is_an_error() {
         Err(Error::MissingStimulusWindow { .. })
     ));
     assert!(FeatureSet::notebook().summarize(&no_window).is_ok());
+    let long = Trace::new(0.1, 0.0, vec![1.0; 30]).unwrap();
     assert!(
         FeatureSet::sbi7()
             .with_stimulus_window(w)
-            .summarize(&no_window)
+            .summarize(&long)
             .is_ok()
     );
+    // A window that misses the trace (times in seconds, window in ms) is an error, not a
+    // negative latency and zero stimulus variance.
+    let in_seconds = Trace::new(1e-5, 0.0, vec![0.0; 20_000])
+        .unwrap()
+        .with_stimulus(TimeWindow::new(70.0, 130.0).unwrap());
+    assert!(matches!(
+        FeatureSet::sbi7().summarize(&in_seconds),
+        Err(Error::WindowOutsideTrace { .. })
+    ));
+    assert!(matches!(
+        FeatureSet::sbi7()
+            .with_stimulus_window(w)
+            .summarize(&no_window),
+        Err(Error::WindowOutsideTrace { .. })
+    ));
+    // The notebook's features do not use the window.
+    assert!(FeatureSet::notebook().summarize(&in_seconds).is_ok());
+    // Moments of huge (finite) values overflow: an error naming the feature, never a 0.
+    let huge = Trace::new(
+        0.1,
+        0.0,
+        (0..40)
+            .map(|i| if i % 2 == 0 { 1e160 } else { -1e160 })
+            .collect(),
+    )
+    .unwrap()
+    .with_stimulus(TimeWindow::new(1.0, 3.0).unwrap());
+    for set in [FeatureSet::notebook(), FeatureSet::all()] {
+        assert!(
+            matches!(set.summarize(&huge), Err(Error::Overflow { .. })),
+            "{:?}",
+            set.summarize(&huge)
+        );
+    }
     let mut out = vec![0.0; 2];
     assert!(matches!(
         FeatureSet::notebook().summarize_into(&no_window, &mut out),

@@ -51,11 +51,16 @@ impl Calibration {
                 "SBC needs at least one pair and one sample".into(),
             ));
         }
+        thetas.check_finite()?;
+        sbi_core::check_size("SBC samples", num_samples, thetas.ncols())?;
         let d = thetas.ncols();
         let rows: Vec<Vec<f64>> = (0..thetas.nrows())
             .into_par_iter()
             .map(|i| -> Result<Vec<f64>> {
                 let s = posterior.sample(xs.row(i), num_samples, &mut item_rng(seed, i as u64))?;
+                // θ must have the posterior's dimension (a wider θ indexed past the samples'
+                // columns; a narrower one was silently compared on its first columns).
+                sbi_core::check_dim(s.ncols(), d)?;
                 let th = thetas.row(i);
                 Ok((0..d)
                     .map(|j| s.rows().filter(|r| r[j] < th[j]).count() as f64)
@@ -136,26 +141,33 @@ pub fn c2st(a: &RowMatrix, b: &RowMatrix) -> Result<f64> {
     for r in b.rows() {
         pooled.push_row(r)?;
     }
-    let mean = pooled.column_means();
-    let std: Vec<f64> = (0..d)
-        .map(|j| {
-            let v = pooled
-                .column(j)
+    // Per-column standardisation computed without overflow: the mean as Σ x/n and the
+    // spread relative to the largest deviation, so |x| up to f64::MAX still separates
+    // (squaring 10¹⁵⁴ overflowed, every z became 0 and the score a meaningless 0.5).
+    let mut z = vec![0.0; n * d];
+    for j in 0..d {
+        let col = pooled.column(j);
+        let mean = col.iter().map(|x| x / n as f64).sum::<f64>();
+        let scale = col.iter().fold(0.0f64, |m, x| m.max((x - mean).abs()));
+        let std = if scale > 0.0 && scale.is_finite() {
+            let v = col
                 .iter()
-                .map(|x| (x - mean[j]).powi(2))
+                .map(|x| ((x - mean) / scale).powi(2))
                 .sum::<f64>()
                 / n as f64;
-            if v > 0.0 { v.sqrt() } else { 1.0 }
-        })
-        .collect();
-    let z: Vec<f64> = pooled
-        .rows()
-        .flat_map(|r| {
-            (0..d)
-                .map(|j| (r[j] - mean[j]) / std[j])
-                .collect::<Vec<_>>()
-        })
-        .collect();
+            scale * v.sqrt()
+        } else {
+            1.0
+        };
+        let std = if std > 0.0 && std.is_finite() {
+            std
+        } else {
+            1.0
+        };
+        for (i, x) in col.iter().enumerate() {
+            z[i * d + j] = (x - mean) / std;
+        }
+    }
     let label = |i: usize| i >= a.nrows();
     let mut k = ((n as f64).sqrt().round() as usize).clamp(1, 51);
     if k.is_multiple_of(2) {

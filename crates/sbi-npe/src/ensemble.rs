@@ -224,7 +224,7 @@ impl sbi_core::Posterior for MdnEnsemble {
         for (member, &count) in self.members.iter().zip(&counts) {
             draws.push(member.sample(x, count, rng)?);
         }
-        let mut out = RowMatrix::zeros(n, self.theta_dim());
+        let mut out = RowMatrix::zeros(n, self.theta_dim())?;
         let mut next = vec![0usize; m];
         for (i, &p) in picks.iter().enumerate() {
             out.row_mut(i).copy_from_slice(draws[p].row(next[p]));

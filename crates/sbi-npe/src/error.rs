@@ -15,6 +15,22 @@ pub enum Error {
     /// Nothing left to train on (no rows, or none with finite x).
     #[error("empty training set: {0}")]
     EmptyTrainingSet(String),
+    /// The prior could not draw the parameters of the simulations.
+    #[error("drawing θ from the prior failed: {0}")]
+    PriorSampling(String),
+    /// Too few simulations succeeded to train on; the first failure says why.
+    #[error(
+        "{failed} of {total} simulations failed (the simulator or the summary returned an \
+         error or a non-finite feature); the first failure: {first}"
+    )]
+    SimulationsFailed {
+        /// Simulations that failed.
+        failed: usize,
+        /// Simulations run.
+        total: usize,
+        /// What the first failure (lowest index) said.
+        first: String,
+    },
     /// A configuration value is out of range.
     #[error("invalid configuration `{name}` = {value}: {reason}")]
     InvalidConfig {
@@ -45,6 +61,45 @@ pub enum Error {
         /// Proposals drawn.
         proposed: usize,
     },
+    /// A mixture component's precision matrix is not positive definite (the network's output
+    /// at this x does not describe a density).
+    #[error("mixture component {component}: the precision matrix is not positive definite")]
+    NotPositiveDefinite {
+        /// The component.
+        component: usize,
+    },
+    /// The network's output at this x has non-finite means or weights.
+    #[error("the mixture's means or weights are not finite")]
+    NonFiniteMixture,
+    /// The network gives no valid density at this x, which lies far outside the data it was
+    /// trained on.
+    #[error(
+        "no valid posterior density at this x: feature {feature} lies {z:.3e} training \
+         standard deviations from the training mean, far outside the simulations the \
+         posterior was trained on ({cause})"
+    )]
+    OutsideTrainingData {
+        /// The feature farthest out.
+        feature: usize,
+        /// Its distance, in training standard deviations.
+        z: f64,
+        /// What failed.
+        cause: Box<Error>,
+    },
+    /// Statistics of the training data overflow (values too large to standardise).
+    #[error(
+        "{what} column {index}: the training data's mean or standard deviation is not finite \
+         (values near ±f64::MAX); rescale this column before training"
+    )]
+    NonFiniteStatistics {
+        /// `"θ"` or `"x"`.
+        what: &'static str,
+        /// The column.
+        index: usize,
+    },
+    /// The support a posterior is restricted to is unusable, or does not fit the data.
+    #[error("invalid support: {0}")]
+    InvalidSupport(String),
     /// A saved posterior could not be read or written.
     #[error("{path}: {message}")]
     Io {

@@ -5,7 +5,7 @@ use sbi_core::{Bounds, DensityEstimator, RowMatrix, draw_seed, item_seed};
 
 use crate::config::{MdnConfig, TrainConfig};
 use crate::ensemble::MdnEnsemble;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::posterior::MdnPosterior;
 use crate::train::{EpochReport, train};
 
@@ -15,7 +15,7 @@ use crate::train::{EpochReport, train};
 /// ```no_run
 /// use sbi_core::{Bounds, RowMatrix};
 /// use sbi_npe::{MdnConfig, MdnEstimator, TrainConfig};
-/// # let (theta, x) = (RowMatrix::zeros(10, 2), RowMatrix::zeros(10, 2));
+/// # let (theta, x) = (RowMatrix::zeros(10, 2)?, RowMatrix::zeros(10, 2)?);
 /// let est = MdnEstimator::new(Bounds { low: vec![-3.0; 2], high: vec![3.0; 2] })
 ///     .with_mdn(MdnConfig::new().with_num_components(5))
 ///     .with_train(TrainConfig::new().with_seed(1));
@@ -64,7 +64,8 @@ impl MdnEstimator {
     ///
     /// # Errors
     /// Invalid configuration, row-count mismatch, non-finite θ, fewer than two rows with
-    /// finite x, a support of the wrong dimension, a diverged training.
+    /// finite x, a support of the wrong dimension, inverted, or not containing every θ row
+    /// ([`Error::InvalidSupport`]), a diverged training.
     pub fn fit_with_progress(
         &self,
         theta: &RowMatrix,
@@ -73,6 +74,18 @@ impl MdnEstimator {
     ) -> Result<MdnPosterior> {
         sbi_core::check_dim(theta.ncols(), self.support.low.len())?;
         sbi_core::check_dim(theta.ncols(), self.support.high.len())?;
+        crate::posterior::check_support(&self.support).map_err(Error::InvalidSupport)?;
+        // θ drawn from the prior lie in its support; θ outside mean another prior's support
+        // was given, and every posterior sample would be rejected.
+        if let Some(row) = theta.rows().position(|t| !self.support.contains(t)) {
+            return Err(Error::InvalidSupport(format!(
+                "training θ row {row} = {:?} lies outside the support [{:?}, {:?}]: the \
+                 support must be the bounds of the prior θ was drawn from",
+                theta.row(row),
+                self.support.low,
+                self.support.high
+            )));
+        }
         let t = train(theta, x, &self.mdn, &self.train, progress)?;
         Ok(MdnPosterior::assemble(
             self.mdn.clone(),
@@ -94,7 +107,7 @@ impl MdnEstimator {
     /// ```no_run
     /// use sbi_core::{Bounds, RowMatrix};
     /// use sbi_npe::MdnEstimator;
-    /// # let (theta, x) = (RowMatrix::zeros(10, 2), RowMatrix::zeros(10, 2));
+    /// # let (theta, x) = (RowMatrix::zeros(10, 2)?, RowMatrix::zeros(10, 2)?);
     /// let est = MdnEstimator::new(Bounds { low: vec![-3.0; 2], high: vec![3.0; 2] });
     /// let ensemble = est.fit_ensemble(&theta, &x, 5, &mut |member, epoch| {
     ///     eprintln!("member {member}: {epoch:?}")

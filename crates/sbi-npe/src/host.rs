@@ -158,9 +158,7 @@ impl Mixture {
             let p = DMatrix::from_row_slice(d, d, &precisions[c * d * d..(c + 1) * d * d]);
             let l = p
                 .cholesky()
-                .ok_or_else(|| {
-                    Error::Backend("a component precision is not positive definite".into())
-                })?
+                .ok_or(Error::NotPositiveDefinite { component: c })?
                 .l();
             for i in 0..d {
                 for j in 0..d {
@@ -171,7 +169,7 @@ impl Mixture {
             log_norm.push(log_weights[c] - d as f64 * HALF_LN_2PI + 0.5 * log_det);
         }
         if log_norm.iter().chain(&means).any(|v| !v.is_finite()) {
-            return Err(Error::Backend("non-finite mixture parameters".into()));
+            return Err(Error::NonFiniteMixture);
         }
         Ok(Self {
             d,

@@ -50,6 +50,8 @@ pub struct NpeReport {
     pub num_simulations: usize,
     /// Simulations (or summaries) that failed; their rows are dropped from training.
     pub num_failed: usize,
+    /// What the first failed simulation (lowest index) said, if any failed.
+    pub first_failure: Option<String>,
     /// Wall-clock time of simulation and summarising, s.
     pub simulate_seconds: f64,
     /// The training report.
@@ -89,8 +91,10 @@ pub struct NpeRun {
 /// ```
 ///
 /// # Errors
-/// `num_simulations < 2`, a summary dimension of 0, or training errors. Failed simulations
-/// are counted, not fatal (unless too few remain to train).
+/// `num_simulations < 2`, a summary dimension of 0, more simulations than
+/// [`sbi_core::MAX_ENTRIES`] allows, or training errors. Failed simulations are counted, not
+/// fatal, unless fewer than two succeed: then [`Error::SimulationsFailed`] says what the first
+/// failure was.
 pub fn run_npe<P, S, F>(
     prior: &P,
     simulator: &S,
@@ -119,6 +123,7 @@ where
         report: NpeReport {
             num_simulations,
             num_failed: pairs.num_failed,
+            first_failure: pairs.first_failure,
             simulate_seconds: pairs.seconds,
             training,
         },
@@ -232,6 +237,7 @@ struct Pairs {
     theta: RowMatrix,
     x: RowMatrix,
     num_failed: usize,
+    first_failure: Option<String>,
     seconds: f64,
 }
 
@@ -258,28 +264,48 @@ where
     sbi_core::check_dim(prior.dim(), simulator.theta_dim())?;
     let start = Instant::now();
     let mut rng = SeedRng::seed_from_u64(item_seed(seed, 0));
-    let theta = prior.sample_batch(num_simulations, &mut rng);
+    let theta = prior
+        .sample_batch(num_simulations, &mut rng)
+        .map_err(|e| Error::PriorSampling(e.to_string()))?;
     let sim_seed = item_seed(seed, 1);
     let dx = summary.dim();
     if dx == 0 {
         return Err(Error::EmptyTrainingSet("the summary has no feature".into()));
     }
     progress.stage("simulating");
-    let mut x = RowMatrix::zeros(num_simulations, dx);
+    let mut x = RowMatrix::zeros(num_simulations, dx)?;
     let chunk = (64 * rayon::current_num_threads()).max(64);
     let mut done = 0;
+    // The lowest-index failure, whatever the thread count.
+    let mut first_failure: Option<(usize, String)> = None;
     for (c, out) in x.as_mut_slice().chunks_mut(chunk * dx).enumerate() {
         let first = c * chunk;
-        out.par_chunks_mut(dx).enumerate().for_each(|(k, row)| {
-            let i = first + k;
-            let ok = simulator
-                .simulate(theta.row(i), &mut item_rng(sim_seed, i as u64))
-                .ok()
-                .and_then(|o| summary.summarize_into(&o, row).ok());
-            if ok.is_none() {
+        let failure = out
+            .par_chunks_mut(dx)
+            .enumerate()
+            .filter_map(|(k, row)| {
+                let i = first + k;
+                let th = theta.row(i);
+                let result = simulator
+                    .simulate(th, &mut item_rng(sim_seed, i as u64))
+                    .map_err(|e| format!("simulator: {e}"))
+                    .and_then(|o| {
+                        summary
+                            .summarize_into(&o, row)
+                            .map_err(|e| format!("summary: {e}"))
+                    });
+                let message = match result {
+                    Ok(()) if row.iter().all(|v| v.is_finite()) => return None,
+                    Ok(()) => "summary: a feature is not finite".to_owned(),
+                    Err(m) => m,
+                };
                 row.fill(f64::NAN);
-            }
-        });
+                Some((i, format!("simulation {i} at θ = {th:?}: {message}")))
+            })
+            .min_by_key(|(i, _)| *i);
+        if first_failure.is_none() {
+            first_failure = failure;
+        }
         done += out.len() / dx;
         progress.items(done, num_simulations);
     }
@@ -291,10 +317,19 @@ where
     progress.finish(&format!(
         "{num_simulations} simulations, {num_failed} failed"
     ));
+    let first_failure = first_failure.map(|(_, m)| m);
+    if num_simulations - num_failed < 2 {
+        return Err(Error::SimulationsFailed {
+            failed: num_failed,
+            total: num_simulations,
+            first: first_failure.unwrap_or_default(),
+        });
+    }
     Ok(Pairs {
         theta,
         x,
         num_failed,
+        first_failure,
         seconds: simulate_seconds,
     })
 }

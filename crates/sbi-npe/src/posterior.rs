@@ -19,6 +19,8 @@ const ACCEPTANCE_PROPOSALS: usize = 10_000;
 /// Sampling gives up when, after this many proposals, fewer than 1 in 1000 were accepted.
 const MIN_PROPOSALS_BEFORE_GIVING_UP: usize = 10_000;
 const MIN_ACCEPTANCE: f64 = 1e-3;
+/// The most per-x acceptance estimates a posterior keeps (each is a few dozen bytes).
+const MAX_CACHED_ACCEPTANCES: usize = 4096;
 
 /// A posterior q(θ | x) learned by a mixture-density network, restricted to the prior's
 /// support (sbi's `DirectPosterior`).
@@ -140,12 +142,27 @@ impl MdnPosterior {
         check_finite(x)?;
         let mut xz = vec![0.0; x.len()];
         self.x_z.apply(x, &mut xz);
-        self.weights.mixture(
-            &xz,
-            self.theta_dim(),
-            self.mdn.num_components,
-            self.mdn.precision_epsilon,
-        )
+        self.weights
+            .mixture(
+                &xz,
+                self.theta_dim(),
+                self.mdn.num_components,
+                self.mdn.precision_epsilon,
+            )
+            .map_err(|cause| {
+                // Name the feature farthest from the training data (per-dimension z-score).
+                let (feature, z) = x
+                    .iter()
+                    .zip(self.x_z.mean.iter().zip(&self.x_z.std))
+                    .map(|(v, (m, s))| ((v - m) / s).abs())
+                    .enumerate()
+                    .fold((0, 0.0), |b, (i, z)| if z > b.1 { (i, z) } else { b });
+                Error::OutsideTrainingData {
+                    feature,
+                    z,
+                    cause: Box::new(cause),
+                }
+            })
     }
 
     pub(crate) fn in_support(&self, theta: &[f64]) -> bool {
@@ -171,7 +188,7 @@ impl MdnPosterior {
         rng: &mut R,
     ) -> Result<RowMatrix> {
         let d = self.theta_dim();
-        let mut out = RowMatrix::zeros(n, d);
+        let mut out = RowMatrix::zeros(n, d)?;
         let (mut z, mut th) = (vec![0.0; d], vec![0.0; d]);
         let (mut accepted, mut proposed) = (0usize, 0usize);
         while accepted < n {
@@ -223,6 +240,11 @@ impl MdnPosterior {
         }
         let a = inside as f64 / ACCEPTANCE_PROPOSALS as f64;
         if let Ok(mut c) = self.acceptance.lock() {
+            // Bounded: a caller that evaluates many observations does not grow memory for
+            // ever (the estimate is reproducible, so forgetting it costs only time).
+            if c.len() >= MAX_CACHED_ACCEPTANCES {
+                c.clear();
+            }
             c.insert(key, a);
         }
         Ok(a)
@@ -395,7 +417,9 @@ pub(crate) fn write_checked(path: &Path, payload: serde_json::Value) -> Result<(
         checksum: format!("{:016x}", fnv1a(text.as_bytes())),
     };
     let out = serde_json::to_string(&file).map_err(|e| io(e.to_string()))?;
-    std::fs::write(path, out).map_err(|e| io(e.to_string()))
+    // Atomic: a save that fails midway (full disk, a kill) leaves the previous file intact.
+    sbi_core::write_atomic(path, |w| w.write_all(out.as_bytes()))?;
+    Ok(())
 }
 
 /// Reads a file written by [`write_checked`] and verifies its checksum.
@@ -414,6 +438,18 @@ pub(crate) fn read_checked(path: &Path) -> Result<serde_json::Value> {
         ));
     }
     Ok(file.payload)
+}
+
+/// A support read from a file: each dimension's `low < high` (either may be infinite).
+pub(crate) fn check_support(b: &Bounds) -> std::result::Result<(), String> {
+    for (j, (l, h)) in b.low.iter().zip(&b.high).enumerate() {
+        if l.is_nan() || h.is_nan() || l >= h || *l == f64::INFINITY || *h == f64::NEG_INFINITY {
+            return Err(format!(
+                "prior support dimension {j} is [{l}, {h}]: need low < high"
+            ));
+        }
+    }
+    Ok(())
 }
 
 impl MdnPosterior {
@@ -489,6 +525,19 @@ impl MdnPosterior {
         if !all(&p.theta_zscore) || !all(&p.x_zscore) {
             return Err(bad("invalid standardisation statistics".into()));
         }
+        if p.theta_zscore.whitening.is_some() {
+            return Err(bad(
+                "θ is never whitened, but the file has a whitening matrix for θ".into(),
+            ));
+        }
+        if let Some(w) = &p.x_zscore.whitening
+            && (w.len() != dx * dx || w.iter().any(|v| !v.is_finite()))
+        {
+            return Err(bad(format!(
+                "the whitening matrix of x has {} entries (need {dx} × {dx}, all finite)",
+                w.len()
+            )));
+        }
         if p.weights.hidden.len() != p.mdn.num_hidden_layers {
             return Err(bad(
                 "number of hidden layers disagrees with the configuration".into(),
@@ -509,6 +558,16 @@ impl MdnPosterior {
                 .map(|b| b.unwrap_or(f64::INFINITY))
                 .collect(),
         };
+        check_support(&support).map_err(bad)?;
+        // The training θ were drawn from the prior, so their mean lies in its support: a file
+        // whose support misses it was assembled from another prior's bounds.
+        if !support.contains(&p.theta_zscore.mean) {
+            return Err(bad(format!(
+                "the prior support [{:?}, {:?}] does not contain the mean {:?} of the θ the \
+                 network was trained on: the support belongs to another prior",
+                support.low, support.high, p.theta_zscore.mean
+            )));
+        }
         Ok(Self::assemble(
             p.mdn,
             p.train,

@@ -151,15 +151,19 @@ fn bad_inputs_are_errors() {
     ));
 
     let est = MdnEstimator::new(prior().bounds());
-    let theta = prior().sample_batch(50, &mut rng);
-    let x = RowMatrix::zeros(50, 2);
+    let theta = prior().sample_batch(50, &mut rng).unwrap();
+    let x = RowMatrix::zeros(50, 2).unwrap();
     // Empty training set, mismatched rows, all-NaN x, NaN θ.
     assert!(matches!(
-        est.fit(&RowMatrix::zeros(0, 2), &RowMatrix::zeros(0, 2), &mut rng),
+        est.fit(
+            &RowMatrix::zeros(0, 2).unwrap(),
+            &RowMatrix::zeros(0, 2).unwrap(),
+            &mut rng
+        ),
         Err(Error::EmptyTrainingSet(_))
     ));
     assert!(matches!(
-        est.fit(&theta, &RowMatrix::zeros(49, 2), &mut rng),
+        est.fit(&theta, &RowMatrix::zeros(49, 2).unwrap(), &mut rng),
         Err(Error::RowMismatch { .. })
     ));
     let nan_x = RowMatrix::from_vec(50, 2, vec![f64::NAN; 100]).unwrap();
@@ -196,7 +200,7 @@ fn bad_inputs_are_errors() {
 fn non_finite_rows_are_dropped_and_counted() {
     let sim = LinearGaussian::new(2, 0.5).unwrap();
     let mut rng = SeedRng::seed_from_u64(3);
-    let theta = prior().sample_batch(400, &mut rng);
+    let theta = prior().sample_batch(400, &mut rng).unwrap();
     let mut x = RowMatrix::from_rows(&sim.simulate_batch(&theta, 1).unwrap()).unwrap();
     for r in [0, 10, 20, 399] {
         x.row_mut(r)[1] = f64::INFINITY;
@@ -212,7 +216,7 @@ fn non_finite_rows_are_dropped_and_counted() {
 fn progress_reports_every_epoch_and_early_stopping_restores_the_best() {
     let sim = LinearGaussian::new(2, 0.5).unwrap();
     let mut rng = SeedRng::seed_from_u64(9);
-    let theta = prior().sample_batch(600, &mut rng);
+    let theta = prior().sample_batch(600, &mut rng).unwrap();
     let x = RowMatrix::from_rows(&sim.simulate_batch(&theta, 2).unwrap()).unwrap();
     let est = MdnEstimator::new(prior().bounds()).with_train(
         TrainConfig::new()
@@ -239,7 +243,7 @@ fn progress_reports_every_epoch_and_early_stopping_restores_the_best() {
 fn log_prob_pairs_scores_many_observations_at_once() {
     let post = quick(4);
     let mut rng = SeedRng::seed_from_u64(3);
-    let thetas = prior().sample_batch(40, &mut rng);
+    let thetas = prior().sample_batch(40, &mut rng).unwrap();
     let xs = RowMatrix::from_rows(
         &LinearGaussian::new(2, 0.5)
             .unwrap()
@@ -253,7 +257,7 @@ fn log_prob_pairs_scores_many_observations_at_once() {
         assert_eq!(lp.to_bits(), one.to_bits(), "pair {i}");
     }
     assert!(matches!(
-        post.log_prob_pairs(&thetas, &RowMatrix::zeros(39, 2)),
+        post.log_prob_pairs(&thetas, &RowMatrix::zeros(39, 2).unwrap()),
         Err(Error::Core(sbi_core::Error::DimensionMismatch { .. }))
     ));
     let mut nan_x = xs.clone();
@@ -268,7 +272,7 @@ fn quick_ensemble(seed: u64) -> MdnEnsemble {
         .with_train(TrainConfig::new().with_max_epochs(15).with_seed(seed));
     let sim = LinearGaussian::new(2, 0.5).unwrap();
     let mut rng = SeedRng::seed_from_u64(seed);
-    let theta = prior().sample_batch(800, &mut rng);
+    let theta = prior().sample_batch(800, &mut rng).unwrap();
     let x = RowMatrix::from_rows(&sim.simulate_batch(&theta, seed).unwrap()).unwrap();
     let mut epochs = [0usize; 3];
     let ens = run_est
@@ -377,7 +381,7 @@ fn ensemble_save_load_and_bad_inputs() {
     })
     .with_train(TrainConfig::new().with_max_epochs(1));
     let mut rng = SeedRng::seed_from_u64(0);
-    let theta = prior().sample_batch(100, &mut rng);
+    let theta = prior().sample_batch(100, &mut rng).unwrap();
     let x2 = RowMatrix::from_rows(
         &LinearGaussian::new(2, 0.5)
             .unwrap()
@@ -392,7 +396,7 @@ fn ensemble_save_load_and_bad_inputs() {
         MdnEnsemble::new(members),
         Err(Error::IncompatibleMembers(_))
     ));
-    let x3 = RowMatrix::zeros(100, 3);
+    let x3 = RowMatrix::zeros(100, 3).unwrap();
     let wide = MdnEstimator::new(prior().bounds())
         .with_train(TrainConfig::new().with_max_epochs(1))
         .fit(&theta, &x3, &mut rng)

@@ -100,7 +100,7 @@ fn simulation_based_calibration_is_uniform_and_covers() {
     let post = posterior();
     // 300 fresh (θ, x) pairs from the prior and simulator, 500 posterior draws each.
     let mut rng = SeedRng::seed_from_u64(77);
-    let thetas = prior.sample_batch(300, &mut rng);
+    let thetas = prior.sample_batch(300, &mut rng).unwrap();
     let xs = RowMatrix::from_rows(&sim.simulate_batch(&thetas, 78).unwrap()).unwrap();
     let cal = Calibration::run(post, &thetas, &xs, 500, 79).unwrap();
     for (j, p) in cal.ks_p_values.iter().enumerate() {
@@ -121,7 +121,7 @@ fn expected_kl(log_q: impl Fn(&RowMatrix, &RowMatrix) -> Vec<f64>) -> (f64, f64)
     let (prior, sim) = setup();
     let n = 1000;
     let mut rng = SeedRng::seed_from_u64(91);
-    let thetas = prior.sample_batch(n, &mut rng);
+    let thetas = prior.sample_batch(n, &mut rng).unwrap();
     let xs = RowMatrix::from_rows(&sim.simulate_batch(&thetas, 92).unwrap()).unwrap();
     let lq = log_q(&thetas, &xs);
     let d: Vec<f64> = (0..n)
@@ -196,7 +196,7 @@ fn an_ensemble_meets_the_same_criteria() {
     // Three networks on one set of 5,000 simulations (seed 21), checked as the single network.
     let (prior, sim) = setup();
     let mut rng = SeedRng::seed_from_u64(21);
-    let thetas = prior.sample_batch(5000, &mut rng);
+    let thetas = prior.sample_batch(5000, &mut rng).unwrap();
     let xs = RowMatrix::from_rows(&sim.simulate_batch(&thetas, 22).unwrap()).unwrap();
     let ens = MdnEstimator::new(prior.bounds())
         .with_train(TrainConfig::new().with_seed(23))

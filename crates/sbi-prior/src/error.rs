@@ -31,6 +31,15 @@ pub enum Error {
         /// The dimension.
         index: usize,
     },
+    /// A distribution so wide (or, for a log-normal, so far out) that its draws or its density
+    /// overflow `f64`: every draw must be a finite number.
+    #[error("dimension {index}: {reason}")]
+    Overflow {
+        /// The dimension.
+        index: usize,
+        /// What overflows.
+        reason: &'static str,
+    },
     /// A marginal's scale parameter is not positive.
     #[error("dimension {index}: scale must be finite and positive, got {value}")]
     InvalidScale {
@@ -88,6 +97,12 @@ pub(crate) fn check_box(low: &[f64], high: &[f64]) -> Result<()> {
                 index,
                 low: l,
                 high: h,
+            });
+        }
+        if !(h - l).is_finite() {
+            return Err(Error::Overflow {
+                index,
+                reason: "the width high − low overflows f64 (draws would be infinite)",
             });
         }
     }

@@ -19,7 +19,7 @@
 //!
 //! let prior = BoxUniform::new(vec![40.0, 3.0], vec![60.0, 7.0])?;
 //! let mut rng = SeedRng::seed_from_u64(42);
-//! let thetas = prior.sample_batch(500, &mut rng); // 500 × 2
+//! let thetas = prior.sample_batch(500, &mut rng)?; // 500 × 2
 //! assert_eq!(thetas.nrows(), 500);
 //! let lp = prior.log_prob_batch(&thetas)?;
 //! assert!(lp.iter().all(|l| (l + 80f64.ln()).abs() < 1e-12));

@@ -54,6 +54,24 @@ impl Marginal {
             Marginal::Normal { std: s, .. } | Marginal::LogNormal { sigma: s, .. } if s <= 0.0 => {
                 Err(Error::InvalidScale { index, value: s })
             }
+            // 40 standard deviations bound every draw the normal sampler can make.
+            Marginal::Uniform { low, high } if !(high - low).is_finite() => Err(Error::Overflow {
+                index,
+                reason: "the width high − low overflows f64 (draws would be infinite)",
+            }),
+            Marginal::Normal { mean, std } if !(mean.abs() + 40.0 * std).is_finite() => {
+                Err(Error::Overflow {
+                    index,
+                    reason: "|mean| + 40·std overflows f64 (draws would be infinite)",
+                })
+            }
+            Marginal::LogNormal { mu, sigma } if mu.abs() + 40.0 * sigma > 700.0 => {
+                Err(Error::Overflow {
+                    index,
+                    reason: "log-normal needs |mu| + 40·sigma ≤ 700: exp of a draw would \
+                             overflow to ∞ or underflow to 0 (ln f64::MAX ≈ 709.8)",
+                })
+            }
             _ => Ok(()),
         }
     }

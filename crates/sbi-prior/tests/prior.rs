@@ -11,7 +11,9 @@ fn notebook_box() -> BoxUniform {
 #[test]
 fn ks_test_per_dimension_on_10000_box_uniform_samples() {
     let prior = notebook_box();
-    let s = prior.sample_batch(10_000, &mut SeedRng::seed_from_u64(2026));
+    let s = prior
+        .sample_batch(10_000, &mut SeedRng::seed_from_u64(2026))
+        .unwrap();
     for j in 0..prior.dim() {
         let (l, h) = (prior.low()[j], prior.high()[j]);
         let col = s.column(j);
@@ -88,7 +90,9 @@ fn product_prior_moments_match_their_analytic_values() {
     ];
     let prior = IndependentPrior::new(marginals.clone()).unwrap();
     let n = 100_000;
-    let s = prior.sample_batch(n, &mut SeedRng::seed_from_u64(11));
+    let s = prior
+        .sample_batch(n, &mut SeedRng::seed_from_u64(11))
+        .unwrap();
     let mean = s.column_means();
     let cov = s.covariance().unwrap();
     let lognormal_raw = |k: f64| (k * mu + 0.5 * k * k * sigma * sigma).exp();
@@ -152,7 +156,9 @@ fn product_prior_ks_per_dimension() {
         },
     ];
     let prior = IndependentPrior::new(m.to_vec()).unwrap();
-    let s = prior.sample_batch(10_000, &mut SeedRng::seed_from_u64(3));
+    let s = prior
+        .sample_batch(10_000, &mut SeedRng::seed_from_u64(3))
+        .unwrap();
     let phi = |z: f64| 0.5 * libm::erfc(-z / std::f64::consts::SQRT_2);
     let normal = ks_test(&s.column(0), |x| phi((x + 1.0) / 2.0)).unwrap();
     let lognormal = ks_test(&s.column(1), |x| {
@@ -245,7 +251,7 @@ fn bad_input_is_an_error() {
         prior.log_prob(&[50.0, f64::NAN, 0.0]),
         Err(Error::NonFinite { index: 1 })
     );
-    let wrong_width = sbi_core::RowMatrix::zeros(2, 2);
+    let wrong_width = sbi_core::RowMatrix::zeros(2, 2).unwrap();
     assert!(prior.log_prob_batch(&wrong_width).is_err());
     assert!(IndependentPrior::new(vec![]).is_err());
     assert!(matches!(
