@@ -25,6 +25,14 @@ pub struct MdnConfig {
     /// ε added to each component's precision, AᵀA + ε·I.
     #[config(default = 1e-4)]
     pub precision_epsilon: f64,
+    /// Floor added to softplus on the diagonal of each factor Aₖ (standardised θ units): it
+    /// bounds a component's standard deviation by its inverse (10³ by default; the prior
+    /// spans a few units) and keeps ln Aᵢᵢ and its gradient finite in f32 training. 0 is
+    /// sbi's parametrisation, with which a component whose diagonal underflows makes NaN
+    /// gradients (training then skips those steps and recovers, see
+    /// [`crate::TrainingReport::skipped_steps`]).
+    #[config(default = 1e-3)]
+    pub min_factor_diagonal: f64,
 }
 
 /// Training settings (sbi's defaults), all seeded.
@@ -82,6 +90,35 @@ impl MdnConfig {
         }
         if self.num_components == 0 {
             return Err(invalid("num_components", 0.0, "must be at least 1"));
+        }
+        if !(self.min_factor_diagonal.is_finite() && self.min_factor_diagonal >= 0.0) {
+            return Err(invalid(
+                "min_factor_diagonal",
+                self.min_factor_diagonal,
+                "must be finite and non-negative",
+            ));
+        }
+        // Sizes a typo could make absurd (an allocation that aborts): generous bounds.
+        if self.hidden_features > 1 << 16 {
+            return Err(invalid(
+                "hidden_features",
+                self.hidden_features as f64,
+                "at most 65,536 units per layer",
+            ));
+        }
+        if self.num_hidden_layers > 64 {
+            return Err(invalid(
+                "num_hidden_layers",
+                self.num_hidden_layers as f64,
+                "at most 64 layers",
+            ));
+        }
+        if self.num_components > 1000 {
+            return Err(invalid(
+                "num_components",
+                self.num_components as f64,
+                "at most 1000 components",
+            ));
         }
         if !(self.precision_epsilon.is_finite() && self.precision_epsilon >= 0.0) {
             return Err(invalid(

@@ -6,6 +6,7 @@ use rand::{Rng, RngExt};
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
+use crate::config::MdnConfig;
 use crate::error::{Error, Result};
 
 /// `ln(2π)/2`.
@@ -88,7 +89,7 @@ impl Weights {
     }
 
     /// The mixture at standardised observation `x_z`, in standardised θ units.
-    pub(crate) fn mixture(&self, x_z: &[f64], d: usize, k: usize, eps: f64) -> Result<Mixture> {
+    pub(crate) fn mixture(&self, x_z: &[f64], d: usize, cfg: &MdnConfig) -> Result<Mixture> {
         let mut a = x_z.to_vec();
         let mut b = Vec::new();
         for l in &self.hidden {
@@ -96,7 +97,13 @@ impl Weights {
             std::mem::swap(&mut a, &mut b);
         }
         self.output.forward(&a, false, &mut b);
-        Mixture::from_raw(&b, d, k, eps)
+        Mixture::from_raw(
+            &b,
+            d,
+            cfg.num_components,
+            cfg.precision_epsilon,
+            cfg.min_factor_diagonal,
+        )
     }
 }
 
@@ -118,8 +125,15 @@ pub(crate) struct Mixture {
 
 impl Mixture {
     /// From the network's raw output `[logits (K) | means (K·d) | factors (K·d(d+1)/2)]`;
-    /// factor entries run over the upper triangle row by row, diagonal through softplus.
-    pub(crate) fn from_raw(raw: &[f64], d: usize, k: usize, eps: f64) -> Result<Self> {
+    /// factor entries run over the upper triangle row by row, diagonal through softplus plus
+    /// `min_diag` ([`MdnConfig::min_factor_diagonal`]).
+    pub(crate) fn from_raw(
+        raw: &[f64],
+        d: usize,
+        k: usize,
+        eps: f64,
+        min_diag: f64,
+    ) -> Result<Self> {
         let t = tri(d);
         let logits = &raw[..k];
         let max = logits.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
@@ -133,7 +147,11 @@ impl Mixture {
             let mut idx = 0;
             for i in 0..d {
                 for j in i..d {
-                    a[(i, j)] = if i == j { softplus(f[idx]) } else { f[idx] };
+                    a[(i, j)] = if i == j {
+                        softplus(f[idx]) + min_diag
+                    } else {
+                        f[idx]
+                    };
                     idx += 1;
                 }
             }
@@ -301,7 +319,7 @@ mod tests {
             -0.3,
             inv_sp(3.0),
         ];
-        Mixture::from_raw(&raw, 2, 2, 0.0).unwrap()
+        Mixture::from_raw(&raw, 2, 2, 0.0, 0.0).unwrap()
     }
 
     #[test]

@@ -5,8 +5,12 @@ use burn::module::{Module, Param};
 use burn::nn::Linear;
 use burn::tensor::{Device, Tensor, TensorData, activation};
 
+use crate::config::MdnConfig;
 use crate::error::{Error, Result};
 use crate::host::{Dense, HALF_LN_2PI, Weights, tri};
+
+/// Floor of a component's log-density in training (f32): −10³⁰.
+const MIN_COMPONENT_LOG_PROB: f64 = -1e30;
 
 /// The CPU device of the selected backend (`flex` by default, or `ndarray`), without autodiff.
 pub(crate) fn plain_device() -> Device {
@@ -73,6 +77,7 @@ pub(crate) struct Layout {
     d: usize,
     k: usize,
     eps: f64,
+    min_diag: f64,
     /// `[d, T]`: column t picks δ at the column index of entry t.
     pick_col: Tensor<2>,
     /// `[T, d]`: sums entry t into its row.
@@ -82,7 +87,12 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
-    pub(crate) fn new(d: usize, k: usize, eps: f64, device: &Device) -> Self {
+    pub(crate) fn new(d: usize, cfg: &MdnConfig, device: &Device) -> Self {
+        let (k, eps, min_diag) = (
+            cfg.num_components,
+            cfg.precision_epsilon,
+            cfg.min_factor_diagonal,
+        );
         let t = tri(d);
         let (mut pick, mut rows, mut diag) = (vec![0f32; d * t], vec![0f32; t * d], vec![0f32; t]);
         let mut idx = 0;
@@ -101,6 +111,7 @@ impl Layout {
             d,
             k,
             eps,
+            min_diag,
             pick_col: mk(pick, [d, t]),
             to_row: mk(rows, [t, d]),
             diag: mk(diag, [1, t]),
@@ -161,9 +172,14 @@ impl MdnNet {
         let log_w = activation::log_softmax(out.clone().narrow(1, 0, k), 1);
         let means = out.clone().narrow(1, k, k * d).reshape([b * k, d]);
         let raw = out.narrow(1, k + k * d, k * t).reshape([b * k, t]);
-        // Diagonal entries through softplus, off-diagonal ones as they are.
+        // Diagonal entries through softplus plus a floor, off-diagonal ones as they are. The
+        // floor keeps ln Aᵢᵢ finite: a diagonal that underflowed to 0 gave a component of
+        // log-density −∞ whose mixture weight is 0, and the backward pass then multiplied
+        // that 0 by d ln(x)/dx = ∞ — a NaN gradient from a finite loss.
         let diag = lay.diag.clone();
-        let a = raw.clone() + (activation::softplus(raw.clone(), 1.0) - raw) * diag.clone();
+        let a = raw.clone()
+            + (activation::softplus(raw.clone(), 1.0).add_scalar(lay.min_diag) - raw)
+                * diag.clone();
         let half_log_det = (a.clone() * diag.clone() - diag.clone().sub_scalar(1.0))
             .log()
             .sum_dim(1); // [b·k, 1]: Σ ln Aᵢᵢ (off-diagonal slots contribute ln 1)
@@ -174,8 +190,11 @@ impl MdnNet {
         let delta = theta_rep - means;
         let a_delta = (a * delta.clone().matmul(lay.pick_col.clone())).matmul(lay.to_row.clone());
         let quad = a_delta.square().sum_dim(1) + delta.square().sum_dim(1).mul_scalar(lay.eps);
-        let comp = (half_log_det - quad.mul_scalar(0.5)).reshape([b, k]) + log_w
-            - (d as f64 * HALF_LN_2PI);
+        // Bounded below, so that a row far from every component (each quadratic form
+        // overflowing) still has a finite log-sum-exp; the clamp passes no gradient there.
+        let comp = ((half_log_det - quad.mul_scalar(0.5)).reshape([b, k]) + log_w
+            - (d as f64 * HALF_LN_2PI))
+            .clamp_min(MIN_COMPONENT_LOG_PROB);
         // Stable log-sum-exp over components (burn has none): shift by the detached maximum.
         let m = comp.clone().max_dim(1).detach();
         let lse = (comp - m.clone()).exp().sum_dim(1).log() + m;

@@ -12,7 +12,7 @@ use sbi_core::{RowMatrix, SeedRng};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{MdnConfig, TrainConfig};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, invalid};
 use crate::host::{Dense, Weights, tri};
 use crate::network::{Layout, MdnNet, plain_device, training_device};
 
@@ -153,8 +153,21 @@ pub struct TrainingReport {
     pub num_validation: usize,
     /// Rows dropped because x was not finite.
     pub num_dropped: usize,
-    /// `true` when early stopping ended training, `false` when `max_epochs` did.
+    /// `true` when early stopping ended training, `false` when `max_epochs` did (or
+    /// [`TrainingReport::stopped_because`] says what else).
     pub converged: bool,
+    /// Optimiser steps skipped because the batch loss or its gradient was not finite (the
+    /// weights were left as they were).
+    #[serde(default)]
+    pub skipped_steps: usize,
+    /// Times the best weights were restored and the learning rate halved after repeated
+    /// non-finite losses.
+    #[serde(default)]
+    pub learning_rate_reductions: usize,
+    /// Why training stopped before converging or reaching `max_epochs`, if it did (the best
+    /// network so far was returned).
+    #[serde(default)]
+    pub stopped_because: Option<String>,
     /// Wall-clock training time, s.
     pub seconds: f64,
 }
@@ -252,9 +265,11 @@ fn scalar(t: Tensor<1>) -> Result<f64> {
     Ok(f64::from(v.first().copied().unwrap_or(f32::NAN)))
 }
 
-/// Scales all gradients by `max_norm / ‖g‖` when their global 2-norm exceeds `max_norm`
+/// Scales all gradients by `max_norm / ‖g‖` when their global 2-norm exceeds `max_norm > 0`
 /// (PyTorch's `clip_grad_norm_`, which sbi uses; burn's own clipping is per parameter).
-fn clip_global_norm(grads: &mut GradientsParams, net: &MdnNet, max_norm: f64) -> Result<()> {
+/// Returns the norm before clipping (NaN or ∞ when a gradient is not finite: nothing is
+/// scaled then, and the caller skips the step).
+fn clip_global_norm(grads: &mut GradientsParams, net: &MdnNet, max_norm: f64) -> Result<f64> {
     let ids = net.param_ids();
     let mut total: Option<Tensor<1>> = None;
     for &(id, rank) in &ids {
@@ -269,9 +284,9 @@ fn clip_global_norm(grads: &mut GradientsParams, net: &MdnNet, max_norm: f64) ->
             });
         }
     }
-    let Some(total) = total else { return Ok(()) };
+    let Some(total) = total else { return Ok(0.0) };
     let norm = scalar(total)?.sqrt();
-    if norm > max_norm {
+    if max_norm > 0.0 && norm.is_finite() && norm > max_norm {
         let scale = max_norm / (norm + 1e-6);
         for (id, rank) in ids {
             match rank {
@@ -288,7 +303,50 @@ fn clip_global_norm(grads: &mut GradientsParams, net: &MdnNet, max_norm: f64) ->
             }
         }
     }
-    Ok(())
+    Ok(norm)
+}
+
+/// The most weights a network may have: 10⁸ (400 MB of f32, before Adam's two copies).
+const MAX_WEIGHTS: usize = 100_000_000;
+
+/// Checks that the network for `dx` features and `d` parameters has at most [`MAX_WEIGHTS`]
+/// weights (θ of a few thousand dimensions makes the factor output quadratic in d).
+fn check_network_size(mdn: &MdnConfig, dx: usize, d: usize) -> Result<()> {
+    let h = mdn.hidden_features;
+    let out = tri(d)
+        .checked_add(1 + d)
+        .and_then(|t| t.checked_mul(mdn.num_components));
+    let total = out.and_then(|o| {
+        let hidden = (dx + 1) * h + mdn.num_hidden_layers.saturating_sub(1) * (h + 1) * h;
+        let last = if mdn.num_hidden_layers == 0 { dx } else { h };
+        (last + 1).checked_mul(o)?.checked_add(hidden)
+    });
+    match total {
+        Some(t) if t <= MAX_WEIGHTS => Ok(()),
+        _ => Err(invalid(
+            "network size",
+            total.map_or(f64::INFINITY, |t| t as f64),
+            "the network would have more than 10⁸ weights (θ dimension, components or \
+             hidden units too large)",
+        )),
+    }
+}
+
+/// Non-finite batch losses in a row before the best weights are restored.
+const BAD_STEPS_BEFORE_RECOVERY: usize = 5;
+/// Learning-rate halvings before training gives up and returns the best network.
+const MAX_LR_REDUCTIONS: usize = 6;
+
+/// Restores the best weights and halves the learning rate; `false` once that has been done
+/// [`MAX_LR_REDUCTIONS`] times.
+fn recover(net: &mut MdnNet, best: &MdnNet, lr: &mut f64, reductions: &mut usize) -> bool {
+    if *reductions >= MAX_LR_REDUCTIONS {
+        return false;
+    }
+    *reductions += 1;
+    *lr *= 0.5;
+    *net = best.clone();
+    true
 }
 
 /// Trains q(θ | x) on the rows of `theta` and `x`.
@@ -339,9 +397,24 @@ pub(crate) fn train(
         ZScore::fit(x, &train_rows)
     };
     let (d, dx) = (theta.ncols(), x.ncols());
+    check_network_size(mdn, dx, d)?;
+    // Statistics that overflowed (values near ±f64::MAX) would train, save as `null`, and
+    // fail to load: refuse them here.
+    for (what, z) in [("θ", &theta_z), ("x", &x_z)] {
+        let bad_whitening = z
+            .whitening
+            .as_ref()
+            .is_some_and(|w| w.iter().any(|v| !v.is_finite()));
+        if let Some(index) = (0..z.mean.len())
+            .find(|&j| !(z.mean[j].is_finite() && z.std[j].is_finite()))
+            .or(bad_whitening.then_some(0))
+        {
+            return Err(Error::NonFiniteStatistics { what, index });
+        }
+    }
 
     let device = training_device();
-    let layout = Layout::new(d, mdn.num_components, mdn.precision_epsilon, &device);
+    let layout = Layout::new(d, mdn, &device);
     let init = init_weights(mdn, dx, d, &mut rng);
     let mut net = MdnNet::from_weights(&init, &device);
     drop(init);
@@ -351,7 +424,7 @@ pub(crate) fn train(
     // Validation data, built once, in chunks, on the plain device: validation runs on
     // `net.valid()`, without building an autodiff graph.
     let plain = plain_device();
-    let val_layout = Layout::new(d, mdn.num_components, mdn.precision_epsilon, &plain);
+    let val_layout = Layout::new(d, mdn, &plain);
     let val: Vec<(Tensor<2>, Tensor<2>)> = val_rows
         .chunks(4096)
         .map(|c| {
@@ -362,33 +435,57 @@ pub(crate) fn train(
         })
         .collect();
 
-    // The best network so far (a cheap handle clone; weights are read out once at the end).
-    let mut best: (f64, usize, Option<MdnNet>) = (f64::INFINITY, 0, None);
+    // The best network so far (a cheap handle clone; weights are read out once at the end);
+    // the initial network until an epoch validates, so there is always one to fall back to.
+    let mut best: (f64, usize, MdnNet) = (f64::INFINITY, 0, net.clone());
     let mut since = 0;
     let mut epoch = 0;
     let mut converged = false;
-    while epoch < tc.max_epochs {
+    // Recovery from non-finite losses: a bad step is skipped (the weights stay as they were);
+    // `BAD_STEPS_BEFORE_RECOVERY` in a row, or a non-finite validation loss, restore the best
+    // weights and halve the learning rate; after `MAX_LR_REDUCTIONS` halvings training stops
+    // and returns the best network, saying why in the report.
+    let mut lr = tc.learning_rate;
+    let (mut skipped_steps, mut bad_in_a_row, mut lr_reductions) = (0usize, 0usize, 0usize);
+    let mut stopped_because = None;
+    'epochs: while epoch < tc.max_epochs {
         epoch += 1;
         train_rows.shuffle(&mut rng);
-        let mut loss_sum: Option<Tensor<1>> = None;
+        let (mut loss_sum, mut loss_rows) = (0.0, 0usize);
         for chunk in train_rows.chunks(tc.batch_size) {
             let th = batch_tensor(theta, &theta_z, chunk, &device);
             let xs = batch_tensor(x, &x_z, chunk, &device);
             let loss = net.log_prob(th, xs, &layout).mean().neg();
-            let weighted = loss.clone().detach().mul_scalar(chunk.len() as f64);
-            loss_sum = Some(match loss_sum {
-                Some(s) => s + weighted,
-                None => weighted,
-            });
+            let batch_loss = scalar(loss.clone().detach())?;
             let mut grads = GradientsParams::from_grads(loss.backward(), &net);
-            if tc.clip_max_norm > 0.0 {
-                clip_global_norm(&mut grads, &net, tc.clip_max_norm)?;
+            let norm = clip_global_norm(&mut grads, &net, tc.clip_max_norm)?;
+            if batch_loss.is_finite() && norm.is_finite() {
+                net = optim.step(lr, net, grads);
+                loss_sum += batch_loss * chunk.len() as f64;
+                loss_rows += chunk.len();
+                bad_in_a_row = 0;
+                continue;
             }
-            net = optim.step(tc.learning_rate, net, grads);
+            skipped_steps += 1;
+            bad_in_a_row += 1;
+            if bad_in_a_row >= BAD_STEPS_BEFORE_RECOVERY {
+                bad_in_a_row = 0;
+                if !recover(&mut net, &best.2, &mut lr, &mut lr_reductions) {
+                    stopped_because = Some(format!(
+                        "non-finite training losses persisted after {MAX_LR_REDUCTIONS} \
+                         learning-rate halvings (epoch {epoch})"
+                    ));
+                    break 'epochs;
+                }
+                optim = AdamConfig::new()
+                    .with_epsilon(tc.adam_epsilon as f32)
+                    .init();
+            }
         }
-        let train_loss = match loss_sum {
-            Some(s) => scalar(s)? / train_rows.len() as f64,
-            None => f64::NAN,
+        let train_loss = if loss_rows > 0 {
+            loss_sum / loss_rows as f64
+        } else {
+            f64::NAN
         };
         let mut val_sum = 0.0;
         let eval = net.valid();
@@ -397,14 +494,23 @@ pub(crate) fn train(
             val_sum -= scalar(lp)?;
         }
         let validation_loss = val_sum / n_val as f64;
-        if !train_loss.is_finite() || !validation_loss.is_finite() {
-            return Err(Error::Diverged { epoch });
-        }
-        if validation_loss < best.0 {
-            best = (validation_loss, epoch, Some(net.clone()));
+        if validation_loss.is_finite() && validation_loss < best.0 {
+            best = (validation_loss, epoch, net.clone());
             since = 0;
         } else {
             since += 1;
+        }
+        if !validation_loss.is_finite() {
+            if !recover(&mut net, &best.2, &mut lr, &mut lr_reductions) {
+                stopped_because = Some(format!(
+                    "the validation loss stayed non-finite after {MAX_LR_REDUCTIONS} \
+                     learning-rate halvings (epoch {epoch})"
+                ));
+                break;
+            }
+            optim = AdamConfig::new()
+                .with_epsilon(tc.adam_epsilon as f32)
+                .init();
         }
         progress(&EpochReport {
             epoch,
@@ -419,10 +525,11 @@ pub(crate) fn train(
         }
     }
     let (best_validation_loss, best_epoch, best_net) = best;
-    let weights = match best_net {
-        Some(n) => n.to_weights()?,
-        None => return Err(Error::Diverged { epoch }),
-    };
+    if best_epoch == 0 {
+        // Not one epoch gave a finite validation loss: there is no trained network to return.
+        return Err(Error::Diverged { epoch });
+    }
+    let weights = best_net.to_weights()?;
     Ok(Trained {
         weights,
         theta_z,
@@ -435,6 +542,9 @@ pub(crate) fn train(
             num_validation: n_val,
             num_dropped,
             converged,
+            skipped_steps,
+            learning_rate_reductions: lr_reductions,
+            stopped_because,
             seconds: start.elapsed().as_secs_f64(),
         },
     })
