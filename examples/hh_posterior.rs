@@ -20,7 +20,7 @@ use rand::SeedableRng;
 use sbi_core::{
     Posterior, Prior, RowMatrix, SeedRng, Simulator, SummaryStatistics, item_rng, item_seed,
 };
-use sbi_npe::{MdnEstimator, MdnPosterior, TerminalProgress, TrainConfig, run_npe};
+use sbi_npe::{MdnEstimator, MdnPosterior, TerminalProgress, TrainConfig, TrainedOn, run_npe};
 use sbi_prior::BoxUniform;
 
 const USAGE: &str = "\
@@ -278,6 +278,15 @@ fn main() {
             );
         }
 
+        // What this run's posterior is for: checked against a loaded one, saved with a new one.
+        let trained_on = TrainedOn::default()
+            .with_feature_names(features.names())
+            .with_setting(
+                "simulator",
+                "classic HH, notebook protocol (200 ms, dt 0.01 ms, pulse 70-130 ms)",
+            )
+            .with_setting("theta", sim.theta_names().join(", "))
+            .with_setting("noise_sigma", args.noise);
         let (posterior, simulate_s, train_s, num_simulations) = match &args.load {
             Some(path) => {
                 let p = MdnPosterior::load(path)?;
@@ -291,6 +300,8 @@ fn main() {
                         args.features
                     )));
                 }
+                p.check_trained_on(&trained_on, &prior.bounds())
+                    .map_err(|e| CliError(format!("{}: {e}", path.display())))?;
                 (p, 0.0, 0.0, 0)
             }
             None => {
@@ -315,7 +326,12 @@ fn main() {
                     );
                 }
                 let (s, t) = (run.report.simulate_seconds, run.report.training.seconds);
-                (run.posterior, s, t, args.num_simulations)
+                (
+                    run.posterior.with_trained_on(trained_on),
+                    s,
+                    t,
+                    args.num_simulations,
+                )
             }
         };
         if let Some(path) = &args.save {

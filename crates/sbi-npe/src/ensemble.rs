@@ -254,3 +254,18 @@ impl sbi_core::Posterior for MdnEnsemble {
             .collect())
     }
 }
+
+/// The most networks an ensemble may have (each is a full training run).
+pub const MAX_MEMBERS: usize = 1000;
+
+/// Checks an ensemble size: 1 to [`MAX_MEMBERS`].
+pub(crate) fn check_num_members(num_members: usize) -> Result<()> {
+    if num_members == 0 || num_members > MAX_MEMBERS {
+        return Err(crate::error::invalid(
+            "num_members",
+            num_members as f64,
+            "an ensemble needs 1 to 1000 members",
+        ));
+    }
+    Ok(())
+}

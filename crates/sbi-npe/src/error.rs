@@ -100,6 +100,16 @@ pub enum Error {
     /// The support a posterior is restricted to is unusable, or does not fit the data.
     #[error("invalid support: {0}")]
     InvalidSupport(String),
+    /// A posterior is reused for something other than what it was trained on.
+    #[error("the posterior was trained with {what} = {saved}, but this use has {now}")]
+    TrainedOnMismatch {
+        /// What differs.
+        what: String,
+        /// What the posterior was trained on.
+        saved: String,
+        /// What the new use has.
+        now: String,
+    },
     /// A saved posterior could not be read or written.
     #[error("{path}: {message}")]
     Io {

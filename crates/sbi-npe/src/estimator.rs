@@ -125,13 +125,7 @@ impl MdnEstimator {
         num_members: usize,
         progress: &mut dyn FnMut(usize, &EpochReport),
     ) -> Result<MdnEnsemble> {
-        if num_members == 0 {
-            return Err(crate::error::invalid(
-                "num_members",
-                0.0,
-                "an ensemble needs at least one member",
-            ));
-        }
+        crate::ensemble::check_num_members(num_members)?;
         let members = (0..num_members)
             .map(|k| {
                 let seed = member_seed(self.train.seed, k);

@@ -64,11 +64,11 @@ mod train;
 
 pub use config::{MdnConfig, TrainConfig};
 pub use diagnostics::{Calibration, c2st};
-pub use ensemble::MdnEnsemble;
+pub use ensemble::{MAX_MEMBERS, MdnEnsemble};
 pub use error::{Error, Result};
 pub use estimator::MdnEstimator;
 pub use pipeline::{NpeEnsembleRun, NpeReport, NpeRun, Progress, run_npe, run_npe_ensemble};
-pub use posterior::MdnPosterior;
+pub use posterior::{MdnPosterior, TrainedOn};
 pub use progress::TerminalProgress;
 pub use train::{EpochReport, TrainingReport, ZScore};
 

@@ -9,7 +9,7 @@ use sbi_core::{Prior, RowMatrix, SeedRng, Simulator, SummaryStatistics, item_rng
 use crate::ensemble::MdnEnsemble;
 use crate::error::{Error, Result};
 use crate::estimator::{MdnEstimator, member_seed};
-use crate::posterior::MdnPosterior;
+use crate::posterior::{MdnPosterior, TrainedOn};
 use crate::progress::TerminalProgress;
 use crate::train::{EpochReport, TrainingReport};
 
@@ -111,7 +111,8 @@ where
 {
     let pairs = simulate_pairs(prior, simulator, summary, num_simulations, seed, progress)?;
     let est = estimator.clone().with_support(prior.bounds());
-    let posterior = train_stage(&est, &pairs, item_seed(seed, 2), "training", progress)?;
+    let posterior = train_stage(&est, &pairs, item_seed(seed, 2), "training", progress)?
+        .with_trained_on(TrainedOn::default().with_feature_names(summary.names()));
     let training = posterior
         .training_report()
         .cloned()
@@ -182,13 +183,7 @@ where
     S: Simulator,
     F: SummaryStatistics<S::Output>,
 {
-    if num_members == 0 {
-        return Err(crate::error::invalid(
-            "num_members",
-            0.0,
-            "an ensemble needs at least one member",
-        ));
-    }
+    crate::ensemble::check_num_members(num_members)?;
     let pairs = simulate_pairs(prior, simulator, summary, num_simulations, seed, progress)?;
     let est = estimator.clone().with_support(prior.bounds());
     let mut members = Vec::with_capacity(num_members);
@@ -199,7 +194,10 @@ where
             format!("training {}/{num_members}", k + 1)
         };
         let member_seed = member_seed(item_seed(seed, 2), k);
-        members.push(train_stage(&est, &pairs, member_seed, &label, progress)?);
+        members.push(
+            train_stage(&est, &pairs, member_seed, &label, progress)?
+                .with_trained_on(TrainedOn::default().with_feature_names(summary.names())),
+        );
     }
     Ok(NpeEnsembleRun {
         ensemble: MdnEnsemble::new(members)?,

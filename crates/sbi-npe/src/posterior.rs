@@ -45,7 +45,45 @@ pub struct MdnPosterior {
     pub(crate) x_z: ZScore,
     pub(crate) support: Bounds,
     pub(crate) report: Option<TrainingReport>,
+    pub(crate) trained_on: TrainedOn,
     acceptance: Mutex<HashMap<Vec<u64>, f64>>,
+}
+
+/// What a posterior was trained on, beyond shapes: the names of the features x and the
+/// simulator's settings. Saved with the posterior and compared when it is reused
+/// ([`MdnPosterior::check_trained_on`]), so a file trained with another noise level, other
+/// features of the same width or another prior box is refused instead of giving confident
+/// nonsense.
+///
+/// ```
+/// use sbi_npe::TrainedOn;
+/// let t = TrainedOn::default()
+///     .with_feature_names(vec!["max".into(), "mean".into()])
+///     .with_setting("noise_sigma", "1");
+/// assert_eq!(t.simulator["noise_sigma"], "1");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrainedOn {
+    /// Names of the features, in x's column order (empty when unknown).
+    #[serde(default)]
+    pub feature_names: Vec<String>,
+    /// The simulator's settings as `name → value` text (e.g. `noise_sigma → 1`).
+    #[serde(default)]
+    pub simulator: std::collections::BTreeMap<String, String>,
+}
+
+impl TrainedOn {
+    /// Sets the feature names.
+    pub fn with_feature_names(mut self, names: Vec<String>) -> Self {
+        self.feature_names = names;
+        self
+    }
+
+    /// Records one simulator setting.
+    pub fn with_setting(mut self, name: &str, value: impl std::fmt::Display) -> Self {
+        self.simulator.insert(name.to_owned(), value.to_string());
+        self
+    }
 }
 
 impl Clone for MdnPosterior {
@@ -70,6 +108,7 @@ impl PartialEq for MdnPosterior {
             && self.theta_z == other.theta_z
             && self.x_z == other.x_z
             && self.support == other.support
+            && self.trained_on == other.trained_on
     }
 }
 
@@ -92,8 +131,61 @@ impl MdnPosterior {
             x_z,
             support,
             report,
+            trained_on: TrainedOn::default(),
             acceptance: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Records what the posterior was trained on (saved with it).
+    pub fn with_trained_on(mut self, trained_on: TrainedOn) -> Self {
+        self.trained_on = trained_on;
+        self
+    }
+
+    /// What the posterior was trained on, as recorded.
+    pub fn trained_on(&self) -> &TrainedOn {
+        &self.trained_on
+    }
+
+    /// Checks that this posterior was trained on what a new use expects: the same prior
+    /// support, the same feature names (when both sides know them) and the same value of every
+    /// simulator setting that both record. Settings only one side records are not compared.
+    ///
+    /// # Errors
+    /// [`Error::TrainedOnMismatch`] naming what differs, with both sides.
+    pub fn check_trained_on(&self, expected: &TrainedOn, support: &Bounds) -> Result<()> {
+        let mismatch = |what: String, saved: String, now: String| Error::TrainedOnMismatch {
+            what,
+            saved,
+            now,
+        };
+        if *support != self.support {
+            return Err(mismatch(
+                "prior support".into(),
+                format!("[{:?}, {:?}]", self.support.low, self.support.high),
+                format!("[{:?}, {:?}]", support.low, support.high),
+            ));
+        }
+        let (saved, now) = (&self.trained_on.feature_names, &expected.feature_names);
+        if !saved.is_empty() && !now.is_empty() && saved != now {
+            return Err(mismatch(
+                "features".into(),
+                saved.join(", "),
+                now.join(", "),
+            ));
+        }
+        for (name, value) in &expected.simulator {
+            if let Some(saved) = self.trained_on.simulator.get(name)
+                && saved != value
+            {
+                return Err(mismatch(
+                    format!("simulator setting `{name}`"),
+                    saved.clone(),
+                    value.clone(),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Dimension of θ.
@@ -143,12 +235,7 @@ impl MdnPosterior {
         let mut xz = vec![0.0; x.len()];
         self.x_z.apply(x, &mut xz);
         self.weights
-            .mixture(
-                &xz,
-                self.theta_dim(),
-                self.mdn.num_components,
-                self.mdn.precision_epsilon,
-            )
+            .mixture(&xz, self.theta_dim(), &self.mdn)
             .map_err(|cause| {
                 // Name the feature farthest from the training data (per-dimension z-score).
                 let (feature, z) = x
@@ -390,6 +477,8 @@ struct Payload {
     prior_support: SavedBounds,
     weights: Weights,
     report: Option<TrainingReport>,
+    #[serde(default)]
+    trained_on: TrainedOn,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -482,6 +571,7 @@ impl MdnPosterior {
             },
             weights: self.weights.clone(),
             report: self.report.clone(),
+            trained_on: self.trained_on.clone(),
         })
     }
 
@@ -568,6 +658,12 @@ impl MdnPosterior {
                 support.low, support.high, p.theta_zscore.mean
             )));
         }
+        if !p.trained_on.feature_names.is_empty() && p.trained_on.feature_names.len() != dx {
+            return Err(bad(format!(
+                "{} feature names recorded for {dx} features",
+                p.trained_on.feature_names.len()
+            )));
+        }
         Ok(Self::assemble(
             p.mdn,
             p.train,
@@ -576,6 +672,7 @@ impl MdnPosterior {
             p.x_zscore,
             support,
             p.report,
-        ))
+        )
+        .with_trained_on(p.trained_on))
     }
 }

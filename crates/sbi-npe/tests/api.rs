@@ -431,6 +431,16 @@ fn run_npe_ensemble_extends_run_npe() {
         .with_train(est.train.clone().with_seed(seed))
         .fit_ensemble(&run.theta, &run.x, 2, &mut |_, _| {})
         .unwrap();
+    // The pipeline also records the feature names each member was trained on.
+    let names = sbi_npe::TrainedOn::default().with_feature_names(vec!["x0".into(), "x1".into()]);
+    let again = MdnEnsemble::new(
+        again
+            .members()
+            .iter()
+            .map(|m| m.clone().with_trained_on(names.clone()))
+            .collect(),
+    )
+    .unwrap();
     assert_eq!(again, run.ensemble);
     // An ensemble of one is the single network, draw for draw.
     let one = MdnEnsemble::new(vec![single.posterior.clone()]).unwrap();

@@ -1,0 +1,246 @@
+//! Bad input at the boundaries of sbi-npe: files that pass the checksum but do not make
+//! sense, observations far from the training data, diagnostics fed the wrong shapes, sizes
+//! that would abort, statistics that overflow — each a clear error, never a panic.
+
+use rand::SeedableRng;
+use sbi_core::testing::{Identity, LinearGaussian};
+use sbi_core::{Posterior, Prior, RowMatrix, SeedRng};
+use sbi_npe::{
+    Calibration, Error, MdnConfig, MdnEstimator, MdnPosterior, TrainConfig, TrainedOn, c2st,
+    run_npe,
+};
+use sbi_prior::BoxUniform;
+
+fn prior() -> BoxUniform {
+    BoxUniform::new(vec![-3.0, -3.0], vec![3.0, 3.0]).unwrap()
+}
+
+/// A small, quick posterior (enough for shape and error tests).
+fn quick() -> MdnPosterior {
+    let est = MdnEstimator::new(prior().bounds())
+        .with_mdn(MdnConfig::new().with_num_components(2))
+        .with_train(TrainConfig::new().with_max_epochs(4));
+    let sim = LinearGaussian::new(2, 0.5).unwrap();
+    run_npe(&prior(), &sim, &Identity::new(2), 400, &est, 3, &mut ())
+        .unwrap()
+        .posterior
+}
+
+fn temp(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("sbi-npe-robust-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Rewrites a saved file with `edit` applied to its payload and a checksum that matches.
+fn edit_saved(path: &std::path::Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    edit(&mut v["payload"]);
+    let payload = serde_json::to_string(&v["payload"]).unwrap();
+    let h = payload.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    v["checksum"] = serde_json::json!(format!("{h:016x}"));
+    std::fs::write(path, serde_json::to_string(&v).unwrap()).unwrap();
+}
+
+#[test]
+fn checksum_valid_files_with_meaningless_parts_are_refused() {
+    let post = quick();
+    let dir = temp("files");
+    let path = dir.join("p.json");
+    type Edit = fn(&mut serde_json::Value);
+    let cases: [(&str, Edit); 6] = [
+        // Loaded, then panicked in ZScore::apply.
+        ("whitening of the wrong length", |p| {
+            p["x_zscore"]["whitening"] = serde_json::json!([1.0, 0.0, 0.0]);
+        }),
+        ("whitening with a null", |p| {
+            p["x_zscore"]["whitening"] = serde_json::json!([1.0, 0.0, null, 1.0]);
+        }),
+        ("whitening of θ", |p| {
+            p["theta_zscore"]["whitening"] = serde_json::json!([1.0, 0.0, 0.0, 1.0]);
+        }),
+        // Loaded, then said "poorly trained" at every x.
+        ("inverted support", |p| {
+            p["prior_support"]["low"] = serde_json::json!([3.0, -3.0]);
+            p["prior_support"]["high"] = serde_json::json!([-3.0, 3.0]);
+        }),
+        ("another prior's support", |p| {
+            p["prior_support"]["low"] = serde_json::json!([100.0, 100.0]);
+            p["prior_support"]["high"] = serde_json::json!([200.0, 200.0]);
+        }),
+        ("feature names that do not fit", |p| {
+            p["trained_on"]["feature_names"] = serde_json::json!(["a", "b", "c"]);
+        }),
+    ];
+    for (what, edit) in cases {
+        post.save(&path).unwrap();
+        edit_saved(&path, edit);
+        match MdnPosterior::load(&path) {
+            Err(Error::InvalidFile(m)) => eprintln!("{what}: {m}"),
+            other => panic!("{what}: {other:?}"),
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn what_a_posterior_was_trained_on_is_saved_and_checked() {
+    let post = quick().with_trained_on(
+        TrainedOn::default()
+            .with_feature_names(vec!["x0".into(), "x1".into()])
+            .with_setting("noise_sigma", 0.5),
+    );
+    let dir = temp("trained-on");
+    let path = dir.join("p.json");
+    post.save(&path).unwrap();
+    let loaded = MdnPosterior::load(&path).unwrap();
+    assert_eq!(loaded.trained_on(), post.trained_on());
+    let same = TrainedOn::default()
+        .with_feature_names(vec!["x0".into(), "x1".into()])
+        .with_setting("noise_sigma", 0.5);
+    loaded.check_trained_on(&same, &prior().bounds()).unwrap();
+    // Another noise level, other features of the same width, another prior box: refused,
+    // naming both sides.
+    let noisier = same.clone().with_setting("noise_sigma", 1);
+    let err = loaded
+        .check_trained_on(&noisier, &prior().bounds())
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::TrainedOnMismatch { saved, now, .. } if saved == "0.5" && now == "1"),
+        "{err}"
+    );
+    let other = same
+        .clone()
+        .with_feature_names(vec!["max".into(), "mean".into()]);
+    assert!(loaded.check_trained_on(&other, &prior().bounds()).is_err());
+    let wider = BoxUniform::new(vec![-4.0, -3.0], vec![3.0, 3.0]).unwrap();
+    let err = loaded.check_trained_on(&same, &wider.bounds()).unwrap_err();
+    assert!(err.to_string().contains("-4.0"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn an_observation_far_outside_the_training_data_says_so() {
+    let post = quick();
+    let mut rng = SeedRng::seed_from_u64(0);
+    for x in [[1e300, 0.0], [0.0, -1e300]] {
+        let err = post.sample(&x, 10, &mut rng).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::OutsideTrainingData { .. } | Error::LowAcceptance { .. }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("training"), "{err}");
+    }
+}
+
+#[test]
+fn diagnostics_check_shapes_and_magnitudes() {
+    let post = quick();
+    let sim = LinearGaussian::new(2, 0.5).unwrap();
+    let mut rng = SeedRng::seed_from_u64(1);
+    let thetas = prior().sample_batch(4, &mut rng).unwrap();
+    let xs = RowMatrix::from_rows(&sbi_core::Simulator::simulate_batch(&sim, &thetas, 2).unwrap())
+        .unwrap();
+    // θ wider than the posterior panicked; narrower or NaN θ were silently accepted.
+    let wide = RowMatrix::from_rows(&thetas.rows().map(|r| [r[0], r[1], 0.0]).collect::<Vec<_>>())
+        .unwrap();
+    assert!(Calibration::run(&post, &wide, &xs, 20, 3).is_err());
+    let narrow = RowMatrix::from_rows(&thetas.rows().map(|r| [r[0]]).collect::<Vec<_>>()).unwrap();
+    assert!(Calibration::run(&post, &narrow, &xs, 20, 3).is_err());
+    let mut nan = thetas.clone();
+    nan.row_mut(2)[1] = f64::NAN;
+    assert!(Calibration::run(&post, &nan, &xs, 20, 3).is_err());
+    assert!(Calibration::run(&post, &thetas, &xs, usize::MAX, 3).is_err());
+    assert!(Calibration::run(&post, &thetas, &xs, 20, 3).is_ok());
+    // C2ST of two clearly separated sets at |x| ≈ 10¹⁵⁴ said 0.5 (the variance overflowed).
+    let a = RowMatrix::from_rows(
+        &(0..60)
+            .map(|i| [1e154 * (1.0 + 0.001 * i as f64)])
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let b = RowMatrix::from_rows(
+        &(0..60)
+            .map(|i| [-1e154 * (1.0 + 0.001 * i as f64)])
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let score = c2st(&a, &b).unwrap();
+    assert!(score > 0.95, "{score}");
+    let huge = RowMatrix::from_rows(&[[f64::MAX], [-f64::MAX], [f64::MAX]]).unwrap();
+    assert!(c2st(&huge, &huge).unwrap().is_finite());
+}
+
+#[test]
+fn sizes_that_would_abort_are_errors() {
+    let post = quick();
+    let mut rng = SeedRng::seed_from_u64(2);
+    for n in [usize::MAX, 1 << 63, 1 << 31] {
+        assert!(
+            matches!(
+                post.sample(&[0.0, 0.0], n, &mut rng),
+                Err(Error::Core(sbi_core::Error::TooLarge { .. }))
+            ),
+            "{n}"
+        );
+    }
+    let est = MdnEstimator::new(prior().bounds())
+        .with_mdn(MdnConfig::new().with_hidden_features(usize::MAX));
+    let theta = RowMatrix::from_rows(&[[0.0, 0.0], [1.0, 1.0], [0.5, 0.5]]).unwrap();
+    assert!(est.fit_with_progress(&theta, &theta, &mut |_| {}).is_err());
+    let est = MdnEstimator::new(prior().bounds())
+        .with_mdn(MdnConfig::new().with_num_components(usize::MAX));
+    assert!(est.fit_with_progress(&theta, &theta, &mut |_| {}).is_err());
+}
+
+#[test]
+fn training_refuses_statistics_that_overflow_and_foreign_supports() {
+    let est = MdnEstimator::new(prior().bounds()).with_train(TrainConfig::new().with_max_epochs(2));
+    let theta = RowMatrix::from_rows(
+        &(0..40)
+            .map(|i| [-2.0 + 0.1 * i as f64, 0.0])
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    // x near ±f64::MAX: its standard deviation overflows; this trained, saved `inf` as `null`
+    // and failed to load.
+    let x = RowMatrix::from_rows(
+        &(0..40)
+            .map(|i| [if i % 2 == 0 { 1e300 } else { -1e300 }, 1.0 * i as f64])
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    assert!(matches!(
+        est.fit_with_progress(&theta, &x, &mut |_| {}),
+        Err(Error::NonFiniteStatistics {
+            what: "x",
+            index: 0
+        })
+    ));
+    // θ outside the support the posterior is to be restricted to.
+    let elsewhere = MdnEstimator::new(sbi_core::Bounds {
+        low: vec![10.0, 10.0],
+        high: vec![20.0, 20.0],
+    });
+    let fine_x =
+        RowMatrix::from_rows(&(0..40).map(|i| [0.1 * i as f64, 1.0]).collect::<Vec<_>>()).unwrap();
+    assert!(matches!(
+        elsewhere.fit_with_progress(&theta, &fine_x, &mut |_| {}),
+        Err(Error::InvalidSupport(_))
+    ));
+    let inverted = MdnEstimator::new(sbi_core::Bounds {
+        low: vec![3.0, -3.0],
+        high: vec![-3.0, 3.0],
+    });
+    assert!(
+        inverted
+            .fit_with_progress(&theta, &fine_x, &mut |_| {})
+            .is_err()
+    );
+}

@@ -1,0 +1,143 @@
+//! The reproductions of the bad-input report, run against the examples: each must end quickly
+//! with exit code 2 and a message that says what is wrong — no panic (101), no abort (a
+//! signal), no hang (killed after a minute), no garbage.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{example, temp_dir};
+
+/// Runs `name args`, killing it after `limit`; returns (exit code, stderr).
+fn run_bounded(name: &str, args: &[&str], limit: Duration) -> (Option<i32>, String) {
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let k = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = temp_dir(&format!("bad-input-{name}-{k}"));
+    let mut child = Command::new(example(name))
+        .args(args)
+        .current_dir(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start example");
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+            std::fs::remove_dir_all(&dir).ok();
+            return (status.code(), err);
+        }
+        if start.elapsed() > limit {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("{name} {args:?} did not end within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn assert_clear_error(name: &str, args: &[&str], needle: &str) {
+    let (code, err) = run_bounded(name, args, Duration::from_secs(60));
+    assert_eq!(code, Some(2), "{name} {args:?}: {err}");
+    assert!(
+        err.contains(needle),
+        "{name} {args:?}: expected `{needle}` in\n{err}"
+    );
+    assert!(!err.contains("panicked"), "{name} {args:?}: {err}");
+}
+
+#[test]
+fn counts_that_would_exhaust_memory_are_refused_at_once() {
+    for (args, needle) in [
+        (
+            &["--num-simulations", "10000000000"][..],
+            "exceeds the limit",
+        ),
+        (
+            &["--num-samples", "9223372036854775808"],
+            "exceeds the limit",
+        ),
+        (
+            &["--num-samples", "18446744073709551615"],
+            "exceeds the limit",
+        ),
+        (&["--validate", "100000000000"], "at most"),
+    ] {
+        assert_clear_error("hh_posterior", args, needle);
+    }
+    assert_clear_error(
+        "npe_gaussian_linear",
+        &["--x-obs", "0", "0", "--ensemble", "100000000000"],
+        "1 to 1000 members",
+    );
+    assert_clear_error("spike_grid", &["--points", "1000000000000"], "--points");
+    for t_end in ["1e6", "1e30", "inf"] {
+        assert_clear_error("predict_spikes", &["--t-end", t_end], "--t-end");
+    }
+}
+
+#[test]
+fn messages_name_the_real_cause() {
+    // A run shorter than the pulse: said so, not "invalid parameter num_steps".
+    assert_clear_error(
+        "predict_spikes",
+        &["--t-end", "0.1"],
+        "longer than the pulse",
+    );
+    // Every simulation diverges because of the noise: the first failure says so.
+    assert_clear_error(
+        "hh_posterior",
+        &["--noise", "1e6", "--num-simulations", "40"],
+        "noise current is too strong",
+    );
+}
+
+#[test]
+fn data_far_outside_the_models_range_end_with_an_error() {
+    let dir = temp_dir("bad-data");
+    let data = dir.join("far.csv");
+    std::fs::write(
+        &data,
+        "relative_stimulus,spiking_trials,trials\n0.95e17,200,1000\n1e17,500,1000\n1.05e17,800,1000\n",
+    )
+    .unwrap();
+    let path = data.to_str().unwrap();
+    for method in ["grid", "nelder-mead", "threshold"] {
+        assert_clear_error(
+            "fit_spikes",
+            &["--data", path, "--method", method, "--trials", "20"],
+            "relative stimuli",
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_saved_posterior_is_refused_for_another_setting() {
+    let dir = temp_dir("trained-on");
+    let saved = dir.join("p.json");
+    let saved = saved.to_str().unwrap();
+    let (code, err) = run_bounded(
+        "hh_posterior",
+        &[
+            "--num-simulations",
+            "200",
+            "--save-posterior",
+            saved,
+            "--json",
+        ],
+        Duration::from_secs(120),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    for (args, needle) in [
+        (&["--noise", "1"][..], "noise_sigma"),
+        (&["--features", "sbi7"], "features"),
+    ] {
+        let mut all = vec!["--load-posterior", saved];
+        all.extend_from_slice(args);
+        assert_clear_error("hh_posterior", &all, needle);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
