@@ -246,7 +246,8 @@ impl SpikeModel {
     /// time in lockstep; memory does not grow with the run's length.
     ///
     /// # Errors
-    /// As [`SpikeModel::spikes_with`]; `trials == 0`.
+    /// As [`SpikeModel::spikes_with`]; `trials` of 0 or above [`crate::MAX_TRIALS`] (an
+    /// endless run).
     pub fn spike_fraction(
         &self,
         current_ua: f64,
@@ -258,8 +259,12 @@ impl SpikeModel {
         const L: usize = 4;
         self.validate()?;
         Self::check_inputs(current_ua, area_factor)?;
-        if trials == 0 {
-            return Err(invalid("trials", 0.0, "need at least one trial"));
+        if trials == 0 || trials > crate::MAX_TRIALS {
+            return Err(invalid(
+                "trials",
+                trials as f64,
+                "trials must be between 1 and 10,000,000",
+            ));
         }
         let count = (0..trials.div_ceil(L))
             .into_par_iter()

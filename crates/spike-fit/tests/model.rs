@@ -143,5 +143,7 @@ fn bad_inputs_are_errors() {
     assert!(m.spikes_with(f64::NAN, 0.1, &[]).is_err());
     assert!(m.spike_fraction(f64::INFINITY, 0.1, 10, 0, 0).is_err());
     assert!(m.spike_fraction(1e-7, 0.1, 0, 0, 0).is_err());
+    // usize::MAX trials was an endless loop (found by the boundary suite).
+    assert!(m.spike_fraction(1e-7, 0.1, usize::MAX, 0, 0).is_err());
     assert!("sideways".parse::<Mode>().is_err());
 }

@@ -1,0 +1,176 @@
+//! Boundary suite (proptest, fixed seed): saved posteriors mangled at random (bytes flipped,
+//! truncated, JSON values replaced — with the checksum recomputed, so the parts' checks are
+//! what stands), and configurations from random values: an `Err` or a posterior that samples
+//! finite θ inside its support, never a panic.
+
+use std::sync::OnceLock;
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngSeed};
+use rand::SeedableRng;
+use sbi_core::testing::{Identity, LinearGaussian};
+use sbi_core::{Posterior, Prior, RowMatrix, SeedRng};
+use sbi_npe::{MdnConfig, MdnEstimator, MdnPosterior, TrainConfig, run_npe};
+use sbi_prior::BoxUniform;
+
+fn config(cases: u32) -> Config {
+    Config {
+        cases,
+        failure_persistence: None,
+        rng_seed: RngSeed::Fixed(2026),
+        ..Config::default()
+    }
+}
+
+fn prior() -> BoxUniform {
+    BoxUniform::new(vec![-3.0, -3.0], vec![3.0, 3.0]).unwrap()
+}
+
+/// The saved text of one small posterior (trained once for the whole suite).
+fn saved() -> &'static String {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| {
+        let est = MdnEstimator::new(prior().bounds())
+            .with_mdn(
+                MdnConfig::new()
+                    .with_num_components(2)
+                    .with_hidden_features(8),
+            )
+            .with_train(TrainConfig::new().with_max_epochs(3).with_whiten_x(true));
+        let sim = LinearGaussian::new(2, 0.5).unwrap();
+        let post = run_npe(&prior(), &sim, &Identity::new(2), 200, &est, 1, &mut ())
+            .unwrap()
+            .posterior;
+        let path =
+            std::env::temp_dir().join(format!("sbi-npe-boundary-{}.json", std::process::id()));
+        post.save(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).ok();
+        text
+    })
+}
+
+fn with_checksum(mut v: serde_json::Value) -> String {
+    let payload = serde_json::to_string(&v["payload"]).unwrap();
+    let h = payload.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    v["checksum"] = serde_json::json!(format!("{h:016x}"));
+    serde_json::to_string(&v).unwrap()
+}
+
+/// Replaces the `k`-th scalar or array (depth-first) of `v` by `with`.
+fn replace_nth(v: &mut serde_json::Value, k: &mut usize, with: &serde_json::Value) -> bool {
+    if *k == 0 && !v.is_object() {
+        *v = with.clone();
+        return true;
+    }
+    *k = k.saturating_sub(usize::from(!v.is_object()));
+    match v {
+        serde_json::Value::Object(m) => m.values_mut().any(|c| replace_nth(c, k, with)),
+        serde_json::Value::Array(a) if a.len() <= 4 => {
+            a.iter_mut().any(|c| replace_nth(c, k, with))
+        }
+        _ => false,
+    }
+}
+
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::from),
+        any::<i64>().prop_map(serde_json::Value::from),
+        prop::num::f64::NORMAL.prop_map(serde_json::Value::from),
+        Just(serde_json::json!(0)),
+        Just(serde_json::json!(-1)),
+        Just(serde_json::json!([])),
+        Just(serde_json::json!([1.0, 2.0, 3.0])),
+        Just(serde_json::json!(1e308)),
+        "[a-z]{0,6}".prop_map(serde_json::Value::from),
+    ]
+}
+
+/// A loaded posterior must be usable: finite samples inside its support, or a clear error.
+fn check_loaded(text: &str) -> Result<(), TestCaseError> {
+    let path = std::env::temp_dir().join(format!(
+        "sbi-npe-boundary-case-{}-{:?}.json",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::write(&path, text).unwrap();
+    let loaded = MdnPosterior::load(&path);
+    std::fs::remove_file(&path).ok();
+    if let Ok(p) = loaded {
+        let mut rng = SeedRng::seed_from_u64(0);
+        let x = vec![0.0; p.x_dim()];
+        if let Ok(s) = p.sample(&x, 20, &mut rng) {
+            prop_assert!(s.as_slice().iter().all(|v| v.is_finite()));
+            prop_assert!(s.rows().all(|r| p.support().contains(r)));
+            let lp = p.log_prob(s.row(0), &x).unwrap();
+            prop_assert!(lp.is_finite(), "{lp}");
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config(96))]
+
+    #[test]
+    fn mangled_bytes(flip in any::<usize>(), byte in any::<u8>(), cut in any::<usize>()) {
+        let mut bytes = saved().clone().into_bytes();
+        let n = bytes.len();
+        bytes[flip % n] = byte;
+        bytes.truncate(1 + cut % n);
+        check_loaded(&String::from_utf8_lossy(&bytes))?;
+    }
+
+    #[test]
+    fn replaced_values_with_a_valid_checksum(k in 0usize..80, with in json_value()) {
+        let mut v: serde_json::Value = serde_json::from_str(saved()).unwrap();
+        let mut k = k;
+        if !replace_nth(&mut v["payload"], &mut k, &with) {
+            return Ok(()); // fewer slots than k
+        }
+        check_loaded(&with_checksum(v))?;
+    }
+}
+
+fn small_or_huge(range: std::ops::Range<usize>) -> BoxedStrategy<usize> {
+    prop_oneof![8 => range, 1 => Just(0usize), 1 => Just(usize::MAX)].boxed()
+}
+
+fn mostly(range: std::ops::Range<f64>) -> BoxedStrategy<f64> {
+    prop_oneof![8 => range, 1 => any::<f64>(), 1 => Just(f64::NAN)].boxed()
+}
+
+proptest! {
+    #![proptest_config(config(24))]
+
+    #[test]
+    fn configurations(hidden in small_or_huge(1..8), layers in small_or_huge(0..3),
+                      k in small_or_huge(1..4), eps in mostly(0.0..1e-3), floor in mostly(0.0..1e-2),
+                      lr in mostly(1e-4..1e-2), batch in small_or_huge(1..64),
+                      val in mostly(0.05..0.5), stop in small_or_huge(1..3),
+                      epochs in prop_oneof![8 => 1usize..3, 1 => Just(0usize)],
+                      clip in mostly(0.0..10.0), adam in mostly(1e-9..1e-6)) {
+        let mdn = MdnConfig {
+            hidden_features: hidden, num_hidden_layers: layers, num_components: k,
+            precision_epsilon: eps, min_factor_diagonal: floor,
+        };
+        let train = TrainConfig::new()
+            .with_learning_rate(lr).with_batch_size(batch).with_validation_fraction(val)
+            .with_stop_after_epochs(stop).with_max_epochs(epochs).with_clip_max_norm(clip)
+            .with_adam_epsilon(adam);
+        let est = MdnEstimator::new(prior().bounds()).with_mdn(mdn).with_train(train);
+        let mut rng = SeedRng::seed_from_u64(3);
+        let theta = prior().sample_batch(60, &mut rng).unwrap();
+        let x = RowMatrix::from_rows(&theta.rows().map(|r| [r[0] + 0.1, r[1] - 0.1]).collect::<Vec<_>>()).unwrap();
+        if let Ok(post) = est.fit_with_progress(&theta, &x, &mut |_| {}) {
+            let s = post.sample(&[0.0, 0.0], 10, &mut rng);
+            if let Ok(s) = s {
+                prop_assert!(s.as_slice().iter().all(|v| v.is_finite()));
+            }
+        }
+    }
+}

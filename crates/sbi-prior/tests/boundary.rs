@@ -1,0 +1,93 @@
+//! Boundary suite (proptest, fixed seed): the priors' and the logit transform's
+//! constructors, fed random finite and non-finite values and wrong lengths, give an `Err` or
+//! a prior whose draws are finite, inside the support and of finite log-density.
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngSeed};
+use rand::SeedableRng;
+use sbi_core::{Prior, SeedRng};
+use sbi_prior::{BoxUniform, IndependentPrior, LogitTransform, Marginal};
+
+fn config() -> Config {
+    Config {
+        cases: 256,
+        failure_persistence: None,
+        rng_seed: RngSeed::Fixed(2026),
+        ..Config::default()
+    }
+}
+
+fn number() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        any::<f64>(),
+        -1e3..1e3f64,
+        Just(0.0),
+        Just(f64::MAX),
+        Just(-f64::MAX),
+        Just(709.0),
+        Just(1e-300)
+    ]
+}
+
+fn check_prior<P: Prior>(p: &P) -> Result<(), TestCaseError> {
+    let mut rng = SeedRng::seed_from_u64(1);
+    let s = p.sample_batch(50, &mut rng).unwrap();
+    let b = p.bounds();
+    for row in s.rows() {
+        prop_assert!(row.iter().all(|v| v.is_finite()), "draw {row:?}");
+        prop_assert!(b.contains(row), "draw {row:?} outside {b:?}");
+        let lp = p.log_prob(row).unwrap();
+        prop_assert!(
+            lp > f64::NEG_INFINITY && !lp.is_nan(),
+            "log_prob {lp} at {row:?}"
+        );
+    }
+    prop_assert!(
+        p.log_prob(&vec![f64::NAN; p.dim()]).is_err()
+            || p.log_prob(&vec![f64::NAN; p.dim()]).unwrap() == f64::NEG_INFINITY
+    );
+    prop_assert!(p.log_prob(&vec![0.0; p.dim() + 1]).is_err());
+    Ok(())
+}
+
+fn marginal() -> impl Strategy<Value = Marginal> {
+    prop_oneof![
+        (number(), number()).prop_map(|(low, high)| Marginal::Uniform { low, high }),
+        (number(), number()).prop_map(|(mean, std)| Marginal::Normal { mean, std }),
+        (number(), number()).prop_map(|(mu, sigma)| Marginal::LogNormal { mu, sigma }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn boxes((low, high) in (0usize..4, prop_oneof![9 => Just(0usize), 1 => 1..3usize]).prop_flat_map(|(n, extra)| {
+        // Mostly equal lengths (so that many boxes are valid), sometimes not.
+        (prop::collection::vec(number(), n), prop::collection::vec(number(), n + extra))
+    })) {
+        let ordered = low.len() == high.len() && !low.is_empty()
+            && low.iter().zip(&high).all(|(l, h)| l.is_finite() && h.is_finite() && l < h && (h - l).is_finite());
+        match BoxUniform::new(low.clone(), high.clone()) {
+            Ok(p) => check_prior(&p)?,
+            // Every finite, ordered box of finite width is a valid prior.
+            Err(e) => prop_assert!(!ordered, "{e} for {low:?}, {high:?}"),
+        }
+        if let Ok(t) = LogitTransform::new(low.clone(), high.clone()) {
+            let mid: Vec<f64> = low.iter().zip(&high).map(|(l, h)| l + 0.5 * (h - l)).collect();
+            let z = t.forward(&mid).unwrap();
+            prop_assert!(z.iter().all(|v| v.is_finite()));
+            let back = t.inverse(&z).unwrap();
+            prop_assert!(back.iter().all(|v| v.is_finite()));
+            prop_assert!(t.log_abs_det_jacobian(&z).unwrap().is_finite());
+            prop_assert!(t.forward(&vec![0.0; mid.len() + 1]).is_err());
+        }
+    }
+
+    #[test]
+    fn products(ms in prop::collection::vec(marginal(), 0..4)) {
+        if let Ok(p) = IndependentPrior::new(ms) {
+            check_prior(&p)?;
+        }
+    }
+}
