@@ -69,11 +69,11 @@ proptest! {
     fn simulators_and_theta(names in prop::sample::subsequence(Parameter::NAMES.to_vec(), 0..4),
                             theta in prop::collection::vec(mostly(0.0..100.0), 0..5), seed in any::<u64>()) {
         let protocol = Protocol::new(0.05, 400).with_stimulus(Stimulus::pulse(5.0, 15.0, 8.0));
-        if let Ok(sim) = HhSimulator::new(HhParams::default(), protocol, Scheme::ExpEuler, &names) {
-            if let Ok(trace) = sim.simulate(&theta, &mut SeedRng::seed_from_u64(seed)) {
-                prop_assert_eq!(theta.len(), names.len());
-                assert_finite(&trace)?;
-            }
+        if let Ok(sim) = HhSimulator::new(HhParams::default(), protocol, Scheme::ExpEuler, &names)
+            && let Ok(trace) = sim.simulate(&theta, &mut SeedRng::seed_from_u64(seed))
+        {
+            prop_assert_eq!(theta.len(), names.len());
+            assert_finite(&trace)?;
         }
     }
 }

@@ -324,12 +324,13 @@ impl Trace {
             ));
         }
         let dt = t[1] - t[0];
-        if dt.is_nan() || dt <= 0.0 {
+        if !dt.is_finite() || dt <= 0.0 {
             return Err(parse_err(3, "times must increase".into()));
         }
         for (i, ti) in t.iter().enumerate() {
-            // Written so that a NaN difference fails too (all times are finite by now).
-            if !((ti - (t[0] + i as f64 * dt)).abs() <= 1e-3 * dt) {
+            // A NaN deviation fails too (it passed a plain `>` test).
+            let deviation = (ti - (t[0] + i as f64 * dt)).abs();
+            if deviation.is_nan() || deviation > 1e-3 * dt {
                 return Err(parse_err(i + 2, "times are not uniformly spaced".into()));
             }
         }
