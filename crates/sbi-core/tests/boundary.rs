@@ -8,7 +8,11 @@ use sbi_core::{RowMatrix, TimeWindow, Trace, check_size};
 
 fn config(cases: u32) -> Config {
     Config {
-        cases,
+        // PROPTEST_CASES runs more (or fewer) cases, with the same fixed seed.
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(cases),
         failure_persistence: None,
         rng_seed: RngSeed::Fixed(2026),
         ..Config::default()

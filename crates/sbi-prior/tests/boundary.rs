@@ -10,7 +10,11 @@ use sbi_prior::{BoxUniform, IndependentPrior, LogitTransform, Marginal};
 
 fn config() -> Config {
     Config {
-        cases: 256,
+        // PROPTEST_CASES runs more (or fewer) cases, with the same fixed seed.
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(256),
         failure_persistence: None,
         rng_seed: RngSeed::Fixed(2026),
         ..Config::default()
