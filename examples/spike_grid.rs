@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use hh_sbi_examples::cli::{self, CliError, parse_value};
 use hh_sbi_examples::plot::{Curve, PALETTE, plot_curves};
-use hh_sbi_examples::spikes::parse_mode;
+use hh_sbi_examples::spikes::{grid_stream, parse_mode};
 use spike_fit::{Mode, SpikeModel};
 
 const USAGE: &str = "\
@@ -97,8 +97,7 @@ fn main() {
             for (ai, &a) in AREAS.iter().enumerate() {
                 let mut pts = Vec::with_capacity(points);
                 for (ci, &c) in currents.iter().enumerate() {
-                    // One noise stream per cell, whatever the grid's size.
-                    let stream = ((ki * AREAS.len() + ai) * points + ci) as u64;
+                    let stream = grid_stream(ki, ai, ci, AREAS.len(), points);
                     let f = model.spike_fraction(c, a, trials, seed, stream)?;
                     writeln!(csv, "{c:e},{a},{k:e},{f}")?;
                     pts.push((c.log10(), f));

@@ -96,6 +96,25 @@ fn spike_grid_writes_csv_and_picture() {
         assert!(f == 0.0 || f == 1.0, "{r}");
     }
     assert!(std::fs::read_to_string(&svg).unwrap().contains("<polyline"));
+    // The CSV and the picture are replaced atomically: another name of the old file keeps it.
+    let (old_csv, old_svg) = (dir.join("old.csv"), dir.join("old.svg"));
+    std::fs::hard_link(&csv, &old_csv).unwrap();
+    std::fs::hard_link(&svg, &old_svg).unwrap();
+    let again = Command::new(example("spike_grid"))
+        .args(["--trials", "8", "--points", "3", "--out"])
+        .arg(&csv)
+        .arg("--plot")
+        .arg(&svg)
+        .output()
+        .unwrap();
+    common::assert_success(&again);
+    assert_eq!(std::fs::read_to_string(&old_csv).unwrap(), text);
+    assert_ne!(std::fs::read_to_string(&csv).unwrap(), text);
+    assert!(
+        std::fs::read_to_string(&old_svg)
+            .unwrap()
+            .contains("<polyline")
+    );
     let bad = Command::new(example("spike_grid"))
         .args(["--k-noise", "-1"])
         .output()

@@ -392,6 +392,24 @@ mod tests {
     }
 
     #[test]
+    fn write_csv_replaces_the_file_atomically() {
+        // Another name of the old file keeps the old content: the new file was renamed over
+        // it, not truncated and rewritten in place.
+        let dir = std::env::temp_dir().join(format!("sbi-core-atomic-csv-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (p, link) = (dir.join("t.csv"), dir.join("old.csv"));
+        std::fs::write(&p, "old").unwrap();
+        std::fs::hard_link(&p, &link).unwrap();
+        Trace::new(0.1, 0.0, vec![1.0, 2.0])
+            .unwrap()
+            .write_csv(&p)
+            .unwrap();
+        assert_eq!(std::fs::read_to_string(&link).unwrap(), "old");
+        assert_eq!(Trace::read_csv(&p).unwrap().values(), &[1.0, 2.0]);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
     fn constructor_rejects_bad_dt() {
         assert!(Trace::new(0.0, 0.0, vec![]).is_err());
         assert!(Trace::new(f64::NAN, 0.0, vec![]).is_err());

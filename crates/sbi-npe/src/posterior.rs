@@ -676,3 +676,32 @@ impl MdnPosterior {
         .with_trained_on(p.trained_on))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sbi_core::testing::{Identity, LinearGaussian};
+    use sbi_prior::BoxUniform;
+
+    #[test]
+    fn the_acceptance_cache_is_bounded() {
+        let prior = BoxUniform::new(vec![-3.0, -3.0], vec![3.0, 3.0]).unwrap();
+        let est = crate::MdnEstimator::new(sbi_core::Prior::bounds(&prior))
+            .with_mdn(
+                MdnConfig::new()
+                    .with_num_components(1)
+                    .with_hidden_features(4),
+            )
+            .with_train(TrainConfig::new().with_max_epochs(1));
+        let sim = LinearGaussian::new(2, 0.5).unwrap();
+        let post = crate::run_npe(&prior, &sim, &Identity::new(2), 100, &est, 0, &mut ())
+            .unwrap()
+            .posterior;
+        for i in 0..(MAX_CACHED_ACCEPTANCES + 100) {
+            let x = [i as f64 * 1e-4, 0.0];
+            post.acceptance(&x).unwrap();
+            let len = post.acceptance.lock().unwrap().len();
+            assert!(len <= MAX_CACHED_ACCEPTANCES, "{len}");
+        }
+    }
+}

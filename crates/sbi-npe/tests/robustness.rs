@@ -244,3 +244,28 @@ fn training_refuses_statistics_that_overflow_and_foreign_supports() {
             .is_err()
     );
 }
+
+/// A save replaces the file by renaming a complete new one over it: another name (hard link)
+/// of the old file keeps the old content. A save that truncated and rewrote in place — and so
+/// destroyed the previous file when it failed midway — changed it.
+#[test]
+fn saves_replace_the_file_atomically() {
+    let dir = temp("atomic");
+    let (path, link) = (dir.join("p.json"), dir.join("old.json"));
+    std::fs::write(&path, "previous content").unwrap();
+    std::fs::hard_link(&path, &link).unwrap();
+    let post = quick();
+    post.save(&path).unwrap();
+    assert_eq!(std::fs::read_to_string(&link).unwrap(), "previous content");
+    assert!(MdnPosterior::load(&path).is_ok());
+    let ensemble = sbi_npe::MdnEnsemble::new(vec![post.clone(), post]).unwrap();
+    std::fs::remove_file(&link).unwrap();
+    std::fs::hard_link(&path, &link).unwrap();
+    let before = std::fs::read_to_string(&link).unwrap();
+    ensemble.save(&path).unwrap();
+    assert_eq!(std::fs::read_to_string(&link).unwrap(), before);
+    assert!(sbi_npe::MdnEnsemble::load(&path).is_ok());
+    // Only the two names are left: no temporary file behind.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+    std::fs::remove_dir_all(&dir).ok();
+}

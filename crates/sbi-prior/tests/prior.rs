@@ -284,3 +284,50 @@ fn bad_input_is_an_error() {
     assert!(t.inverse(&[f64::NAN]).is_err());
     assert!(LogitTransform::new(vec![1.0], vec![1.0]).is_err());
 }
+
+#[test]
+fn priors_whose_draws_would_overflow_are_errors() {
+    // Their draws were ±∞ (the width, or exp of a draw, overflows f64).
+    assert!(matches!(
+        BoxUniform::new(vec![-1e308], vec![1e308]),
+        Err(sbi_prior::Error::Overflow { index: 0, .. })
+    ));
+    for m in [
+        Marginal::Uniform {
+            low: -f64::MAX,
+            high: f64::MAX,
+        },
+        Marginal::Normal {
+            mean: 1e308,
+            std: 1e307,
+        },
+        Marginal::LogNormal {
+            mu: 710.0,
+            sigma: 1.0,
+        },
+        Marginal::LogNormal {
+            mu: -750.0,
+            sigma: 1.0,
+        },
+        Marginal::LogNormal {
+            mu: 0.0,
+            sigma: 20.0,
+        },
+    ] {
+        assert!(
+            matches!(
+                IndependentPrior::new(vec![m]),
+                Err(sbi_prior::Error::Overflow { .. })
+            ),
+            "{m:?}"
+        );
+    }
+    assert!(
+        IndependentPrior::new(vec![Marginal::LogNormal {
+            mu: 600.0,
+            sigma: 1.0
+        }])
+        .is_ok()
+    );
+    assert!(BoxUniform::new(vec![-1e307], vec![1e307]).is_ok());
+}
