@@ -14,13 +14,13 @@ use std::time::Instant;
 
 use hh_model::HhSimulator;
 use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
-use hh_sbi_examples::plot::{PALETTE, Series, plot_posterior_2d, plot_traces};
+use hh_sbi_examples::notebook::{
+    HIGH, LOW, NAMES, Scene, describe, observe, render_pictures, trained_on,
+};
 use hh_stats::FeatureSet;
 use rand::SeedableRng;
-use sbi_core::{
-    Posterior, Prior, RowMatrix, SeedRng, Simulator, SummaryStatistics, item_rng, item_seed,
-};
-use sbi_npe::{MdnEstimator, MdnPosterior, TerminalProgress, TrainConfig, TrainedOn, run_npe};
+use sbi_core::{Posterior, Prior, SeedRng, Simulator, SummaryStatistics, item_rng, item_seed};
+use sbi_npe::{MdnEstimator, MdnPosterior, TerminalProgress, TrainConfig, run_npe};
 use sbi_prior::BoxUniform;
 
 const USAGE: &str = "\
@@ -43,10 +43,6 @@ observed_trace.svg, posterior_predictive.svg.
 --validate K    also evaluate K held-out theta from the prior: mean absolute error of the
                 posterior mean (fraction of the prior width) and coverage of the 90 % intervals
 --json          print one JSON object instead of the table";
-
-const LOW: [f64; 2] = [40.0, 3.0];
-const HIGH: [f64; 2] = [60.0, 7.0];
-const NAMES: [&str; 2] = ["V_rest (mV)", "stimulus (µA/cm²)"];
 
 struct Args {
     truth: [f64; 2],
@@ -130,136 +126,19 @@ fn parse_args() -> Result<Args, CliError> {
     Ok(a)
 }
 
-/// Quantile `q` of sorted data (linear interpolation).
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    let pos = q * (sorted.len() - 1) as f64;
-    let (i, frac) = (pos.floor() as usize, pos.fract());
-    let j = (i + 1).min(sorted.len() - 1);
-    sorted[i] + frac * (sorted[j] - sorted[i])
-}
-
-/// Mean, std, 5 % and 95 % quantiles of each column.
-fn describe(samples: &RowMatrix) -> [[f64; 2]; 4] {
-    let mut out = [[0.0; 2]; 4];
-    let mean = samples.column_means();
-    for j in 0..2 {
-        let mut col = samples.column(j);
-        let n = col.len() as f64;
-        out[0][j] = mean[j];
-        out[1][j] = (col.iter().map(|v| (v - mean[j]).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-        col.sort_by(f64::total_cmp);
-        out[2][j] = quantile(&col, 0.05);
-        out[3][j] = quantile(&col, 0.95);
-    }
-    out
-}
-
-/// The region to draw: the prior box, or, where the posterior is much narrower than the box,
-/// the span of its central 99.8 % and the truth, widened by half, within the box.
-fn view(samples: &RowMatrix, truth: [f64; 2]) -> ([f64; 2], [f64; 2], bool) {
-    let (mut lo, mut hi, mut zoomed) = (LOW, HIGH, false);
-    for j in 0..2 {
-        let mut col = samples.column(j);
-        col.sort_by(f64::total_cmp);
-        let (a, b) = (
-            quantile(&col, 0.001).min(truth[j]),
-            quantile(&col, 0.999).max(truth[j]),
-        );
-        let pad = 0.5 * (b - a).max(1e-3 * (HIGH[j] - LOW[j]));
-        if b - a + 2.0 * pad < 0.5 * (HIGH[j] - LOW[j]) {
-            lo[j] = (a - pad).max(LOW[j]);
-            hi[j] = (b + pad).min(HIGH[j]);
-            zoomed = true;
-        }
-    }
-    (lo, hi, zoomed)
-}
-
-fn plot_error(path: &Path, e: Box<dyn std::error::Error + Send + Sync>) -> CliError {
-    CliError(format!("{}: {e}", path.display()))
-}
-
 /// Writes posterior.svg, observed_trace.svg and posterior_predictive.svg into `dir`.
-#[allow(clippy::too_many_arguments)]
-fn pictures(
-    dir: &Path,
-    sim: &HhSimulator,
-    posterior: &MdnPosterior,
-    truth: [f64; 2],
-    observed: &sbi_core::Trace,
-    x_obs: &[f64],
-    samples: &RowMatrix,
-    seed: u64,
-) -> Result<(), CliError> {
+fn pictures(dir: &Path, scene: &Scene<'_>) -> Result<(), CliError> {
     std::fs::create_dir_all(dir).map_err(|e| CliError(format!("{}: {e}", dir.display())))?;
-    let post_svg = dir.join("posterior.svg");
-    let (view_low, view_high, zoomed) = view(samples, truth);
-    plot_posterior_2d(
-        &post_svg,
-        &format!(
-            "Posterior of (V_rest, stimulus): {} samples{}",
-            samples.nrows(),
-            if zoomed { ", zoomed in" } else { "" }
-        ),
-        samples,
-        NAMES,
-        view_low,
-        view_high,
-        Some(truth),
-    )
-    .map_err(|e| plot_error(&post_svg, e))?;
-    let window = observed
-        .stimulus()
-        .map(|w| (w, "stimulus window".to_owned()));
-    let obs_svg = dir.join("observed_trace.svg");
-    plot_traces(
-        &obs_svg,
-        &format!(
-            "Observed trace: V_rest = {} mV, stimulus {} µA/cm²",
-            truth[0], truth[1]
-        ),
-        &[Series {
-            label: "observed".into(),
-            trace: observed,
-            color: BLACK_SERIES,
-            width: 2,
-        }],
-        window.clone(),
-    )
-    .map_err(|e| plot_error(&obs_svg, e))?;
-    // Posterior predictive: five posterior draws, simulated, over the observation.
-    let draws = posterior.sample(x_obs, 5, &mut SeedRng::seed_from_u64(item_seed(seed, 7)))?;
-    let traces = sim.simulate_batch(&draws, item_seed(seed, 8))?;
-    let mut series: Vec<Series<'_>> = traces
-        .iter()
-        .zip(draws.rows())
-        .enumerate()
-        .map(|(i, (t, th))| Series {
-            label: format!("draw {}: V_rest {:.1}, stim {:.2}", i + 1, th[0], th[1]),
-            trace: t,
-            color: PALETTE[i % PALETTE.len()],
-            width: 1,
-        })
-        .collect();
-    // The observation last, so it is drawn on top.
-    series.push(Series {
-        label: "observed".into(),
-        trace: observed,
-        color: BLACK_SERIES,
-        width: 2,
-    });
-    let pp_svg = dir.join("posterior_predictive.svg");
-    plot_traces(
-        &pp_svg,
-        "Posterior predictive: simulations at posterior draws vs the observation",
-        &series,
-        window,
-    )
-    .map_err(|e| plot_error(&pp_svg, e))?;
+    let p = render_pictures(scene)?;
+    for (name, svg) in [
+        ("posterior.svg", &p.posterior),
+        ("observed_trace.svg", &p.observed),
+        ("posterior_predictive.svg", &p.predictive),
+    ] {
+        sbi_core::write_atomic(&dir.join(name), |w| w.write_all(svg.as_bytes()))?;
+    }
     Ok(())
 }
-
-const BLACK_SERIES: plotters::style::RGBColor = plotters::style::RGBColor(20, 20, 20);
 
 fn main() {
     cli::run(USAGE, || {
@@ -279,14 +158,7 @@ fn main() {
         }
 
         // What this run's posterior is for: checked against a loaded one, saved with a new one.
-        let trained_on = TrainedOn::default()
-            .with_feature_names(features.names())
-            .with_setting(
-                "simulator",
-                "classic HH, notebook protocol (200 ms, dt 0.01 ms, pulse 70-130 ms)",
-            )
-            .with_setting("theta", sim.theta_names().join(", "))
-            .with_setting("noise_sigma", args.noise);
+        let trained_on = trained_on(&sim, &features, args.noise);
         let (posterior, simulate_s, train_s, num_simulations) = match &args.load {
             Some(path) => {
                 let p = MdnPosterior::load(path)?;
@@ -343,11 +215,7 @@ fn main() {
 
         // The observation: one simulation at the true θ (its own seed).
         let t_obs = Instant::now();
-        let observed = sim.simulate(
-            &args.truth,
-            &mut SeedRng::seed_from_u64(item_seed(args.seed, 1_000_003)),
-        )?;
-        let x_obs = features.summarize(&observed)?;
+        let (observed, x_obs) = observe(&sim, &features, args.truth, args.seed)?;
         let samples = posterior.sample(
             &x_obs,
             args.num_samples,
@@ -359,13 +227,15 @@ fn main() {
         let t_plot = Instant::now();
         pictures(
             &args.out_dir,
-            &sim,
-            &posterior,
-            args.truth,
-            &observed,
-            &x_obs,
-            &samples,
-            args.seed,
+            &Scene {
+                sim: &sim,
+                posterior: &posterior,
+                truth: args.truth,
+                observed: &observed,
+                x_obs: &x_obs,
+                samples: &samples,
+                seed: args.seed,
+            },
         )?;
         let plot_s = t_plot.elapsed().as_secs_f64();
 

@@ -19,5 +19,7 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod explorer;
+pub mod notebook;
 pub mod plot;
 pub mod spikes;

@@ -105,6 +105,18 @@ pub fn plot_traces(
     series: &[Series<'_>],
     stimulus: Option<(TimeWindow, String)>,
 ) -> Result<(), PlotError> {
+    write_svg(path, &render_traces(title, series, stimulus)?)
+}
+
+/// [`plot_traces`]' picture as SVG text.
+///
+/// # Errors
+/// Drawing errors; no series.
+pub fn render_traces(
+    title: &str,
+    series: &[Series<'_>],
+    stimulus: Option<(TimeWindow, String)>,
+) -> Result<String, PlotError> {
     let first = series.first().ok_or("nothing to plot")?;
     let t_end = series
         .iter()
@@ -174,7 +186,7 @@ pub fn plot_traces(
         draw_legend(&mut chart)?;
         root.present().map_err(to_err)?;
     }
-    write_svg(path, &svg)
+    Ok(svg)
 }
 
 /// A colour on a perceptually ordered white → blue → dark-purple ramp, `t` in [0, 1].
@@ -258,15 +270,42 @@ pub fn histogram(values: &[f64], low: f64, high: f64, bins: usize) -> Vec<f64> {
 ///
 /// # Errors
 /// File or drawing errors; samples not 2-D.
-pub fn plot_posterior_2d(
-    path: &Path,
-    title: &str,
-    samples: &RowMatrix,
-    names: [&str; 2],
-    low: [f64; 2],
-    high: [f64; 2],
-    truth: Option<[f64; 2]>,
-) -> Result<(), PlotError> {
+pub fn plot_posterior_2d(path: &Path, view: &PosteriorView<'_>) -> Result<(), PlotError> {
+    write_svg(path, &render_posterior_2d(view)?)
+}
+
+/// What [`plot_posterior_2d`] draws.
+pub struct PosteriorView<'a> {
+    /// Title.
+    pub title: &'a str,
+    /// Posterior samples, n × 2.
+    pub samples: &'a RowMatrix,
+    /// Axis names (with units).
+    pub names: [&'a str; 2],
+    /// Lower corner of the region drawn.
+    pub low: [f64; 2],
+    /// Upper corner.
+    pub high: [f64; 2],
+    /// The true θ, marked.
+    pub truth: Option<[f64; 2]>,
+    /// Per parameter, an interval (e.g. the central 90 %) shaded on its marginal.
+    pub intervals: Option<[[f64; 2]; 2]>,
+}
+
+/// [`plot_posterior_2d`]'s picture as SVG text.
+///
+/// # Errors
+/// Drawing errors; samples not 2-D.
+pub fn render_posterior_2d(view: &PosteriorView<'_>) -> Result<String, PlotError> {
+    let PosteriorView {
+        title,
+        samples,
+        names,
+        low,
+        high,
+        truth,
+        intervals,
+    } = *view;
     if samples.ncols() != 2 || samples.is_empty() {
         return Err("the posterior picture needs 2-D samples".into());
     }
@@ -350,13 +389,15 @@ pub fn plot_posterior_2d(
             .legend(|(x, y)| Circle::new((x + 8, y), 4, BLACK.filled()));
         draw_legend(&mut chart)?;
 
-        // Marginals.
+        // Marginals, with their intervals shaded behind the histogram.
         let bins = 60;
+        let band = RGBColor(255, 170, 60).mix(0.35).filled();
         for (j, area) in [(0usize, &top_left), (1usize, &right)] {
             let h = histogram(&samples.column(j), low[j], high[j], bins);
             let hmax = h.iter().cloned().fold(0.0, f64::max).max(1e-300) * 1.1;
             let w = (high[j] - low[j]) / bins as f64;
             let fill = RGBColor(33, 113, 181).mix(0.7).filled();
+            let interval = intervals.map(|iv| [iv[j][0].max(low[j]), iv[j][1].min(high[j])]);
             if j == 0 {
                 let mut c = ChartBuilder::on(area)
                     .margin(8)
@@ -370,6 +411,13 @@ pub fn plot_posterior_2d(
                     .y_desc("density")
                     .draw()
                     .map_err(to_err)?;
+                if let Some([a, b]) = interval {
+                    c.draw_series(std::iter::once(Rectangle::new([(a, 0.0), (b, hmax)], band)))
+                        .map_err(to_err)?
+                        .label("90 % interval")
+                        .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], band));
+                    draw_legend(&mut c)?;
+                }
                 c.draw_series(h.iter().enumerate().map(|(k, v)| {
                     let x0 = low[0] + k as f64 * w;
                     Rectangle::new([(x0, 0.0), (x0 + w, *v)], fill)
@@ -396,6 +444,10 @@ pub fn plot_posterior_2d(
                     .x_desc("density")
                     .draw()
                     .map_err(to_err)?;
+                if let Some([a, b]) = interval {
+                    c.draw_series(std::iter::once(Rectangle::new([(0.0, a), (hmax, b)], band)))
+                        .map_err(to_err)?;
+                }
                 c.draw_series(h.iter().enumerate().map(|(k, v)| {
                     let y0 = low[1] + k as f64 * w;
                     Rectangle::new([(0.0, y0), (*v, y0 + w)], fill)
@@ -412,7 +464,7 @@ pub fn plot_posterior_2d(
         }
         root.present().map_err(to_err)?;
     }
-    write_svg(path, &svg)
+    Ok(svg)
 }
 
 /// One curve of an x–y chart.
@@ -436,6 +488,19 @@ pub fn plot_curves(
     curves: &[Curve],
     measured: Option<(&str, &[(f64, f64)])>,
 ) -> Result<(), PlotError> {
+    write_svg(path, &render_curves(title, axes, curves, measured)?)
+}
+
+/// [`plot_curves`]' picture as SVG text.
+///
+/// # Errors
+/// Drawing errors; no curve.
+pub fn render_curves(
+    title: &str,
+    axes: (&str, &str),
+    curves: &[Curve],
+    measured: Option<(&str, &[(f64, f64)])>,
+) -> Result<String, PlotError> {
     let all = curves
         .iter()
         .flat_map(|c| c.points.iter())
@@ -496,5 +561,5 @@ pub fn plot_curves(
         draw_legend(&mut chart)?;
         root.present().map_err(to_err)?;
     }
-    write_svg(path, &svg)
+    Ok(svg)
 }

@@ -1,0 +1,270 @@
+//! "Try it yourself", in a browser: sliders for the true V_rest and stimulus (and the noise,
+//! for a posterior trained with noise); each move simulates the observation, samples the
+//! posterior at it and redraws the joint posterior with the truth marked, both marginals with
+//! 90 % intervals, the observation and posterior-predictive traces, and the numbers.
+//!
+//! ```text
+//! cargo run --release --example explorer                     # trains the notebook posterior
+//! cargo run --release --example explorer -- --noise 1 --port 8000
+//! cargo run --release --example explorer -- --load-posterior p.json   # from hh_posterior --save-posterior
+//! ```
+//!
+//! Serves 127.0.0.1 only; every asset comes from this program (no CDN). See docs/explorer.md.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use hh_model::HhSimulator;
+use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
+use hh_sbi_examples::explorer::{Explorer, MAX_SEED, NUM_SAMPLES, View};
+use hh_sbi_examples::notebook::trained_on;
+use hh_stats::FeatureSet;
+use sbi_core::{Prior, SummaryStatistics};
+use sbi_npe::{MdnEstimator, MdnPosterior, TerminalProgress, TrainConfig, run_npe};
+use sbi_prior::BoxUniform;
+use tiny_http::{Header, Method, Request, Response, Server};
+
+const USAGE: &str = "\
+usage: explorer [--load-posterior FILE] [--port P] [--noise <sigma>] [--features notebook|sbi7]
+                [--num-simulations N] [--seed S]
+
+Trains the notebook's posterior (as hh_posterior does: N simulations, default 500, seed S,
+default 0) or loads one saved by hh_posterior --save-posterior (trained with the same --noise
+and --features), then serves the explorer page on http://127.0.0.1:P/ (default port 8000;
+0 picks a free port) and prints its address. A GET of /?v_rest=..&stim=..&noise=..&seed=..
+renders that state, so a link reproduces a view; /api/view?.. answers the same as JSON.";
+
+const PAGE: &str = include_str!("explorer/index.html");
+const SCRIPT: &str = include_str!("explorer/explorer.js");
+const STYLE: &str = include_str!("explorer/explorer.css");
+
+struct Args {
+    load: Option<PathBuf>,
+    port: u16,
+    noise: f64,
+    features: String,
+    num_simulations: usize,
+    seed: u64,
+}
+
+fn parse_args() -> Result<Args, CliError> {
+    use lexopt::prelude::*;
+    let mut p = lexopt::Parser::from_env();
+    let mut a = Args {
+        load: None,
+        port: 8000,
+        noise: 0.0,
+        features: "notebook".into(),
+        num_simulations: 500,
+        seed: 0,
+    };
+    while let Some(arg) = p.next()? {
+        match arg {
+            Long("load-posterior") => a.load = Some(PathBuf::from(p.value()?)),
+            Long("port") => a.port = parse_value("--port", p.value()?)?,
+            Long("noise") => a.noise = parse_f64("--noise", p.value()?)?,
+            Long("features") => a.features = p.value()?.to_string_lossy().into_owned(),
+            Long("num-simulations") => {
+                a.num_simulations = parse_value("--num-simulations", p.value()?)?
+            }
+            Long("seed") => a.seed = parse_value("--seed", p.value()?)?,
+            Short('h') | Long("help") => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            _ => return Err(arg.unexpected().into()),
+        }
+    }
+    if a.noise < 0.0 {
+        return Err(CliError("--noise must be non-negative".into()));
+    }
+    if a.num_simulations < 20 {
+        return Err(CliError("--num-simulations must be at least 20".into()));
+    }
+    sbi_core::check_size("--num-simulations", a.num_simulations, 3)?;
+    Ok(a)
+}
+
+/// Trains the notebook posterior as `hh_posterior` does, or loads and checks a saved one.
+fn posterior(
+    args: &Args,
+    sim: &HhSimulator,
+    features: &FeatureSet,
+) -> Result<MdnPosterior, CliError> {
+    let prior = BoxUniform::new(
+        hh_sbi_examples::notebook::LOW.to_vec(),
+        hh_sbi_examples::notebook::HIGH.to_vec(),
+    )?;
+    let expected = trained_on(sim, features, args.noise);
+    match &args.load {
+        Some(path) => {
+            let p = MdnPosterior::load(path)?;
+            if p.x_dim() != features.dim() || p.theta_dim() != 2 {
+                return Err(CliError(format!(
+                    "{} was trained on {} features for {} parameters; this run uses {} for 2",
+                    path.display(),
+                    p.x_dim(),
+                    p.theta_dim(),
+                    features.dim()
+                )));
+            }
+            p.check_trained_on(&expected, &prior.bounds())
+                .map_err(|e| CliError(format!("{}: {e}", path.display())))?;
+            Ok(p)
+        }
+        None => {
+            let est = MdnEstimator::new(prior.bounds())
+                .with_train(TrainConfig::new().with_whiten_x(true));
+            let mut progress = TerminalProgress::new("explorer");
+            let run = run_npe(
+                &prior,
+                sim,
+                features,
+                args.num_simulations,
+                &est,
+                args.seed,
+                &mut progress,
+            )?;
+            Ok(run.posterior.with_trained_on(expected))
+        }
+    }
+}
+
+fn header(name: &str, value: &str) -> Option<Header> {
+    Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
+}
+
+/// Answers `request` with `status`, a content type and a body; no caching.
+fn respond(request: Request, status: u16, content_type: &str, body: String) {
+    let mut response = Response::from_string(body).with_status_code(status);
+    for h in [
+        header("Content-Type", content_type),
+        header("Cache-Control", "no-store"),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        response.add_header(h);
+    }
+    // A client that went away is not the server's problem.
+    request.respond(response).ok();
+}
+
+/// The page in the state of `view`.
+fn page(explorer: &Explorer, features: &str, view: &View) -> String {
+    let r = view.request;
+    let noisy = explorer.train_noise() > 0.0;
+    let mut query = format!("v_rest={}&stim={}&seed={}", r.v_rest, r.stim, r.seed);
+    if noisy {
+        query.push_str(&format!("&noise={}", r.noise));
+    }
+    let trained = if noisy {
+        format!("simulations with noise σ = {}", explorer.train_noise())
+    } else {
+        "noise-free simulations".to_owned()
+    };
+    [
+        ("{{FEATURES}}", features.to_owned()),
+        ("{{NUM_SAMPLES}}", NUM_SAMPLES.to_string()),
+        ("{{TRAINED}}", trained),
+        ("{{V_REST}}", format!("{:.1}", r.v_rest)),
+        ("{{STIM}}", format!("{:.2}", r.stim)),
+        ("{{NOISE}}", format!("{:.2}", r.noise)),
+        ("{{TRAIN_NOISE}}", format!("{}", explorer.train_noise())),
+        ("{{MAX_NOISE}}", format!("{}", explorer.max_noise())),
+        (
+            "{{NOISE_STEP}}",
+            format!("{}", (explorer.max_noise() / 60.0).max(1e-3)),
+        ),
+        (
+            "{{NOISE_HIDDEN}}",
+            if noisy { "" } else { "hidden" }.to_owned(),
+        ),
+        (
+            "{{NOISE_DISABLED}}",
+            if noisy { "" } else { "disabled" }.to_owned(),
+        ),
+        ("{{SEED}}", r.seed.to_string()),
+        ("{{QUERY}}", query),
+        ("{{ROWS}}", view.table_rows()),
+        ("{{SERVER_MS}}", format!("{:.0}", 1000.0 * view.seconds)),
+        ("{{SVG_POSTERIOR}}", view.pictures.posterior.clone()),
+        ("{{SVG_OBSERVED}}", view.pictures.observed.clone()),
+        ("{{SVG_PREDICTIVE}}", view.pictures.predictive.clone()),
+    ]
+    .iter()
+    .fold(PAGE.to_owned(), |html, (key, value)| {
+        html.replace(key, value)
+    })
+}
+
+/// One request: the page, its assets, or a view as JSON. Bad parameters get a 400 with the
+/// reason; a view that cannot be computed (e.g. the posterior fails at that observation) a
+/// 422; anything else a 404 or 405.
+fn handle(request: Request, explorer: &Explorer, features: &str) {
+    if request.method() != &Method::Get {
+        return respond(request, 405, "text/plain; charset=utf-8", "only GET".into());
+    }
+    let url = request.url().to_owned();
+    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+    let text = "text/plain; charset=utf-8";
+    match path {
+        "/" | "/api/view" => {
+            // `/` alone is the default view; any query must be complete (a link has it all).
+            let strict = path == "/api/view" || !query.is_empty();
+            let req = match explorer.parse(query, strict) {
+                Ok(r) => r,
+                Err(message) => return respond(request, 400, text, message),
+            };
+            match explorer.view(req) {
+                Ok(view) if strict => {
+                    respond(request, 200, "application/json", view.to_json().to_string())
+                }
+                Ok(view) => respond(
+                    request,
+                    200,
+                    "text/html; charset=utf-8",
+                    page(explorer, features, &view),
+                ),
+                Err(CliError(message)) => respond(request, 422, text, message),
+            }
+        }
+        "/explorer.js" => respond(
+            request,
+            200,
+            "text/javascript; charset=utf-8",
+            SCRIPT.into(),
+        ),
+        "/explorer.css" => respond(request, 200, "text/css; charset=utf-8", STYLE.into()),
+        _ => respond(request, 404, text, format!("no page {path}")),
+    }
+}
+
+fn main() {
+    cli::run(USAGE, || {
+        let args = parse_args()?;
+        let sim = HhSimulator::notebook().with_noise_sigma(args.noise)?;
+        let features = FeatureSet::preset_named(&args.features)?;
+        let posterior = posterior(&args, &sim, &features)?;
+        let explorer = Explorer::new(sim, features.clone(), posterior, args.noise);
+        // Fail at once if the default view cannot be drawn.
+        explorer.view(explorer.default_request())?;
+        let server = Server::http(("127.0.0.1", args.port))
+            .map_err(|e| CliError(format!("cannot listen on 127.0.0.1:{}: {e}", args.port)))?;
+        let port = server
+            .server_addr()
+            .to_ip()
+            .map(|a| a.port())
+            .ok_or_else(|| CliError("the server has no IP address".into()))?;
+        println!(
+            "explorer: serving http://127.0.0.1:{port}/ (seeds up to {MAX_SEED}; Ctrl-C stops)"
+        );
+        std::io::stdout().flush()?;
+        let names = features.names().join(", ");
+        // One request after another: each view takes a few milliseconds.
+        for request in server.incoming_requests() {
+            handle(request, &explorer, &names);
+        }
+        Ok(())
+    });
+}

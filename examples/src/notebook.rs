@@ -1,0 +1,209 @@
+//! The notebook's inference, shared by `hh_posterior` and `explorer`: its prior box, the
+//! observation at a true θ, the posterior's summary numbers and its three pictures.
+
+use hh_model::HhSimulator;
+use hh_stats::FeatureSet;
+use plotters::style::RGBColor;
+use rand::SeedableRng;
+use sbi_core::{Posterior, RowMatrix, SeedRng, Simulator, SummaryStatistics, Trace, item_seed};
+use sbi_npe::{MdnPosterior, TrainedOn};
+
+use crate::cli::CliError;
+use crate::plot::{PALETTE, PosteriorView, Series, render_posterior_2d, render_traces};
+
+/// Lower corner of the prior box: V_rest 40 mV, stimulus 3 µA/cm².
+pub const LOW: [f64; 2] = [40.0, 3.0];
+/// Upper corner of the prior box: V_rest 60 mV, stimulus 7 µA/cm².
+pub const HIGH: [f64; 2] = [60.0, 7.0];
+/// The parameters' names, with units.
+pub const NAMES: [&str; 2] = ["V_rest (mV)", "stimulus (µA/cm²)"];
+
+const BLACK_SERIES: RGBColor = RGBColor(20, 20, 20);
+
+/// What a notebook posterior is trained on (checked when one is loaded, saved with a new one).
+pub fn trained_on(sim: &HhSimulator, features: &FeatureSet, noise: f64) -> TrainedOn {
+    TrainedOn::default()
+        .with_feature_names(features.names())
+        .with_setting(
+            "simulator",
+            "classic HH, notebook protocol (200 ms, dt 0.01 ms, pulse 70-130 ms)",
+        )
+        .with_setting("theta", sim.theta_names().join(", "))
+        .with_setting("noise_sigma", noise)
+}
+
+/// The observation at `truth`: one simulation with its own stream (seed `(seed, 1_000_003)`)
+/// and its features.
+///
+/// # Errors
+/// Simulation or summary errors.
+pub fn observe(
+    sim: &HhSimulator,
+    features: &FeatureSet,
+    truth: [f64; 2],
+    seed: u64,
+) -> Result<(Trace, Vec<f64>), CliError> {
+    let observed = sim.simulate(
+        &truth,
+        &mut SeedRng::seed_from_u64(item_seed(seed, 1_000_003)),
+    )?;
+    let x = features.summarize(&observed)?;
+    Ok((observed, x))
+}
+
+/// Quantile `q` of sorted data (linear interpolation).
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let pos = q * (sorted.len() - 1) as f64;
+    let (i, frac) = (pos.floor() as usize, pos.fract());
+    let j = (i + 1).min(sorted.len() - 1);
+    sorted[i] + frac * (sorted[j] - sorted[i])
+}
+
+/// Mean, std, 5 % and 95 % quantiles of each column of 2-D samples (at least two rows).
+pub fn describe(samples: &RowMatrix) -> [[f64; 2]; 4] {
+    let mut out = [[0.0; 2]; 4];
+    let mean = samples.column_means();
+    for j in 0..2 {
+        let mut col = samples.column(j);
+        let n = col.len() as f64;
+        out[0][j] = mean[j];
+        out[1][j] = (col.iter().map(|v| (v - mean[j]).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        col.sort_by(f64::total_cmp);
+        out[2][j] = quantile(&col, 0.05);
+        out[3][j] = quantile(&col, 0.95);
+    }
+    out
+}
+
+/// The region to draw: the prior box, or, where the posterior is much narrower than the box,
+/// the span of its central 99.8 % and the truth, widened by half, within the box.
+pub fn view(samples: &RowMatrix, truth: [f64; 2]) -> ([f64; 2], [f64; 2], bool) {
+    let (mut lo, mut hi, mut zoomed) = (LOW, HIGH, false);
+    for j in 0..2 {
+        let mut col = samples.column(j);
+        col.sort_by(f64::total_cmp);
+        let (a, b) = (
+            quantile(&col, 0.001).min(truth[j]),
+            quantile(&col, 0.999).max(truth[j]),
+        );
+        let pad = 0.5 * (b - a).max(1e-3 * (HIGH[j] - LOW[j]));
+        if b - a + 2.0 * pad < 0.5 * (HIGH[j] - LOW[j]) {
+            lo[j] = (a - pad).max(LOW[j]);
+            hi[j] = (b + pad).min(HIGH[j]);
+            zoomed = true;
+        }
+    }
+    (lo, hi, zoomed)
+}
+
+/// The three pictures of a posterior at one observation, as SVG text.
+pub struct Pictures {
+    /// The joint posterior (2-D density) with the truth marked and both marginals with their
+    /// 90 % intervals.
+    pub posterior: String,
+    /// The observed trace.
+    pub observed: String,
+    /// Five posterior-predictive simulations over the observation.
+    pub predictive: String,
+}
+
+/// What [`render_pictures`] draws.
+pub struct Scene<'a> {
+    /// The simulator (for the predictive simulations).
+    pub sim: &'a HhSimulator,
+    /// The posterior.
+    pub posterior: &'a MdnPosterior,
+    /// The true θ.
+    pub truth: [f64; 2],
+    /// The observed trace and its features.
+    pub observed: &'a Trace,
+    /// Its features.
+    pub x_obs: &'a [f64],
+    /// Posterior samples at `x_obs`.
+    pub samples: &'a RowMatrix,
+    /// Seed of the predictive draws (streams `(seed, 7)` and `(seed, 8)`).
+    pub seed: u64,
+}
+
+/// Renders the posterior, the observation and the posterior predictive.
+///
+/// # Errors
+/// Sampling, simulation or drawing errors.
+pub fn render_pictures(scene: &Scene<'_>) -> Result<Pictures, CliError> {
+    let Scene {
+        sim,
+        posterior,
+        truth,
+        observed,
+        x_obs,
+        samples,
+        seed,
+    } = *scene;
+    let draw = |e: crate::plot::PlotError| CliError(format!("drawing failed: {e}"));
+    let (view_low, view_high, zoomed) = view(samples, truth);
+    let [_, _, q05, q95] = describe(samples);
+    let title = format!(
+        "Posterior of (V_rest, stimulus): {} samples{}",
+        samples.nrows(),
+        if zoomed { ", zoomed in" } else { "" }
+    );
+    let posterior_svg = render_posterior_2d(&PosteriorView {
+        title: &title,
+        samples,
+        names: NAMES,
+        low: view_low,
+        high: view_high,
+        truth: Some(truth),
+        intervals: Some([[q05[0], q95[0]], [q05[1], q95[1]]]),
+    })
+    .map_err(draw)?;
+    let window = observed
+        .stimulus()
+        .map(|w| (w, "stimulus window".to_owned()));
+    let observed_svg = render_traces(
+        &format!(
+            "Observed trace: V_rest = {} mV, stimulus {} µA/cm²",
+            truth[0], truth[1]
+        ),
+        &[Series {
+            label: "observed".into(),
+            trace: observed,
+            color: BLACK_SERIES,
+            width: 2,
+        }],
+        window.clone(),
+    )
+    .map_err(draw)?;
+    // Posterior predictive: five posterior draws, simulated, over the observation.
+    let draws = posterior.sample(x_obs, 5, &mut SeedRng::seed_from_u64(item_seed(seed, 7)))?;
+    let traces = sim.simulate_batch(&draws, item_seed(seed, 8))?;
+    let mut series: Vec<Series<'_>> = traces
+        .iter()
+        .zip(draws.rows())
+        .enumerate()
+        .map(|(i, (t, th))| Series {
+            label: format!("draw {}: V_rest {:.1}, stim {:.2}", i + 1, th[0], th[1]),
+            trace: t,
+            color: PALETTE[i % PALETTE.len()],
+            width: 1,
+        })
+        .collect();
+    // The observation last, so it is drawn on top.
+    series.push(Series {
+        label: "observed".into(),
+        trace: observed,
+        color: BLACK_SERIES,
+        width: 2,
+    });
+    let predictive_svg = render_traces(
+        "Posterior predictive: simulations at posterior draws vs the observation",
+        &series,
+        window,
+    )
+    .map_err(draw)?;
+    Ok(Pictures {
+        posterior: posterior_svg,
+        observed: observed_svg,
+        predictive: predictive_svg,
+    })
+}
