@@ -132,3 +132,58 @@ fn a_thousand_malformed_requests_from_several_clients() {
     child.kill().ok();
     child.wait().ok();
 }
+
+#[test]
+fn the_noise_parameter_follows_the_training_noise() {
+    use hh_sbi_examples::explorer::Explorer;
+    use sbi_core::Prior;
+    let train = |noise: f64| {
+        let sim = hh_model::HhSimulator::notebook()
+            .with_noise_sigma(noise)
+            .unwrap();
+        let features = hh_stats::FeatureSet::notebook();
+        let prior = sbi_prior::BoxUniform::new(vec![40.0, 3.0], vec![60.0, 7.0]).unwrap();
+        let est = sbi_npe::MdnEstimator::new(prior.bounds())
+            .with_train(sbi_npe::TrainConfig::new().with_max_epochs(3));
+        let post = sbi_npe::run_npe(&prior, &sim, &features, 60, &est, 0, &mut ())
+            .unwrap()
+            .posterior;
+        Explorer::new(sim, features, post, noise)
+    };
+    let noisy = train(1.0);
+    let r = noisy
+        .parse("v_rest=45&stim=4&seed=3&noise=2.5", true)
+        .unwrap();
+    assert_eq!((r.v_rest, r.stim, r.seed, r.noise), (45.0, 4.0, 3, 2.5));
+    // Absent: the training noise; beyond 3σ or negative: refused.
+    assert_eq!(
+        noisy.parse("v_rest=45&stim=4&seed=3", true).unwrap().noise,
+        1.0
+    );
+    assert!(
+        noisy
+            .parse("v_rest=45&stim=4&seed=3&noise=3.01", true)
+            .is_err()
+    );
+    assert!(
+        noisy
+            .parse("v_rest=45&stim=4&seed=3&noise=-0.1", true)
+            .is_err()
+    );
+    let view = noisy.view(r).unwrap();
+    assert!(
+        view.to_json()["svg"]["posterior"]
+            .as_str()
+            .unwrap()
+            .starts_with("<svg")
+    );
+    // A noise-free posterior has no noise parameter; `/` alone is the default view.
+    let quiet = train(0.0);
+    assert!(
+        quiet
+            .parse("v_rest=45&stim=4&seed=3&noise=0", true)
+            .is_err()
+    );
+    assert_eq!(quiet.parse("", false).unwrap(), quiet.default_request());
+    assert!(quiet.parse("", true).is_err());
+}
