@@ -4,33 +4,9 @@
 
 use hh_model::{HhParams, HhSimulator, Parameter, Protocol, Scheme, Stimulus, simulate};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed};
 use rand::SeedableRng;
+use sbi_core::testing::boundary::{config, mostly};
 use sbi_core::{SeedRng, Simulator};
-
-fn config() -> Config {
-    Config {
-        // PROPTEST_CASES runs more (or fewer) cases, with the same fixed seed.
-        cases: std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(128),
-        failure_persistence: None,
-        rng_seed: RngSeed::Fixed(2026),
-        ..Config::default()
-    }
-}
-
-/// Mostly a value in `range` (so that many cases simulate), sometimes anything: NaN, ±∞,
-/// 0, extremes, subnormals.
-fn mostly(range: std::ops::Range<f64>) -> BoxedStrategy<f64> {
-    prop_oneof![
-        18 => range,
-        1 => any::<f64>(),
-        1 => prop::sample::select(vec![0.0, -1.0, f64::MAX, f64::MIN_POSITIVE, f64::NAN, f64::INFINITY]),
-    ]
-    .boxed()
-}
 
 fn scheme() -> impl Strategy<Value = Scheme> {
     prop_oneof![
@@ -49,14 +25,14 @@ fn assert_finite(trace: &sbi_core::Trace) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(config(128))]
 
     #[test]
-    fn protocols_and_parameters(dt in mostly(0.001..0.2), n in prop_oneof![9 => 0usize..2000, 1 => Just(usize::MAX)],
-                                a in mostly(-5.0..20.0), b in mostly(0.0..40.0), amp in mostly(-50.0..100.0),
-                                noise in mostly(0.0..2.0), g_na in mostly(0.0..400.0),
-                                v_rest in mostly(-90.0..60.0), phi in mostly(0.1..10.0),
-                                area in prop_oneof![3 => Just(None), 1 => mostly(0.01..1.0).prop_map(Some)],
+    fn protocols_and_parameters(dt in mostly(0.001..0.2, 18), n in prop_oneof![9 => 0usize..2000, 1 => Just(usize::MAX)],
+                                a in mostly(-5.0..20.0, 18), b in mostly(0.0..40.0, 18), amp in mostly(-50.0..100.0, 18),
+                                noise in mostly(0.0..2.0, 18), g_na in mostly(0.0..400.0, 18),
+                                v_rest in mostly(-90.0..60.0, 18), phi in mostly(0.1..10.0, 18),
+                                area in prop_oneof![3 => Just(None), 1 => mostly(0.01..1.0, 18).prop_map(Some)],
                                 scheme in scheme(), seed in any::<u64>()) {
         let protocol = Protocol::new(dt, n)
             .with_stimulus(Stimulus::pulse(a, b, amp))
@@ -71,7 +47,7 @@ proptest! {
 
     #[test]
     fn simulators_and_theta(names in prop::sample::subsequence(Parameter::NAMES.to_vec(), 0..4),
-                            theta in prop::collection::vec(mostly(0.0..100.0), 0..5), seed in any::<u64>()) {
+                            theta in prop::collection::vec(mostly(0.0..100.0, 18), 0..5), seed in any::<u64>()) {
         let protocol = Protocol::new(0.05, 400).with_stimulus(Stimulus::pulse(5.0, 15.0, 8.0));
         if let Ok(sim) = HhSimulator::new(HhParams::default(), protocol, Scheme::ExpEuler, &names)
             && let Ok(trace) = sim.simulate(&theta, &mut SeedRng::seed_from_u64(seed))

@@ -4,49 +4,27 @@
 
 use hh_stats::{Feature, FeatureSet, SpikeDetection, Threshold};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed};
+use sbi_core::testing::boundary::{config, mostly};
 use sbi_core::{SummaryStatistics, TimeWindow, Trace};
-
-fn config() -> Config {
-    Config {
-        // PROPTEST_CASES runs more (or fewer) cases, with the same fixed seed.
-        cases: std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(256),
-        failure_persistence: None,
-        rng_seed: RngSeed::Fixed(2026),
-        ..Config::default()
-    }
-}
-
-fn mostly(range: std::ops::Range<f64>) -> BoxedStrategy<f64> {
-    prop_oneof![
-        12 => range,
-        1 => any::<f64>(),
-        1 => prop::sample::select(vec![0.0, -1.0, 1e160, -1e300, f64::MAX, f64::NAN, f64::INFINITY]),
-    ]
-    .boxed()
-}
 
 fn samples() -> impl Strategy<Value = Vec<f64>> {
     prop_oneof![
         // Plausible membrane potentials, with spikes.
         4 => prop::collection::vec(-90.0..60.0f64, 0..400),
         // Any scale, with the odd non-finite value.
-        1 => prop::collection::vec(mostly(-1e6..1e6), 0..100),
+        1 => prop::collection::vec(mostly(-1e6..1e6, 12), 0..100),
     ]
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(config(256))]
 
     #[test]
     fn features_of_random_traces(features in prop::sample::subsequence(Feature::ALL.to_vec(), 0..16),
-                                 threshold in mostly(-20.0..80.0), absolute in any::<bool>(),
-                                 hysteresis in mostly(0.0..20.0),
-                                 v in samples(), dt in mostly(0.001..1.0), t0 in mostly(-50.0..50.0),
-                                 a in mostly(-50.0..300.0), b in mostly(-50.0..300.0),
+                                 threshold in mostly(-20.0..80.0, 12), absolute in any::<bool>(),
+                                 hysteresis in mostly(0.0..20.0, 12),
+                                 v in samples(), dt in mostly(0.001..1.0, 12), t0 in mostly(-50.0..50.0, 12),
+                                 a in mostly(-50.0..300.0, 12), b in mostly(-50.0..300.0, 12),
                                  attach in any::<bool>()) {
         let Ok(set) = FeatureSet::new(&features) else { return Ok(()) };
         prop_assert!(!features.is_empty());

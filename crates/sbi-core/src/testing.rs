@@ -5,6 +5,9 @@
 //! posterior factorises into independent normals N(xⱼ, σ²) truncated to `[lowⱼ, highⱼ]`, whose
 //! moments and samples are exact here.
 
+#[cfg(feature = "boundary")]
+pub mod boundary;
+
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 

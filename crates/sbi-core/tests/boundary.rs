@@ -3,21 +3,13 @@
 //! or a valid value — never a panic, never a non-finite output for valid input.
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed};
-use sbi_core::{RowMatrix, TimeWindow, Trace, check_size};
 
-fn config(cases: u32) -> Config {
-    Config {
-        // PROPTEST_CASES runs more (or fewer) cases, with the same fixed seed.
-        cases: std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(cases),
-        failure_persistence: None,
-        rng_seed: RngSeed::Fixed(2026),
-        ..Config::default()
-    }
-}
+// The shared helpers, compiled into this test (the crate cannot depend on itself).
+#[path = "../src/testing/boundary.rs"]
+#[allow(dead_code)] // the strategies serve the other crates
+mod support;
+use sbi_core::{RowMatrix, TimeWindow, Trace, check_size};
+use support::config;
 
 /// Any f64 (NaN, ±∞, subnormals, extremes) mixed with ordinary values.
 fn number() -> impl Strategy<Value = f64> {

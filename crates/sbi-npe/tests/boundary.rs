@@ -6,25 +6,12 @@
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed};
 use rand::SeedableRng;
+use sbi_core::testing::boundary::{config, mostly, small_or_huge};
 use sbi_core::testing::{Identity, LinearGaussian};
 use sbi_core::{Posterior, Prior, RowMatrix, SeedRng};
 use sbi_npe::{MdnConfig, MdnEstimator, MdnPosterior, TrainConfig, run_npe};
 use sbi_prior::BoxUniform;
-
-fn config(cases: u32) -> Config {
-    Config {
-        // PROPTEST_CASES runs more (or fewer) cases, with the same fixed seed.
-        cases: std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(cases),
-        failure_persistence: None,
-        rng_seed: RngSeed::Fixed(2026),
-        ..Config::default()
-    }
-}
 
 fn prior() -> BoxUniform {
     BoxUniform::new(vec![-3.0, -3.0], vec![3.0, 3.0]).unwrap()
@@ -140,24 +127,16 @@ proptest! {
     }
 }
 
-fn small_or_huge(range: std::ops::Range<usize>) -> BoxedStrategy<usize> {
-    prop_oneof![8 => range, 1 => Just(0usize), 1 => Just(usize::MAX)].boxed()
-}
-
-fn mostly(range: std::ops::Range<f64>) -> BoxedStrategy<f64> {
-    prop_oneof![8 => range, 1 => any::<f64>(), 1 => Just(f64::NAN)].boxed()
-}
-
 proptest! {
     #![proptest_config(config(24))]
 
     #[test]
     fn configurations(hidden in small_or_huge(1..8), layers in small_or_huge(0..3),
-                      k in small_or_huge(1..4), eps in mostly(0.0..1e-3), floor in mostly(0.0..1e-2),
-                      lr in mostly(1e-4..1e-2), batch in small_or_huge(1..64),
-                      val in mostly(0.05..0.5), stop in small_or_huge(1..3),
+                      k in small_or_huge(1..4), eps in mostly(0.0..1e-3, 8), floor in mostly(0.0..1e-2, 8),
+                      lr in mostly(1e-4..1e-2, 8), batch in small_or_huge(1..64),
+                      val in mostly(0.05..0.5, 8), stop in small_or_huge(1..3),
                       epochs in prop_oneof![8 => 1usize..3, 1 => Just(0usize)],
-                      clip in mostly(0.0..10.0), adam in mostly(1e-9..1e-6)) {
+                      clip in mostly(0.0..10.0, 8), adam in mostly(1e-9..1e-6, 8)) {
         let mdn = MdnConfig {
             hidden_features: hidden, num_hidden_layers: layers, num_components: k,
             precision_epsilon: eps, min_factor_diagonal: floor,

@@ -3,23 +3,10 @@
 //! a prior whose draws are finite, inside the support and of finite log-density.
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed};
 use rand::SeedableRng;
+use sbi_core::testing::boundary::config;
 use sbi_core::{Prior, SeedRng};
 use sbi_prior::{BoxUniform, IndependentPrior, LogitTransform, Marginal};
-
-fn config() -> Config {
-    Config {
-        // PROPTEST_CASES runs more (or fewer) cases, with the same fixed seed.
-        cases: std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(256),
-        failure_persistence: None,
-        rng_seed: RngSeed::Fixed(2026),
-        ..Config::default()
-    }
-}
 
 fn number() -> impl Strategy<Value = f64> {
     prop_oneof![
@@ -63,7 +50,7 @@ fn marginal() -> impl Strategy<Value = Marginal> {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(config(256))]
 
     #[test]
     fn boxes((low, high) in (0usize..4, prop_oneof![9 => Just(0usize), 1 => 1..3usize]).prop_flat_map(|(n, extra)| {

@@ -4,41 +4,15 @@
 //! would be expensive are generated only in their invalid extremes (0, usize::MAX, NaN).
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed};
+use sbi_core::testing::boundary::{config, mostly, small_or_huge};
 use spike_fit::{
     GridSearch, Loss, Mode, NelderMead, Solver, SpikeData, SpikeModel, Study, ThresholdSearch,
 };
 
-fn config(cases: u32) -> Config {
-    Config {
-        // PROPTEST_CASES runs more (or fewer) cases, with the same fixed seed.
-        cases: std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(cases),
-        failure_persistence: None,
-        rng_seed: RngSeed::Fixed(2026),
-        ..Config::default()
-    }
-}
-
-fn mostly(range: std::ops::Range<f64>) -> BoxedStrategy<f64> {
-    prop_oneof![
-        10 => range,
-        1 => any::<f64>(),
-        1 => prop::sample::select(vec![0.0, -1.0, 1e17, f64::MAX, f64::NAN, f64::INFINITY, -f64::INFINITY]),
-    ]
-    .boxed()
-}
-
-fn small_or_huge(range: std::ops::Range<usize>) -> BoxedStrategy<usize> {
-    prop_oneof![8 => range, 1 => Just(0usize), 1 => Just(usize::MAX)].boxed()
-}
-
 fn data() -> impl Strategy<Value = Option<SpikeData>> {
     (1usize..4).prop_flat_map(|n| {
         (
-            prop::collection::vec(mostly(0.8..1.2), n),
+            prop::collection::vec(mostly(0.8..1.2, 10), n),
             prop::collection::vec(0u64..1200, n),
             prop::collection::vec(prop_oneof![Just(1000u64), 0u64..2000], n),
         )
@@ -54,8 +28,8 @@ proptest! {
     #![proptest_config(config(256))]
 
     #[test]
-    fn data_constructors(x in prop::collection::vec(mostly(0.5..2.0), 0..5),
-                         f in prop::collection::vec(mostly(0.0..1.0), 0..5),
+    fn data_constructors(x in prop::collection::vec(mostly(0.5..2.0, 10), 0..5),
+                         f in prop::collection::vec(mostly(0.0..1.0, 10), 0..5),
                          text in "[a-z_,0-9.\\n\\-eE]{0,80}") {
         if let Ok(d) = SpikeData::from_fractions(x.clone(), f) {
             prop_assert!(!d.is_empty());
@@ -73,11 +47,11 @@ proptest! {
     #![proptest_config(config(48))]
 
     #[test]
-    fn models_and_predictions(mode in mode(), k_noise in mostly(0.0..1e-4),
+    fn models_and_predictions(mode in mode(), k_noise in mostly(0.0..1e-4, 10),
                               steps in prop_oneof![8 => 60usize..900, 1 => Just(0usize), 1 => Just(usize::MAX)],
-                              current in mostly(0.0..2e-7), area in mostly(0.01..1.0),
+                              current in mostly(0.0..2e-7, 10), area in mostly(0.01..1.0, 10),
                               trials in small_or_huge(1..6), seed in any::<u64>(),
-                              data in data(), dv in mostly(-0.5..3.0), da in mostly(-0.5..5.0)) {
+                              data in data(), dv in mostly(-0.5..3.0, 10), da in mostly(-0.5..5.0, 10)) {
         let model = SpikeModel { mode, k_noise, num_steps: steps };
         if let Ok(f) = model.spike_fraction(current, area, trials, seed, 0) {
             prop_assert!((0.0..=1.0).contains(&f));
@@ -96,12 +70,12 @@ proptest! {
 
     #[test]
     fn solvers_end_with_an_error_or_a_finite_fit(
-        data in data(), start_v in mostly(-0.5..3.0), start_a in mostly(-0.5..5.0),
-        levels in small_or_huge(1..3), points in small_or_huge(2..4), shrink in mostly(1.5..4.0),
-        span in mostly(0.01..1.0), factor in small_or_huge(1..2),
-        step in mostly(0.01..0.5), evaluations in small_or_huge(3..10), restarts in small_or_huge(0..2),
-        tolerance in mostly(0.0..1e-3),
-        area_points in small_or_huge(3..5), area_span in mostly(0.1..2.0), area_tol in mostly(0.2..1.0),
+        data in data(), start_v in mostly(-0.5..3.0, 10), start_a in mostly(-0.5..5.0, 10),
+        levels in small_or_huge(1..3), points in small_or_huge(2..4), shrink in mostly(1.5..4.0, 10),
+        span in mostly(0.01..1.0, 10), factor in small_or_huge(1..2),
+        step in mostly(0.01..0.5, 10), evaluations in small_or_huge(3..10), restarts in small_or_huge(0..2),
+        tolerance in mostly(0.0..1e-3, 10),
+        area_points in small_or_huge(3..5), area_span in mostly(0.1..2.0, 10), area_tol in mostly(0.2..1.0, 10),
         which in 0usize..3) {
         let Some(data) = data else { return Ok(()) };
         let study = Study::new(SpikeModel::new(Mode::Corrected), data).unwrap().with_trials(4);
