@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use hh_model::HhSimulator;
 use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
 use hh_sbi_examples::explorer::{Explorer, MAX_SEED, NUM_SAMPLES, View};
-use hh_sbi_examples::notebook::trained_on;
+use hh_sbi_examples::notebook::{HIGH, LOW, load_checked, trained_on};
 use hh_stats::FeatureSet;
 use sbi_core::{Prior, SummaryStatistics};
 use sbi_npe::{MdnEstimator, MdnPosterior, TerminalProgress, TrainConfig, run_npe};
@@ -91,27 +91,10 @@ fn posterior(
     sim: &HhSimulator,
     features: &FeatureSet,
 ) -> Result<MdnPosterior, CliError> {
-    let prior = BoxUniform::new(
-        hh_sbi_examples::notebook::LOW.to_vec(),
-        hh_sbi_examples::notebook::HIGH.to_vec(),
-    )?;
+    let prior = BoxUniform::new(LOW.to_vec(), HIGH.to_vec())?;
     let expected = trained_on(sim, features, args.noise);
     match &args.load {
-        Some(path) => {
-            let p = MdnPosterior::load(path)?;
-            if p.x_dim() != features.dim() || p.theta_dim() != 2 {
-                return Err(CliError(format!(
-                    "{} was trained on {} features for {} parameters; this run uses {} for 2",
-                    path.display(),
-                    p.x_dim(),
-                    p.theta_dim(),
-                    features.dim()
-                )));
-            }
-            p.check_trained_on(&expected, &prior.bounds())
-                .map_err(|e| CliError(format!("{}: {e}", path.display())))?;
-            Ok(p)
-        }
+        Some(path) => load_checked(path, features, &expected),
         None => {
             let est = MdnEstimator::new(prior.bounds())
                 .with_train(TrainConfig::new().with_whiten_x(true));

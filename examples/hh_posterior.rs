@@ -15,7 +15,7 @@ use std::time::Instant;
 use hh_model::HhSimulator;
 use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
 use hh_sbi_examples::notebook::{
-    HIGH, LOW, NAMES, Scene, describe, observe, render_pictures, trained_on,
+    HIGH, LOW, NAMES, Scene, describe, load_checked, observe, render_pictures, trained_on,
 };
 use hh_stats::FeatureSet;
 use rand::SeedableRng;
@@ -160,22 +160,7 @@ fn main() {
         // What this run's posterior is for: checked against a loaded one, saved with a new one.
         let trained_on = trained_on(&sim, &features, args.noise);
         let (posterior, simulate_s, train_s, num_simulations) = match &args.load {
-            Some(path) => {
-                let p = MdnPosterior::load(path)?;
-                if p.x_dim() != features.dim() || p.theta_dim() != 2 {
-                    return Err(CliError(format!(
-                        "{} was trained on {} features for {} parameters; this run uses {} ({}) for 2",
-                        path.display(),
-                        p.x_dim(),
-                        p.theta_dim(),
-                        features.dim(),
-                        args.features
-                    )));
-                }
-                p.check_trained_on(&trained_on, &prior.bounds())
-                    .map_err(|e| CliError(format!("{}: {e}", path.display())))?;
-                (p, 0.0, 0.0, 0)
-            }
+            Some(path) => (load_checked(path, &features, &trained_on)?, 0.0, 0.0, 0),
             None => {
                 // sbi's defaults, plus whitening of x: V_rest shifts `max` and `mean` alike,
                 // so the stimulus hides in their small differences (docs/notebook.md).

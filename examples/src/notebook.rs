@@ -32,6 +32,36 @@ pub fn trained_on(sim: &HhSimulator, features: &FeatureSet, noise: f64) -> Train
         .with_setting("noise_sigma", noise)
 }
 
+/// Loads a posterior saved by `hh_posterior --save-posterior` and checks that it fits this
+/// run: 2 parameters, `features`' width, and what it was trained on (features, simulator
+/// settings, the prior box `LOW`–`HIGH`).
+///
+/// # Errors
+/// An unreadable file, or a posterior trained for something else (the message names both).
+pub fn load_checked(
+    path: &std::path::Path,
+    features: &FeatureSet,
+    expected: &TrainedOn,
+) -> Result<MdnPosterior, CliError> {
+    let p = MdnPosterior::load(path)?;
+    if p.x_dim() != features.dim() || p.theta_dim() != 2 {
+        return Err(CliError(format!(
+            "{} was trained on {} features for {} parameters; this run uses {} for 2",
+            path.display(),
+            p.x_dim(),
+            p.theta_dim(),
+            features.dim()
+        )));
+    }
+    let support = sbi_core::Bounds {
+        low: LOW.to_vec(),
+        high: HIGH.to_vec(),
+    };
+    p.check_trained_on(expected, &support)
+        .map_err(|e| CliError(format!("{}: {e}", path.display())))?;
+    Ok(p)
+}
+
 /// The observation at `truth`: one simulation with its own stream (seed `(seed, 1_000_003)`)
 /// and its features.
 ///
