@@ -200,7 +200,7 @@ fn handle(request: Request, explorer: &Explorer, features: &str) {
                 Err(message) => return respond(request, 400, text, message),
             };
             match explorer.view(req) {
-                Ok(view) if strict => {
+                Ok(view) if path == "/api/view" => {
                     respond(request, 200, "application/json", view.to_json().to_string())
                 }
                 Ok(view) => respond(

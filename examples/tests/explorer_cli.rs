@@ -32,10 +32,10 @@ fn start() -> (Child, u16) {
     (child, port)
 }
 
-/// Sends one GET and returns the status code (0 when the connection failed).
-fn get(port: u16, target: &str) -> u16 {
+/// Sends one GET and returns the whole response ("" when the connection failed).
+fn get_text(port: u16, target: &str) -> String {
     let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
-        return 0;
+        return String::new();
     };
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     write!(
@@ -45,7 +45,12 @@ fn get(port: u16, target: &str) -> u16 {
     .unwrap();
     let mut text = Vec::new();
     s.read_to_end(&mut text).ok();
-    String::from_utf8_lossy(&text)
+    String::from_utf8_lossy(&text).into_owned()
+}
+
+/// Sends one GET and returns the status code (0 when the connection failed).
+fn get(port: u16, target: &str) -> u16 {
+    get_text(port, target)
         .split_whitespace()
         .nth(1)
         .and_then(|c| c.parse().ok())
@@ -124,6 +129,16 @@ fn a_thousand_malformed_requests_from_several_clients() {
         }
     }
     assert_eq!(get(port, "/nothing-here"), 404);
+    // A link (the page with a full query) renders the page in that state, not JSON.
+    let page = get_text(port, "/?v_rest=45&stim=5.5&seed=1");
+    assert!(
+        page.contains("text/html") && page.contains("<!doctype html>"),
+        "{}",
+        &page[..200.min(page.len())]
+    );
+    assert!(page.contains("value=\"45.0\"") && page.contains("<svg"));
+    let json = get_text(port, "/api/view?v_rest=45&stim=5.5&seed=1");
+    assert!(json.contains("application/json") && json.contains("\"mean\""));
     assert!(child.try_wait().unwrap().is_none(), "the server died");
     let after = rss_kb(pid);
     eprintln!("resident memory: {before} kB before, {after} kB after 1,020 requests");
