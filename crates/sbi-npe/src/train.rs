@@ -418,9 +418,13 @@ pub(crate) fn train(
     let init = init_weights(mdn, dx, d, &mut rng);
     let mut net = MdnNet::from_weights(&init, &device);
     drop(init);
-    let mut optim = AdamConfig::new()
-        .with_epsilon(tc.adam_epsilon as f32)
-        .init();
+    // A fresh optimiser (no moments): at the start, and after each recovery.
+    let adam = || {
+        AdamConfig::new()
+            .with_epsilon(tc.adam_epsilon as f32)
+            .init()
+    };
+    let mut optim = adam();
     // Validation data, built once, in chunks, on the plain device: validation runs on
     // `net.valid()`, without building an autodiff graph.
     let plain = plain_device();
@@ -477,9 +481,7 @@ pub(crate) fn train(
                     ));
                     break 'epochs;
                 }
-                optim = AdamConfig::new()
-                    .with_epsilon(tc.adam_epsilon as f32)
-                    .init();
+                optim = adam();
             }
         }
         let train_loss = if loss_rows > 0 {
@@ -508,9 +510,7 @@ pub(crate) fn train(
                 ));
                 break;
             }
-            optim = AdamConfig::new()
-                .with_epsilon(tc.adam_epsilon as f32)
-                .init();
+            optim = adam();
         }
         progress(&EpochReport {
             epoch,
