@@ -38,11 +38,20 @@ pub fn write_atomic(
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let tmp = tempfile::Builder::new()
-        .prefix(".hh-sbi-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io)?;
+    // Permissions as `File::create` would leave them: a replaced file keeps its own, a new one
+    // gets 0o666 less the umask (a temporary file alone would be 0o600: unreadable by others).
+    let existing = std::fs::metadata(path).ok().map(|m| m.permissions());
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".hh-sbi-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let tmp = builder.tempfile_in(dir).map_err(io)?;
+    if let Some(p) = existing {
+        tmp.as_file().set_permissions(p).map_err(io)?;
+    }
     let mut w = std::io::BufWriter::new(tmp);
     write(&mut w).map_err(io)?;
     w.flush().map_err(io)?;
@@ -77,6 +86,22 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1, "{names:?}");
+        // Permissions: a new file as `File::create` makes it; a replaced one keeps its own.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode =
+                |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            let (fresh, plain) = (dir.join("fresh.txt"), dir.join("plain.txt"));
+            write_atomic(&fresh, |w| w.write_all(b"x")).unwrap();
+            std::fs::File::create(&plain).unwrap();
+            assert_eq!(mode(&fresh), mode(&plain));
+            std::fs::set_permissions(&fresh, std::fs::Permissions::from_mode(0o640)).unwrap();
+            write_atomic(&fresh, |w| w.write_all(b"y")).unwrap();
+            assert_eq!(mode(&fresh), 0o640);
+            std::fs::remove_file(&fresh).unwrap();
+            std::fs::remove_file(&plain).unwrap();
+        }
         // A folder that does not exist is an error naming the file.
         let missing = dir.join("no/such/folder/f.txt");
         assert!(
