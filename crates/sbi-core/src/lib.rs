@@ -41,7 +41,9 @@
 
 mod atomic;
 mod error;
+mod identity;
 mod matrix;
+mod progress;
 mod rng;
 pub mod stats;
 mod trace;
@@ -52,7 +54,9 @@ pub mod testing;
 
 pub use atomic::write_atomic;
 pub use error::{Error, Result, check_dim, check_finite};
+pub use identity::Identity;
 pub use matrix::{MAX_ENTRIES, RowMatrix, check_size};
+pub use progress::{EpochReport, Progress};
 pub use rng::{SeedRng, draw_seed, item_rng, item_seed, stream_rng};
 pub use trace::{TimeWindow, Trace};
 pub use traits::{

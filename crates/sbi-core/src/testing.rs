@@ -11,7 +11,7 @@ pub mod boundary;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::{Error, Result, RowMatrix, Simulator, SummaryStatistics, check_dim, check_finite};
+use crate::{Error, Result, RowMatrix, Simulator, check_dim, check_finite};
 
 /// The toy simulator x = θ + σ·ε.
 ///
@@ -207,45 +207,6 @@ impl Simulator for LinearGaussian {
                 t + self.sigma * e
             })
             .collect())
-    }
-}
-
-/// The identity summary: a simulator output vector is its own feature vector.
-///
-/// ```
-/// use sbi_core::{SummaryStatistics, testing::Identity};
-/// assert_eq!(Identity::new(2).summarize(&vec![1.0, 2.0])?, vec![1.0, 2.0]);
-/// # Ok::<(), sbi_core::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Identity {
-    dim: usize,
-}
-
-impl Identity {
-    /// Identity on vectors of length `dim`.
-    pub fn new(dim: usize) -> Self {
-        Self { dim }
-    }
-}
-
-impl SummaryStatistics<Vec<f64>> for Identity {
-    type Error = Error;
-
-    fn dim(&self) -> usize {
-        self.dim
-    }
-
-    fn names(&self) -> Vec<String> {
-        (0..self.dim).map(|j| format!("x{j}")).collect()
-    }
-
-    fn summarize_into(&self, input: &Vec<f64>, out: &mut [f64]) -> Result<()> {
-        check_dim(self.dim, input.len())?;
-        check_dim(self.dim, out.len())?;
-        check_finite(input)?;
-        out.copy_from_slice(input);
-        Ok(())
     }
 }
 

@@ -7,7 +7,7 @@
 use rand::Rng;
 use rayon::prelude::*;
 
-use crate::{Error, RowMatrix, check_dim, item_rng};
+use crate::{Error, Progress, RowMatrix, check_dim, item_rng};
 
 /// Bound every trait error satisfies: a real error that can carry this crate's [`enum@Error`]
 /// (shape and finiteness checks done by the provided batch methods).
@@ -66,8 +66,13 @@ pub trait Simulator: Send + Sync {
         rng: &mut R,
     ) -> Result<Self::Output, Self::Error>;
 
-    /// Simulates every row of `thetas` in parallel; item *i* uses [`item_rng`]`(seed, i)`, so
-    /// the result is identical for any thread count. Each item's own result is kept.
+    /// Simulates every row of `thetas` in parallel; row *i* is item `first_index + i` and uses
+    /// [`item_rng`]`(seed, first_index + i)`, so the result is identical for any thread count,
+    /// and a batch split into chunks (each with its own `first_index`) gives the same items as
+    /// the whole. Each item's own result is kept.
+    ///
+    /// This is the method the inference pipeline calls: a simulator that runs many θ faster
+    /// together (SIMD lanes, a GPU) overrides it, keeping the per-item streams.
     ///
     /// # Errors
     /// A dimension mismatch of `thetas` fails the whole batch.
@@ -75,11 +80,15 @@ pub trait Simulator: Send + Sync {
         &self,
         thetas: &RowMatrix,
         seed: u64,
+        first_index: u64,
     ) -> Result<BatchResults<Self::Output, Self::Error>, Self::Error> {
         check_dim(self.theta_dim(), thetas.ncols())?;
         Ok((0..thetas.nrows())
             .into_par_iter()
-            .map(|i| self.simulate(thetas.row(i), &mut item_rng(seed, i as u64)))
+            .map(|i| {
+                let item = first_index + i as u64;
+                self.simulate(thetas.row(i), &mut item_rng(seed, item))
+            })
             .collect())
     }
 
@@ -92,7 +101,7 @@ pub trait Simulator: Send + Sync {
         thetas: &RowMatrix,
         seed: u64,
     ) -> Result<Vec<Self::Output>, Self::Error> {
-        first_error(self.simulate_batch_each(thetas, seed)?)
+        first_error(self.simulate_batch_each(thetas, seed, 0)?)
     }
 }
 
@@ -284,6 +293,18 @@ pub trait Posterior: Send + Sync {
     /// The error of this posterior.
     type Error: TraitError;
 
+    /// Dimension of θ.
+    fn theta_dim(&self) -> usize;
+
+    /// Dimension of x.
+    fn x_dim(&self) -> usize;
+
+    /// Bounds of the support of θ (default: unbounded): the prior's, for posteriors that
+    /// put no mass outside it.
+    fn support(&self) -> Bounds {
+        Bounds::unbounded(self.theta_dim())
+    }
+
     /// `n` samples θ ~ p(θ | x), one row each.
     ///
     /// # Errors
@@ -302,22 +323,19 @@ pub trait Posterior: Send + Sync {
     fn log_prob(&self, theta: &[f64], x: &[f64]) -> Result<f64, Self::Error>;
 
     /// `n` samples for each row of `xs`, in parallel; observation *i* uses
-    /// [`item_rng`]`(seed, i)`, so the result does not depend on the thread count.
-    ///
-    /// # Errors
-    /// The lowest-index failing observation's error.
+    /// [`item_rng`]`(seed, i)`, so the result does not depend on the thread count. Each
+    /// observation has its own result: one that fails (say, an x far outside the training
+    /// data) leaves the others.
     fn sample_batch(
         &self,
         xs: &RowMatrix,
         n: usize,
         seed: u64,
-    ) -> Result<Vec<RowMatrix>, Self::Error> {
-        first_error(
-            (0..xs.nrows())
-                .into_par_iter()
-                .map(|i| self.sample(xs.row(i), n, &mut item_rng(seed, i as u64)))
-                .collect(),
-        )
+    ) -> BatchResults<RowMatrix, Self::Error> {
+        (0..xs.nrows())
+            .into_par_iter()
+            .map(|i| self.sample(xs.row(i), n, &mut item_rng(seed, i as u64)))
+            .collect()
     }
 
     /// log p(θᵢ | xᵢ) for paired rows (θᵢ of `thetas`, xᵢ of `xs`), in parallel: e.g. the
@@ -353,21 +371,60 @@ pub trait Posterior: Send + Sync {
 }
 
 /// Learns a conditional density q(θ | x) from simulated pairs and returns it as a posterior.
-pub trait DensityEstimator {
+///
+/// The inference pipeline (`sbi_npe::Npe`) drives any implementation: it passes the pairs,
+/// the prior's support (the posterior must put no mass outside it), a training seed (the same
+/// seed must give the same posterior) and a [`Progress`] to report epochs to.
+///
+/// ```
+/// use sbi_core::{Bounds, DensityEstimator, Error, Posterior, Progress, RowMatrix};
+/// # use rand::Rng;
+/// # struct Fixed(f64);
+/// # impl Posterior for Fixed {
+/// #     type Error = Error;
+/// #     fn theta_dim(&self) -> usize { 1 }
+/// #     fn x_dim(&self) -> usize { 1 }
+/// #     fn sample<R: Rng + ?Sized>(&self, _: &[f64], n: usize, _: &mut R) -> Result<RowMatrix, Error> {
+/// #         RowMatrix::from_vec(n, 1, vec![self.0; n])
+/// #     }
+/// #     fn log_prob(&self, t: &[f64], _: &[f64]) -> Result<f64, Error> {
+/// #         Ok(if t[0] == self.0 { 0.0 } else { f64::NEG_INFINITY })
+/// #     }
+/// # }
+/// /// "Learns" the mean of θ, whatever x is.
+/// struct MeanOnly;
+/// impl DensityEstimator for MeanOnly {
+///     type Posterior = Fixed;
+///     type Error = Error;
+///     fn fit(&self, theta: &RowMatrix, _x: &RowMatrix, _support: &Bounds, _seed: u64,
+///            _progress: &mut dyn Progress) -> Result<Fixed, Error> {
+///         Ok(Fixed(theta.column_means()[0]))
+///     }
+/// }
+/// let theta = RowMatrix::from_rows(&[[1.0], [3.0]])?;
+/// let post = MeanOnly.fit(&theta, &theta, &Bounds::unbounded(1), 0, &mut ())?;
+/// assert_eq!(post.sample(&[0.0], 1, &mut sbi_core::item_rng(0, 0))?.row(0), [2.0]);
+/// # Ok::<(), Error>(())
+/// ```
+pub trait DensityEstimator: Sync {
     /// The posterior this estimator produces.
     type Posterior: Posterior;
     /// The error of this estimator.
     type Error: TraitError;
 
-    /// Fits on the pairs `(theta.row(i), x.row(i))`.
+    /// Fits on the pairs `(theta.row(i), x.row(i))`, θ drawn from a prior with support
+    /// `support`, seeded by `seed`, reporting to `progress`.
     ///
     /// # Errors
-    /// Mismatched row counts, empty or non-finite data, a failed optimisation.
-    fn fit<R: Rng + ?Sized>(
+    /// Mismatched row counts, empty or non-finite data, θ outside `support`, a failed
+    /// optimisation.
+    fn fit(
         &self,
         theta: &RowMatrix,
         x: &RowMatrix,
-        rng: &mut R,
+        support: &Bounds,
+        seed: u64,
+        progress: &mut dyn Progress,
     ) -> Result<Self::Posterior, Self::Error>;
 }
 
@@ -426,6 +483,12 @@ mod tests {
 
     impl Posterior for Shifted {
         type Error = Error;
+        fn theta_dim(&self) -> usize {
+            1
+        }
+        fn x_dim(&self) -> usize {
+            1
+        }
         fn sample<R: Rng + ?Sized>(
             &self,
             x: &[f64],

@@ -35,12 +35,14 @@ pub struct MdnConfig {
     pub min_factor_diagonal: f64,
 }
 
-/// Training settings (sbi's defaults), all seeded.
+/// Training settings (sbi's defaults). The seed is not a setting: it is given to each fit
+/// ([`sbi_core::DensityEstimator::fit`]), so one configuration trains ensemble members with
+/// different seeds.
 ///
 /// ```
 /// use sbi_npe::TrainConfig;
-/// let t = TrainConfig::new().with_seed(7).with_max_epochs(50);
-/// assert_eq!((t.batch_size, t.stop_after_epochs, t.seed), (200, 20, 7));
+/// let t = TrainConfig::new().with_max_epochs(50);
+/// assert_eq!((t.batch_size, t.stop_after_epochs, t.max_epochs), (200, 20, 50));
 /// assert!(t.validate().is_ok());
 /// ```
 #[derive(Config, Debug, PartialEq)]
@@ -74,9 +76,6 @@ pub struct TrainConfig {
     /// error tenfold (docs/notebook.md).
     #[config(default = false)]
     pub whiten_x: bool,
-    /// Seed of initialisation, split and minibatch order: same seed, same network.
-    #[config(default = 0)]
-    pub seed: u64,
 }
 
 impl MdnConfig {

@@ -47,9 +47,9 @@ impl Calibration {
             });
         }
         if thetas.is_empty() || num_samples == 0 {
-            return Err(Error::EmptyTrainingSet(
-                "SBC needs at least one pair and one sample".into(),
-            ));
+            return Err(Error::Empty {
+                what: "SBC needs at least one pair and one sample".into(),
+            });
         }
         thetas.check_finite()?;
         sbi_core::check_size("SBC samples", num_samples, thetas.ncols())?;
@@ -128,9 +128,9 @@ impl Calibration {
 /// Empty sets or mismatched dimensions, non-finite values.
 pub fn c2st(a: &RowMatrix, b: &RowMatrix) -> Result<f64> {
     if a.is_empty() || b.is_empty() {
-        return Err(Error::EmptyTrainingSet(
-            "C2ST needs two non-empty sample sets".into(),
-        ));
+        return Err(Error::Empty {
+            what: "C2ST needs two non-empty sample sets".into(),
+        });
     }
     sbi_core::check_dim(a.ncols(), b.ncols())?;
     a.check_finite()?;

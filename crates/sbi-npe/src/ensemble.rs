@@ -1,57 +1,70 @@
-//! [`MdnEnsemble`]: an equal-weight mixture of independently trained posteriors (as sbi's
-//! `NeuralPosteriorEnsemble`).
-
-use std::path::Path;
+//! [`Ensemble`]: an equal-weight mixture of independently trained posteriors (sbi's
+//! `NeuralPosteriorEnsemble`), for any [`Posterior`]; its MDN form [`MdnEnsemble`] adds MAP
+//! and save/load.
 
 use rand::{Rng, RngExt};
-use sbi_core::{Bounds, RowMatrix, check_dim, check_finite};
-use serde::{Deserialize, Serialize};
+use sbi_core::{Bounds, DensityEstimator, Posterior, Progress, RowMatrix, check_dim, check_finite};
 
 use crate::error::{Error, Result};
-use crate::host::{Mixture, log_sum_exp};
-use crate::posterior::{MdnPosterior, read_checked, write_checked};
+use crate::mixture::log_sum_exp;
+use crate::pipeline::member_seed;
+use crate::posterior::MdnPosterior;
 
-const FORMAT: &str = "hh-sbi/mdn-ensemble";
-const VERSION: u32 = 1;
+/// The most members an ensemble may have (each is a full training run).
+pub const MAX_MEMBERS: usize = 1000;
 
 /// An ensemble of M posteriors trained on the same data with different seeds, combined with
-/// equal weights: p(θ | x) = (1/M) Σₘ qₘ(θ | x), each qₘ restricted to the prior's support.
+/// equal weights: p(θ | x) = (1/M) Σₘ qₘ(θ | x).
 ///
 /// Networks trained with different seeds (initialisation, validation split, minibatch order)
 /// err differently; their average cancels that part of the error. On the linear-Gaussian toy
-/// with 5,000 simulations, five members cut the RMS error of the posterior mean from 0.047 to
-/// 0.035 (24 seeds, docs/npe.md), at five times the training cost. Build one with
-/// [`MdnEstimator::fit_ensemble`](crate::MdnEstimator::fit_ensemble) or [`MdnEnsemble::new`].
+/// with 5,000 simulations, five MDN members cut the RMS error of the posterior mean from 0.047
+/// to 0.035 (24 seeds, docs/npe.md), at five times the training cost. Train one with
+/// [`Npe::train_ensemble`](crate::Npe::train_ensemble), or build one with [`Ensemble::new`].
 ///
-/// * [`sample`](sbi_core::Posterior::sample): each draw picks a member uniformly at random and
-///   samples it (with its leakage rejection); an ensemble of one samples exactly as its member.
-/// * [`log_prob`](sbi_core::Posterior::log_prob): ln((1/M) Σₘ qₘ(θ | x)), each qₘ
-///   leakage-corrected, so the ensemble density is normalised on the support.
-/// * [`MdnEnsemble::map`]: the mode of that density.
-/// * [`MdnEnsemble::save`] / [`MdnEnsemble::load`]: bit-identical samples after a round trip.
+/// * [`sample`](Posterior::sample): each draw picks a member uniformly at random and samples
+///   it; an ensemble of one samples exactly as its member.
+/// * [`log_prob`](Posterior::log_prob): ln((1/M) Σₘ qₘ(θ | x)), normalised when each member is.
+/// * For MDN members ([`MdnEnsemble`]): [`Ensemble::map`], [`Ensemble::save`] and
+///   [`Ensemble::load`] (bit-identical samples after a round trip).
 #[derive(Debug, Clone, PartialEq)]
-pub struct MdnEnsemble {
-    members: Vec<MdnPosterior>,
+pub struct Ensemble<P> {
+    members: Vec<P>,
 }
 
-#[derive(Serialize, Deserialize)]
-struct Payload {
-    format: String,
-    version: u32,
-    members: Vec<serde_json::Value>,
+/// An ensemble of mixture-density posteriors.
+pub type MdnEnsemble = Ensemble<MdnPosterior>;
+
+/// Checks an ensemble size: 1 to [`MAX_MEMBERS`].
+pub(crate) fn check_num_members(num_members: usize) -> Result<()> {
+    if num_members == 0 || num_members > MAX_MEMBERS {
+        return Err(Error::InvalidConfig {
+            name: "num_members",
+            value: num_members as f64,
+            reason: "an ensemble needs 1 to 1000 members",
+        });
+    }
+    Ok(())
 }
 
-impl MdnEnsemble {
+impl<P: Posterior> Ensemble<P> {
     /// An ensemble of `members`, which must share θ and x dimensions and the support.
     ///
     /// # Errors
-    /// [`Error::IncompatibleMembers`] for no member or members that do not fit together.
-    pub fn new(members: Vec<MdnPosterior>) -> Result<Self> {
+    /// [`Error::IncompatibleMembers`] for no member, more than [`MAX_MEMBERS`], or members
+    /// that do not fit together.
+    pub fn new(members: Vec<P>) -> Result<Self> {
         let Some(first) = members.first() else {
             return Err(Error::IncompatibleMembers(
                 "an ensemble needs at least one member".into(),
             ));
         };
+        if members.len() > MAX_MEMBERS {
+            return Err(Error::IncompatibleMembers(format!(
+                "{} members; at most {MAX_MEMBERS}",
+                members.len()
+            )));
+        }
         for (i, m) in members.iter().enumerate().skip(1) {
             if m.theta_dim() != first.theta_dim() || m.x_dim() != first.x_dim() {
                 return Err(Error::IncompatibleMembers(format!(
@@ -71,8 +84,51 @@ impl MdnEnsemble {
         Ok(Self { members })
     }
 
+    /// Fits `num_members` posteriors with `estimator` on the same pairs, one after the other,
+    /// member k with seed [`member_seed`]`(seed, k)` (member 0 is the posterior a single fit
+    /// with `seed` gives), each as progress stage `training k/M`.
+    ///
+    /// ```no_run
+    /// use sbi_core::{Bounds, RowMatrix};
+    /// use sbi_npe::{Ensemble, MdnEstimator, TerminalProgress};
+    /// # let (theta, x) = (RowMatrix::zeros(10, 2)?, RowMatrix::zeros(10, 2)?);
+    /// let support = Bounds { low: vec![-3.0; 2], high: vec![3.0; 2] };
+    /// let mut progress = TerminalProgress::new("ensemble");
+    /// let ensemble =
+    ///     Ensemble::fit(&MdnEstimator::new(), &theta, &x, &support, 7, 5, &mut progress)?;
+    /// # Ok::<(), sbi_npe::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `num_members` outside 1…[`MAX_MEMBERS`] ([`Error::InvalidConfig`]); the estimator's
+    /// errors.
+    pub fn fit<E>(
+        estimator: &E,
+        theta: &RowMatrix,
+        x: &RowMatrix,
+        support: &Bounds,
+        seed: u64,
+        num_members: usize,
+        progress: &mut dyn Progress,
+    ) -> Result<Self>
+    where
+        E: DensityEstimator<Posterior = P>,
+        Error: From<E::Error>,
+    {
+        check_num_members(num_members)?;
+        let members = (0..num_members)
+            .map(|k| {
+                progress.stage(&format!("training {}/{num_members}", k + 1));
+                let member = estimator.fit(theta, x, support, member_seed(seed, k), progress)?;
+                progress.finish("trained");
+                Ok(member)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Self::new(members)
+    }
+
     /// The members.
-    pub fn members(&self) -> &[MdnPosterior] {
+    pub fn members(&self) -> &[P] {
         &self.members
     }
 
@@ -80,132 +136,26 @@ impl MdnEnsemble {
     pub fn num_members(&self) -> usize {
         self.members.len()
     }
+}
 
-    /// Dimension of θ.
-    pub fn theta_dim(&self) -> usize {
+impl<P> Posterior for Ensemble<P>
+where
+    P: Posterior,
+    Error: From<P::Error>,
+{
+    type Error = Error;
+
+    fn theta_dim(&self) -> usize {
         self.members[0].theta_dim()
     }
 
-    /// Dimension of x.
-    pub fn x_dim(&self) -> usize {
+    fn x_dim(&self) -> usize {
         self.members[0].x_dim()
     }
 
-    /// The support samples are restricted to (the prior's bounds).
-    pub fn support(&self) -> &Bounds {
+    fn support(&self) -> Bounds {
         self.members[0].support()
     }
-
-    /// The ensemble density at `x` as one Gaussian mixture in raw θ units: member m's
-    /// components with weights wₘₖ / (M · P(support | x, m)), so that inside the support its
-    /// density equals the ensemble's.
-    fn combined(&self, x: &[f64]) -> Result<Mixture> {
-        let d = self.theta_dim();
-        let ln_m = (self.members.len() as f64).ln();
-        let (mut log_weights, mut means, mut precisions) = (Vec::new(), Vec::new(), Vec::new());
-        for member in &self.members {
-            let mix = member.mixture(x)?;
-            let shift = -member.acceptance_rate(x, &mix)?.ln() - ln_m;
-            let z = member.theta_zscore();
-            for c in 0..mix.k {
-                log_weights.push(mix.log_weights[c] + shift);
-                for i in 0..d {
-                    means.push(z.mean[i] + z.std[i] * mix.means[c * d + i]);
-                }
-                for i in 0..d {
-                    for j in 0..d {
-                        precisions
-                            .push(mix.precisions[c * d * d + i * d + j] / (z.std[i] * z.std[j]));
-                    }
-                }
-            }
-        }
-        Mixture::from_parts(d, log_weights, means, precisions)
-    }
-
-    /// The maximum-a-posteriori θ at `x`: mean-shift iterations on the ensemble density from
-    /// every member's components and every member's MAP, keeping the best point inside the
-    /// support.
-    ///
-    /// # Errors
-    /// Wrong x dimension, non-finite x, or no candidate inside the support.
-    pub fn map(&self, x: &[f64]) -> Result<Vec<f64>> {
-        let mix = self.combined(x)?;
-        let d = self.theta_dim();
-        let mut starts: Vec<Vec<f64>> = (0..mix.k)
-            .map(|c| mix.means[c * d..(c + 1) * d].to_vec())
-            .collect();
-        for member in &self.members {
-            starts.push(member.map(x)?);
-        }
-        let mut best: Option<(f64, Vec<f64>)> = None;
-        for start in starts {
-            let mode = mix.mode_from(&start, 500);
-            for cand in [mode, start] {
-                if self.members[0].in_support(&cand) {
-                    let v = mix.log_prob(&cand);
-                    if best.as_ref().is_none_or(|b| v > b.0) {
-                        best = Some((v, cand));
-                    }
-                }
-            }
-        }
-        best.map(|b| b.1).ok_or(Error::LowAcceptance {
-            accepted: 0,
-            proposed: 0,
-        })
-    }
-
-    /// Writes every member (as [`MdnPosterior::save`] would) to one JSON file with a checksum.
-    ///
-    /// # Errors
-    /// [`Error::Io`].
-    pub fn save(&self, path: &Path) -> Result<()> {
-        let io = |e: serde_json::Error| Error::Io {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        };
-        let members = self
-            .members
-            .iter()
-            .map(MdnPosterior::to_payload)
-            .collect::<serde_json::Result<Vec<_>>>()
-            .map_err(io)?;
-        let payload = Payload {
-            format: FORMAT.into(),
-            version: VERSION,
-            members,
-        };
-        write_checked(path, serde_json::to_value(payload).map_err(io)?)
-    }
-
-    /// Reads an ensemble written by [`MdnEnsemble::save`]; it samples bit-identically to the
-    /// saved one for the same seed.
-    ///
-    /// # Errors
-    /// [`Error::Io`]; [`Error::InvalidFile`] for a file that is not such an ensemble, is
-    /// corrupt (checksum), or holds a member that does not load;
-    /// [`Error::IncompatibleMembers`] for members that do not fit together.
-    pub fn load(path: &Path) -> Result<Self> {
-        let p: Payload = serde_json::from_value(read_checked(path)?)
-            .map_err(|e| Error::InvalidFile(format!("not a saved ensemble: {e}")))?;
-        if p.format != FORMAT || p.version != VERSION {
-            return Err(Error::InvalidFile(format!(
-                "format {} v{} is not {FORMAT} v{VERSION}",
-                p.format, p.version
-            )));
-        }
-        Self::new(
-            p.members
-                .into_iter()
-                .map(MdnPosterior::from_payload)
-                .collect::<Result<_>>()?,
-        )
-    }
-}
-
-impl sbi_core::Posterior for MdnEnsemble {
-    type Error = Error;
 
     fn sample<R: Rng + ?Sized>(&self, x: &[f64], n: usize, rng: &mut R) -> Result<RowMatrix> {
         check_dim(self.x_dim(), x.len())?;
@@ -213,7 +163,7 @@ impl sbi_core::Posterior for MdnEnsemble {
         let m = self.members.len();
         if m == 1 {
             // An ensemble of one samples exactly as its member.
-            return self.members[0].sample(x, n, rng);
+            return Ok(self.members[0].sample(x, n, rng)?);
         }
         let picks: Vec<usize> = (0..n).map(|_| rng.random_range(0..m)).collect();
         let mut counts = vec![0usize; m];
@@ -237,8 +187,8 @@ impl sbi_core::Posterior for MdnEnsemble {
         let lps = self
             .members
             .iter()
-            .map(|m| sbi_core::Posterior::log_prob(m, theta, x))
-            .collect::<Result<Vec<_>>>()?;
+            .map(|m| m.log_prob(theta, x))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(log_sum_exp(&lps) - (self.members.len() as f64).ln())
     }
 
@@ -246,8 +196,8 @@ impl sbi_core::Posterior for MdnEnsemble {
         let per = self
             .members
             .iter()
-            .map(|m| sbi_core::Posterior::log_prob_batch(m, thetas, x))
-            .collect::<Result<Vec<_>>>()?;
+            .map(|m| m.log_prob_batch(thetas, x))
+            .collect::<Result<Vec<_>, _>>()?;
         let ln_m = (self.members.len() as f64).ln();
         Ok((0..thetas.nrows())
             .map(|i| log_sum_exp(&per.iter().map(|v| v[i]).collect::<Vec<_>>()) - ln_m)
@@ -255,17 +205,34 @@ impl sbi_core::Posterior for MdnEnsemble {
     }
 }
 
-/// The most networks an ensemble may have (each is a full training run).
-pub const MAX_MEMBERS: usize = 1000;
-
-/// Checks an ensemble size: 1 to [`MAX_MEMBERS`].
-pub(crate) fn check_num_members(num_members: usize) -> Result<()> {
-    if num_members == 0 || num_members > MAX_MEMBERS {
-        return Err(crate::error::invalid(
-            "num_members",
-            num_members as f64,
-            "an ensemble needs 1 to 1000 members",
-        ));
+impl Ensemble<MdnPosterior> {
+    /// The maximum-a-posteriori θ at `x`: the ensemble density at x is one Gaussian mixture
+    /// (member m's leakage-corrected components with weights wₘₖ / M, from each member's
+    /// [`MdnPosterior::at`]); mean-shift iterations on it from every component and every
+    /// member's MAP, keeping the best point inside the support.
+    ///
+    /// # Errors
+    /// Wrong x dimension, non-finite x, a member's error at x, or
+    /// [`Error::NoModeInSupport`].
+    pub fn map(&self, x: &[f64]) -> Result<Vec<f64>> {
+        let ln_m = (self.members.len() as f64).ln();
+        let (mut log_weights, mut means, mut precisions) = (Vec::new(), Vec::new(), Vec::new());
+        let mut starts = Vec::with_capacity(self.members.len());
+        for member in &self.members {
+            let at = member.at(x)?;
+            let mix = at.raw_mixture(-ln_m)?;
+            log_weights.extend(mix.log_weights);
+            means.extend(mix.means);
+            precisions.extend(mix.precisions);
+            starts.push(at.map()?);
+        }
+        let combined =
+            crate::mixture::Mixture::from_parts(self.theta_dim(), log_weights, means, precisions)?;
+        let support = self.members[0].support();
+        // Component means first, then the members' MAPs.
+        let all: Vec<Vec<f64>> = combined.component_means().chain(starts).collect();
+        combined
+            .best_mode(all, |t| support.contains(t))
+            .ok_or(Error::NoModeInSupport)
     }
-    Ok(())
 }

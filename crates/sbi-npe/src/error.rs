@@ -1,7 +1,7 @@
 //! The error type of `sbi-npe`.
 
 /// Errors of neural posterior estimation.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// θ and x have different numbers of rows.
@@ -12,13 +12,18 @@ pub enum Error {
         /// Rows of x.
         x: usize,
     },
-    /// Nothing left to train on (no rows, or none with finite x).
-    #[error("empty training set: {0}")]
-    EmptyTrainingSet(String),
+    /// Nothing to work on: no training rows (or none with finite x), too few simulations, no
+    /// pair or sample for a diagnostic.
+    #[error("nothing to work on: {what}")]
+    Empty {
+        /// What is empty, and what was needed.
+        what: String,
+    },
     /// The prior could not draw the parameters of the simulations.
     #[error("drawing θ from the prior failed: {0}")]
     PriorSampling(String),
-    /// Too few simulations succeeded to train on; the first failure says why.
+    /// Too few simulations succeeded to train on (or the first ones all failed the same
+    /// way); the first failure says why.
     #[error(
         "{failed} of {total} simulations failed (the simulator or the summary returned an \
          error or a non-finite feature); the first failure: {first}"
@@ -31,6 +36,9 @@ pub enum Error {
         /// What the first failure (lowest index) said.
         first: String,
     },
+    /// A dataset's arrays are missing, of the wrong type or shape, or do not fit together.
+    #[error("invalid dataset: {0}")]
+    InvalidDataset(String),
     /// A configuration value is out of range.
     #[error("invalid configuration `{name}` = {value}: {reason}")]
     InvalidConfig {
@@ -61,6 +69,9 @@ pub enum Error {
         /// Proposals drawn.
         proposed: usize,
     },
+    /// No candidate mode lies inside the support (a MAP search found nothing to return).
+    #[error("no mode of the posterior lies inside the prior support")]
+    NoModeInSupport,
     /// A mixture component's precision matrix is not positive definite (the network's output
     /// at this x does not describe a density).
     #[error("mixture component {component}: the precision matrix is not positive definite")]
@@ -110,13 +121,13 @@ pub enum Error {
         /// What the new use has.
         now: String,
     },
-    /// A saved posterior could not be read or written.
-    #[error("{path}: {message}")]
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
     Io {
         /// The file.
-        path: String,
+        path: std::path::PathBuf,
         /// What went wrong.
-        message: String,
+        source: std::io::Error,
     },
     /// A saved posterior is corrupt or does not fit its own configuration.
     #[error("invalid saved posterior: {0}")]

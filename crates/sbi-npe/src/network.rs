@@ -7,7 +7,8 @@ use burn::tensor::{Device, Tensor, TensorData, activation};
 
 use crate::config::MdnConfig;
 use crate::error::{Error, Result};
-use crate::host::{Dense, HALF_LN_2PI, Weights, tri};
+use crate::mixture::HALF_LN_2PI;
+use crate::mlp::{Dense, Weights, tri};
 
 /// Floor of a component's log-density in training (f32): −10³⁰.
 const MIN_COMPONENT_LOG_PROB: f64 = -1e30;

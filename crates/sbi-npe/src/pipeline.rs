@@ -1,333 +1,365 @@
-//! End to end: prior → simulate (parallel) → summarise → train → posterior.
+//! [`Npe`]: the inference pipeline, prior → simulate (parallel) → summarise → [`Dataset`] →
+//! any [`DensityEstimator`] → posterior.
 
 use std::time::Instant;
 
 use rand::SeedableRng;
 use rayon::prelude::*;
-use sbi_core::{Prior, RowMatrix, SeedRng, Simulator, SummaryStatistics, item_rng, item_seed};
+use sbi_core::{
+    DensityEstimator, Prior, Progress, RowMatrix, SeedRng, Simulator, SummaryStatistics,
+    item_seed,
+};
 
-use crate::ensemble::MdnEnsemble;
+use crate::dataset::{Dataset, Failure, FailureStage};
+use crate::ensemble::{Ensemble, check_num_members};
 use crate::error::{Error, Result};
-use crate::estimator::{MdnEstimator, member_seed};
-use crate::posterior::{MdnPosterior, TrainedOn};
-use crate::progress::TerminalProgress;
-use crate::train::{EpochReport, TrainingReport};
 
-/// Receives progress of an end-to-end run. Every method has a no-op default; `()` reports
-/// nothing and [`TerminalProgress`] prints to standard error.
-pub trait Progress {
-    /// A new stage starts (`"simulating"`, `"training"`).
-    fn stage(&mut self, _label: &str) {}
-    /// `done` of `total` items finished in the current stage.
-    fn items(&mut self, _done: usize, _total: usize) {}
-    /// A training epoch finished.
-    fn epoch(&mut self, _report: &EpochReport) {}
-    /// The current stage finished.
-    fn finish(&mut self, _message: &str) {}
+/// The simulations run before a run that has not had one success stops: when the first
+/// `FAIL_FAST_AFTER` simulations all failed at the same stage, the rest would too (a wrong
+/// summary for this simulator, a θ dimension the model rejects).
+pub const FAIL_FAST_AFTER: usize = 256;
+
+/// Neural posterior estimation for any prior, simulator and summary: simulates a [`Dataset`]
+/// and trains any [`DensityEstimator`] on it (in the style of argmin's `Executor`: set up,
+/// configure, run).
+///
+/// Seeds: one `seed` fixes everything. θ are drawn from the prior with stream
+/// `item_seed(seed, 0)`; simulation i uses `item_rng(item_seed(seed, 1), i)` (through
+/// [`Simulator::simulate_batch_each`], so the data are identical for any thread count or
+/// chunking); the estimator is fitted with seed `item_seed(seed, 2)`, and ensemble member k
+/// with [`member_seed`]`(item_seed(seed, 2), k)`.
+///
+/// ```
+/// use rand::SeedableRng;
+/// use sbi_core::{Identity, Posterior, SeedRng, testing::LinearGaussian};
+/// use sbi_npe::{MdnEstimator, Npe, TrainConfig};
+/// use sbi_prior::BoxUniform;
+///
+/// // x = θ + N(0, 0.5²), θ uniform on [−3, 3]².
+/// let prior = BoxUniform::new(vec![-3.0, -3.0], vec![3.0, 3.0])?;
+/// let simulator = LinearGaussian::new(2, 0.5)?;
+/// let estimator = MdnEstimator::new().with_train(TrainConfig::new().with_max_epochs(30));
+/// let run = Npe::new(&prior, &simulator, &Identity::new(2))
+///     .num_simulations(1000)
+///     .seed(7)
+///     .train(&estimator)?;
+/// let samples = run.posterior.sample(&[1.0, -1.0], 1000, &mut SeedRng::seed_from_u64(0))?;
+/// let mean = samples.column_means();
+/// assert!((mean[0] - 1.0).abs() < 0.3 && (mean[1] + 1.0).abs() < 0.3);
+/// assert_eq!(run.dataset.len(), 1000);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Npe<'a, P, S, F> {
+    prior: &'a P,
+    simulator: &'a S,
+    summary: &'a F,
+    num_simulations: usize,
+    seed: u64,
+    progress: Option<&'a mut dyn Progress>,
 }
 
-impl Progress for () {}
-
-impl Progress for TerminalProgress {
-    fn stage(&mut self, label: &str) {
-        TerminalProgress::stage(self, label);
-    }
-    fn items(&mut self, done: usize, total: usize) {
-        TerminalProgress::items(self, done, total);
-    }
-    fn epoch(&mut self, report: &EpochReport) {
-        TerminalProgress::epoch(self, report);
-    }
-    fn finish(&mut self, message: &str) {
-        TerminalProgress::finish(self, message);
-    }
-}
-
-/// Counts and timings of an end-to-end run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NpeReport {
-    /// Simulations run.
-    pub num_simulations: usize,
-    /// Simulations (or summaries) that failed; their rows are dropped from training.
-    pub num_failed: usize,
-    /// What the first failed simulation (lowest index) said, if any failed.
-    pub first_failure: Option<String>,
-    /// Wall-clock time of simulation and summarising, s.
-    pub simulate_seconds: f64,
-    /// The training report.
-    pub training: TrainingReport,
-}
-
-/// The result of [`run_npe`]: the posterior and the simulated data it was trained on.
+/// A trained posterior with the data it was trained on.
 #[derive(Debug, Clone)]
-pub struct NpeRun {
-    /// The trained posterior.
-    pub posterior: MdnPosterior,
-    /// θ drawn from the prior, one row per simulation.
-    pub theta: RowMatrix,
-    /// Their summary features (NaN rows for failed simulations).
-    pub x: RowMatrix,
+pub struct NpeRun<Q> {
+    /// The trained posterior (or ensemble).
+    pub posterior: Q,
+    /// The simulations.
+    pub dataset: Dataset,
     /// Counts and timings.
     pub report: NpeReport,
 }
 
-/// Runs neural posterior estimation end to end: draws `num_simulations` θ from `prior`,
-/// simulates them in parallel (item i with `item_rng(seed′, i)`: identical for any thread
-/// count), summarises the outputs, trains `estimator` and returns the posterior restricted to
-/// the prior's bounds. One `seed` fixes everything: prior draws, simulation noise and the
-/// network's training seed.
-///
-/// ```
-/// use sbi_core::testing::{Identity, LinearGaussian};
-/// use sbi_npe::{MdnEstimator, TrainConfig, run_npe};
-/// use sbi_prior::BoxUniform;
-///
-/// let prior = BoxUniform::new(vec![-3.0, -3.0], vec![3.0, 3.0])?;
-/// let est = MdnEstimator::new(sbi_core::Prior::bounds(&prior))
-///     .with_train(TrainConfig::new().with_max_epochs(5));
-/// let run = run_npe(&prior, &LinearGaussian::new(2, 0.5)?, &Identity::new(2), 300, &est, 1, &mut ())?;
-/// assert_eq!(run.theta.nrows(), 300);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-///
-/// # Errors
-/// `num_simulations < 2`, a summary dimension of 0, more simulations than
-/// [`sbi_core::MAX_ENTRIES`] allows, or training errors. Failed simulations are counted, not
-/// fatal, unless fewer than two succeed: then [`Error::SimulationsFailed`] says what the first
-/// failure was.
-pub fn run_npe<P, S, F>(
-    prior: &P,
-    simulator: &S,
-    summary: &F,
-    num_simulations: usize,
-    estimator: &MdnEstimator,
-    seed: u64,
-    progress: &mut dyn Progress,
-) -> Result<NpeRun>
-where
-    P: Prior,
-    S: Simulator,
-    F: SummaryStatistics<S::Output>,
-{
-    let pairs = simulate_pairs(prior, simulator, summary, num_simulations, seed, progress)?;
-    let est = estimator.clone().with_support(prior.bounds());
-    let posterior = train_stage(&est, &pairs, item_seed(seed, 2), "training", progress)?
-        .with_trained_on(TrainedOn::default().with_feature_names(summary.names()));
-    let training = posterior
-        .training_report()
-        .cloned()
-        .ok_or_else(|| Error::Backend("training report missing".into()))?;
-    Ok(NpeRun {
-        posterior,
-        theta: pairs.theta,
-        x: pairs.x,
-        report: NpeReport {
-            num_simulations,
-            num_failed: pairs.num_failed,
-            first_failure: pairs.first_failure,
-            simulate_seconds: pairs.seconds,
-            training,
-        },
-    })
-}
-
-/// The result of [`run_npe_ensemble`]: the ensemble and the simulated data it was trained on.
-#[derive(Debug, Clone)]
-pub struct NpeEnsembleRun {
-    /// The trained ensemble (each member carries its own training report).
-    pub ensemble: MdnEnsemble,
-    /// θ drawn from the prior, one row per simulation.
-    pub theta: RowMatrix,
-    /// Their summary features (NaN rows for failed simulations).
-    pub x: RowMatrix,
-    /// Simulations that failed; their rows are dropped from training.
-    pub num_failed: usize,
+/// Counts and timings of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NpeReport {
     /// Wall-clock time of simulation and summarising, s.
     pub simulate_seconds: f64,
+    /// Wall-clock time of training (all members), s.
+    pub train_seconds: f64,
 }
 
-/// [`run_npe`] with an ensemble of `num_members` networks
-/// ([`MdnEstimator::fit_ensemble`]) instead of one. The simulations are the same as
-/// `run_npe`'s for the same seed, and the members are those
-/// [`MdnEstimator::fit_ensemble`] trains (member 0 is the network `run_npe` would train).
-///
-/// ```
-/// use sbi_core::testing::{Identity, LinearGaussian};
-/// use sbi_npe::{MdnEstimator, TrainConfig, run_npe_ensemble};
-/// use sbi_prior::BoxUniform;
-///
-/// let prior = BoxUniform::new(vec![-3.0, -3.0], vec![3.0, 3.0])?;
-/// let est = MdnEstimator::new(sbi_core::Prior::bounds(&prior))
-///     .with_train(TrainConfig::new().with_max_epochs(5));
-/// let sim = LinearGaussian::new(2, 0.5)?;
-/// let run = run_npe_ensemble(&prior, &sim, &Identity::new(2), 300, &est, 3, 1, &mut ())?;
-/// assert_eq!(run.ensemble.num_members(), 3);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-///
-/// # Errors
-/// As [`run_npe`]; `num_members == 0`.
-#[allow(clippy::too_many_arguments)]
-pub fn run_npe_ensemble<P, S, F>(
-    prior: &P,
-    simulator: &S,
-    summary: &F,
-    num_simulations: usize,
-    estimator: &MdnEstimator,
-    num_members: usize,
-    seed: u64,
-    progress: &mut dyn Progress,
-) -> Result<NpeEnsembleRun>
+/// The training seed of ensemble member `k`: `seed` itself for member 0 (so an ensemble's
+/// first member is the network a single fit trains), then `item_seed(seed, k)`.
+pub fn member_seed(seed: u64, k: usize) -> u64 {
+    if k == 0 {
+        seed
+    } else {
+        item_seed(seed, k as u64)
+    }
+}
+
+impl<'a, P, S, F> Npe<'a, P, S, F>
 where
     P: Prior,
     S: Simulator,
     F: SummaryStatistics<S::Output>,
+    Error: From<P::Error> + From<S::Error>,
 {
-    crate::ensemble::check_num_members(num_members)?;
-    let pairs = simulate_pairs(prior, simulator, summary, num_simulations, seed, progress)?;
-    let est = estimator.clone().with_support(prior.bounds());
-    let mut members = Vec::with_capacity(num_members);
-    for k in 0..num_members {
-        let label = if num_members == 1 {
-            "training".to_owned()
-        } else {
-            format!("training {}/{num_members}", k + 1)
-        };
-        let member_seed = member_seed(item_seed(seed, 2), k);
-        members.push(
-            train_stage(&est, &pairs, member_seed, &label, progress)?
-                .with_trained_on(TrainedOn::default().with_feature_names(summary.names())),
-        );
-    }
-    Ok(NpeEnsembleRun {
-        ensemble: MdnEnsemble::new(members)?,
-        theta: pairs.theta,
-        x: pairs.x,
-        num_failed: pairs.num_failed,
-        simulate_seconds: pairs.seconds,
-    })
-}
-
-/// Trains one network on `pairs` with training seed `seed`, as progress stage `label`.
-fn train_stage(
-    estimator: &MdnEstimator,
-    pairs: &Pairs,
-    seed: u64,
-    label: &str,
-    progress: &mut dyn Progress,
-) -> Result<MdnPosterior> {
-    progress.stage(label);
-    let posterior = estimator
-        .clone()
-        .with_train(estimator.train.clone().with_seed(seed))
-        .fit_with_progress(&pairs.theta, &pairs.x, &mut |r| progress.epoch(r))?;
-    if let Some(t) = posterior.training_report() {
-        progress.finish(&format!(
-            "{} epochs, best validation loss {:.4} at epoch {}",
-            t.epochs, t.best_validation_loss, t.best_epoch
-        ));
-    }
-    Ok(posterior)
-}
-
-/// Simulated training pairs, with counts and timing.
-struct Pairs {
-    theta: RowMatrix,
-    x: RowMatrix,
-    num_failed: usize,
-    first_failure: Option<String>,
-    seconds: f64,
-}
-
-/// Prior draws (stream `item_seed(seed, 0)`), simulated and summarised in parallel (item i
-/// with `item_rng(item_seed(seed, 1), i)`); failed items become NaN rows.
-fn simulate_pairs<P, S, F>(
-    prior: &P,
-    simulator: &S,
-    summary: &F,
-    num_simulations: usize,
-    seed: u64,
-    progress: &mut dyn Progress,
-) -> Result<Pairs>
-where
-    P: Prior,
-    S: Simulator,
-    F: SummaryStatistics<S::Output>,
-{
-    if num_simulations < 2 {
-        return Err(Error::EmptyTrainingSet(format!(
-            "need at least 2 simulations, got {num_simulations}"
-        )));
-    }
-    sbi_core::check_dim(prior.dim(), simulator.theta_dim())?;
-    let start = Instant::now();
-    let mut rng = SeedRng::seed_from_u64(item_seed(seed, 0));
-    let theta = prior
-        .sample_batch(num_simulations, &mut rng)
-        .map_err(|e| Error::PriorSampling(e.to_string()))?;
-    let sim_seed = item_seed(seed, 1);
-    let dx = summary.dim();
-    if dx == 0 {
-        return Err(Error::EmptyTrainingSet("the summary has no feature".into()));
-    }
-    progress.stage("simulating");
-    let mut x = RowMatrix::zeros(num_simulations, dx)?;
-    let chunk = (64 * rayon::current_num_threads()).max(64);
-    let mut done = 0;
-    // The lowest-index failure, whatever the thread count.
-    let mut first_failure: Option<(usize, String)> = None;
-    for (c, out) in x.as_mut_slice().chunks_mut(chunk * dx).enumerate() {
-        let first = c * chunk;
-        let failure = out
-            .par_chunks_mut(dx)
-            .enumerate()
-            .filter_map(|(k, row)| {
-                let i = first + k;
-                let th = theta.row(i);
-                let result = simulator
-                    .simulate(th, &mut item_rng(sim_seed, i as u64))
-                    .map_err(|e| format!("simulator: {e}"))
-                    .and_then(|o| {
-                        summary
-                            .summarize_into(&o, row)
-                            .map_err(|e| format!("summary: {e}"))
-                    });
-                let message = match result {
-                    Ok(()) if row.iter().all(|v| v.is_finite()) => return None,
-                    Ok(()) => "summary: a feature is not finite".to_owned(),
-                    Err(m) => m,
-                };
-                row.fill(f64::NAN);
-                Some((i, format!("simulation {i} at θ = {th:?}: {message}")))
-            })
-            .min_by_key(|(i, _)| *i);
-        if first_failure.is_none() {
-            first_failure = failure;
+    /// A pipeline for `prior`, `simulator` and `summary`: 1,000 simulations, seed 0, no
+    /// progress reports.
+    pub fn new(prior: &'a P, simulator: &'a S, summary: &'a F) -> Self {
+        Self {
+            prior,
+            simulator,
+            summary,
+            num_simulations: 1000,
+            seed: 0,
+            progress: None,
         }
-        done += out.len() / dx;
-        progress.items(done, num_simulations);
     }
-    let num_failed = x
-        .rows()
-        .filter(|r| r.iter().any(|v| !v.is_finite()))
-        .count();
-    let simulate_seconds = start.elapsed().as_secs_f64();
-    progress.finish(&format!(
-        "{num_simulations} simulations, {num_failed} failed"
-    ));
-    let first_failure = first_failure.map(|(_, m)| m);
-    if num_simulations - num_failed < 2 {
-        return Err(Error::SimulationsFailed {
-            failed: num_failed,
-            total: num_simulations,
-            first: first_failure.unwrap_or_default(),
-        });
+
+    /// Sets the number of simulations.
+    pub fn num_simulations(mut self, n: usize) -> Self {
+        self.num_simulations = n;
+        self
     }
-    Ok(Pairs {
-        theta,
-        x,
-        num_failed,
-        first_failure,
-        seconds: simulate_seconds,
-    })
+
+    /// Sets the seed that fixes prior draws, simulation noise and training.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Reports stages, simulation counts and training epochs to `progress`.
+    pub fn progress(mut self, progress: &'a mut dyn Progress) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    fn report(&mut self, f: impl FnOnce(&mut dyn Progress)) {
+        if let Some(p) = self.progress.as_deref_mut() {
+            f(p);
+        }
+    }
+
+    /// Draws θ from the prior and simulates and summarises them in parallel, in chunks (a
+    /// chunk's outputs are summarised before the next is simulated, so memory holds one chunk
+    /// of outputs). Failed simulations are kept with their cause.
+    ///
+    /// # Errors
+    /// Fewer than 2 simulations or a summary with no feature ([`Error::Empty`]); a prior whose
+    /// dimension is not the simulator's; a failed prior draw ([`Error::PriorSampling`]); a
+    /// batch-level simulator error (e.g. a wrong θ width); [`Error::SimulationsFailed`] when
+    /// fewer than two simulations succeed, or the first [`FAIL_FAST_AFTER`] all fail at the
+    /// same stage (the run stops there).
+    pub fn simulate(&mut self) -> Result<Dataset> {
+        let n = self.num_simulations;
+        if n < 2 {
+            return Err(Error::Empty {
+                what: format!("need at least 2 simulations, got {n}"),
+            });
+        }
+        sbi_core::check_dim(self.prior.dim(), self.simulator.theta_dim())?;
+        let dx = self.summary.dim();
+        if dx == 0 {
+            return Err(Error::Empty {
+                what: "the summary has no feature".into(),
+            });
+        }
+        let mut rng = SeedRng::seed_from_u64(item_seed(self.seed, 0));
+        let theta = self
+            .prior
+            .sample_batch(n, &mut rng)
+            .map_err(|e| Error::PriorSampling(e.to_string()))?;
+        let sim_seed = item_seed(self.seed, 1);
+        self.report(|p| p.stage("simulating"));
+        let mut x = RowMatrix::zeros(n, dx)?;
+        let mut failures: Vec<Failure> = Vec::new();
+        let chunk = (64 * rayon::current_num_threads()).max(64);
+        let mut first = 0;
+        while first < n {
+            let rows = chunk.min(n - first);
+            let block = RowMatrix::from_vec(
+                rows,
+                theta.ncols(),
+                theta.as_slice()[first * theta.ncols()..(first + rows) * theta.ncols()].to_vec(),
+            )?;
+            let outputs = self
+                .simulator
+                .simulate_batch_each(&block, sim_seed, first as u64)?;
+            let out = &mut x.as_mut_slice()[first * dx..(first + rows) * dx];
+            let mut failed: Vec<Failure> = out
+                .par_chunks_mut(dx)
+                .zip(outputs.into_par_iter())
+                .enumerate()
+                .filter_map(|(k, (row, output))| {
+                    let (stage, message) = match output {
+                        Err(e) => (FailureStage::Simulator, e.to_string()),
+                        Ok(o) => match self.summary.summarize_into(&o, row) {
+                            Err(e) => (FailureStage::Summary, e.to_string()),
+                            Ok(()) if row.iter().all(|v| v.is_finite()) => return None,
+                            Ok(()) => (FailureStage::NonFinite, "a feature is not finite".into()),
+                        },
+                    };
+                    row.fill(f64::NAN);
+                    Some(Failure {
+                        index: first + k,
+                        stage,
+                        message,
+                    })
+                })
+                .collect();
+            failed.sort_by_key(|f| f.index);
+            failures.append(&mut failed);
+            first += rows;
+            let done = first;
+            self.report(|p| p.items(done, n));
+            let all_same = failures.len() == done
+                && failures.iter().all(|f| f.stage == failures[0].stage);
+            if done >= FAIL_FAST_AFTER && done < n && all_same {
+                return Err(simulations_failed(&failures, &theta, done));
+            }
+        }
+        let num_failed = failures.len();
+        self.report(|p| p.finish(&format!("{n} simulations, {num_failed} failed")));
+        if n - num_failed < 2 {
+            return Err(simulations_failed(&failures, &theta, n));
+        }
+        let dataset = Dataset::from_parts(theta, x, failures, self.summary.names())?;
+        Ok(dataset)
+    }
+
+    /// Simulates ([`Npe::simulate`]) and trains `estimator` on the simulations that succeeded,
+    /// with the prior's bounds as the support.
+    ///
+    /// # Errors
+    /// As [`Npe::simulate`]; the estimator's errors.
+    pub fn train<E>(&mut self, estimator: &E) -> Result<NpeRun<E::Posterior>>
+    where
+        E: DensityEstimator,
+        Error: From<E::Error>,
+    {
+        let start = Instant::now();
+        let dataset = self.simulate()?;
+        let simulate_seconds = start.elapsed().as_secs_f64();
+        let start = Instant::now();
+        let posterior = self.train_on(&dataset, estimator)?;
+        Ok(NpeRun {
+            posterior,
+            dataset,
+            report: NpeReport {
+                simulate_seconds,
+                train_seconds: start.elapsed().as_secs_f64(),
+            },
+        })
+    }
+
+    /// [`Npe::train`] with an ensemble of `num_members` fits (member k with
+    /// [`member_seed`]; member 0 is the posterior [`Npe::train`] would return).
+    ///
+    /// # Errors
+    /// As [`Npe::train`]; `num_members` outside 1…[`crate::MAX_MEMBERS`].
+    pub fn train_ensemble<E>(
+        &mut self,
+        estimator: &E,
+        num_members: usize,
+    ) -> Result<NpeRun<Ensemble<E::Posterior>>>
+    where
+        E: DensityEstimator,
+        Error: From<E::Error> + From<<E::Posterior as sbi_core::Posterior>::Error>,
+    {
+        check_num_members(num_members)?;
+        let start = Instant::now();
+        let dataset = self.simulate()?;
+        let simulate_seconds = start.elapsed().as_secs_f64();
+        let start = Instant::now();
+        let posterior = self.train_ensemble_on(&dataset, estimator, num_members)?;
+        Ok(NpeRun {
+            posterior,
+            dataset,
+            report: NpeReport {
+                simulate_seconds,
+                train_seconds: start.elapsed().as_secs_f64(),
+            },
+        })
+    }
+
+    /// Trains `estimator` on `dataset` (e.g. loaded with [`Dataset::load_npz`]) with this
+    /// pipeline's training seed and the prior's bounds as the support.
+    ///
+    /// # Errors
+    /// A dataset whose θ width is not the prior's; fewer than two successful rows; the
+    /// estimator's errors.
+    pub fn train_on<E>(&mut self, dataset: &Dataset, estimator: &E) -> Result<E::Posterior>
+    where
+        E: DensityEstimator,
+        Error: From<E::Error>,
+    {
+        let (theta, x, support) = self.training_data(dataset)?;
+        let start = Instant::now();
+        self.report(|p| p.stage("training"));
+        let mut unit = ();
+        let progress: &mut dyn Progress = match self.progress.as_deref_mut() {
+            Some(p) => p,
+            None => &mut unit,
+        };
+        let posterior = estimator.fit(&theta, &x, &support, item_seed(self.seed, 2), progress)?;
+        let seconds = start.elapsed().as_secs_f64();
+        self.report(|p| p.finish(&format!("trained in {seconds:.1} s")));
+        Ok(posterior)
+    }
+
+    /// [`Npe::train_on`] with an ensemble of `num_members` fits.
+    ///
+    /// # Errors
+    /// As [`Npe::train_on`]; `num_members` outside 1…[`crate::MAX_MEMBERS`].
+    pub fn train_ensemble_on<E>(
+        &mut self,
+        dataset: &Dataset,
+        estimator: &E,
+        num_members: usize,
+    ) -> Result<Ensemble<E::Posterior>>
+    where
+        E: DensityEstimator,
+        Error: From<E::Error> + From<<E::Posterior as sbi_core::Posterior>::Error>,
+    {
+        check_num_members(num_members)?;
+        if num_members == 1 {
+            return Ensemble::new(vec![self.train_on(dataset, estimator)?]);
+        }
+        let (theta, x, support) = self.training_data(dataset)?;
+        let seed = item_seed(self.seed, 2);
+        let mut unit = ();
+        let progress: &mut dyn Progress = match self.progress.as_deref_mut() {
+            Some(p) => p,
+            None => &mut unit,
+        };
+        Ensemble::fit(estimator, &theta, &x, &support, seed, num_members, progress)
+    }
+
+    /// The successful pairs of `dataset` and the prior's support, checked.
+    fn training_data(&self, dataset: &Dataset) -> Result<(RowMatrix, RowMatrix, sbi_core::Bounds)> {
+        sbi_core::check_dim(self.prior.dim(), dataset.theta().ncols())?;
+        let (theta, x) = dataset.training_pairs()?;
+        if theta.nrows() < 2 {
+            return Err(Error::Empty {
+                what: format!(
+                    "{} successful simulations in the dataset; need at least 2",
+                    theta.nrows()
+                ),
+            });
+        }
+        Ok((theta, x, self.prior.bounds()))
+    }
+}
+
+/// [`Error::SimulationsFailed`] for the first `done` simulations, naming the first failure.
+fn simulations_failed(failures: &[Failure], theta: &RowMatrix, done: usize) -> Error {
+    let first = failures
+        .first()
+        .map(|f| {
+            format!(
+                "simulation {} at θ = {:?}: {}: {}",
+                f.index,
+                theta.row(f.index),
+                f.stage.name(),
+                f.message
+            )
+        })
+        .unwrap_or_default();
+    Error::SimulationsFailed {
+        failed: failures.len(),
+        total: done,
+        first,
+    }
 }

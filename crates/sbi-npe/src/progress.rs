@@ -1,14 +1,16 @@
-//! A ready-made terminal progress display for long runs.
+//! Progress of long runs: the [`Progress`] trait (from `sbi-core`, where
+//! [`sbi_core::DensityEstimator`] takes it) and a ready-made terminal display.
 
 use std::io::{IsTerminal, Write};
 use std::time::Instant;
 
-use crate::train::EpochReport;
+pub use sbi_core::{EpochReport, Progress};
 
 /// Prints progress to standard error: a line rewritten in place on a terminal, or one line
 /// every `every` epochs (and at stages) when standard error is a file or pipe.
 ///
 /// ```
+/// use sbi_npe::Progress;
 /// let mut p = sbi_npe::TerminalProgress::new("training").quiet(true);
 /// p.epoch(&sbi_npe::EpochReport {
 ///     epoch: 1, train_loss: 2.0, validation_loss: 1.9,
@@ -42,15 +44,17 @@ impl TerminalProgress {
         self.quiet = quiet;
         self
     }
+}
 
+impl Progress for TerminalProgress {
     /// Restarts the clock with a new label.
-    pub fn stage(&mut self, label: &str) {
+    fn stage(&mut self, label: &str) {
         self.label = label.to_owned();
         self.start = Instant::now();
     }
 
     /// Reports a count of done items out of `total`.
-    pub fn items(&mut self, done: usize, total: usize) {
+    fn items(&mut self, done: usize, total: usize) {
         if self.quiet {
             return;
         }
@@ -71,7 +75,7 @@ impl TerminalProgress {
     }
 
     /// Reports one training epoch.
-    pub fn epoch(&mut self, r: &EpochReport) {
+    fn epoch(&mut self, r: &EpochReport) {
         if self.quiet {
             return;
         }
@@ -94,7 +98,7 @@ impl TerminalProgress {
     }
 
     /// Ends the current line with a message.
-    pub fn finish(&mut self, message: &str) {
+    fn finish(&mut self, message: &str) {
         if self.quiet {
             return;
         }

@@ -1,5 +1,6 @@
 //! The training loop: z-scoring, seeded initialisation and split, Adam with global-norm
-//! clipping, early stopping with best-weight restoration, progress callbacks.
+//! clipping, early stopping with best-weight restoration, recovery from non-finite steps,
+//! progress per epoch.
 
 use std::time::Instant;
 
@@ -8,138 +9,18 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::seq::SliceRandom;
 use rand::{Rng, RngExt, SeedableRng};
-use sbi_core::{RowMatrix, SeedRng};
+use sbi_core::{EpochReport, Progress, RowMatrix, SeedRng};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{MdnConfig, TrainConfig};
 use crate::error::{Error, Result, invalid};
-use crate::host::{Dense, Weights, tri};
+use crate::mlp::{Dense, Weights, tri};
 use crate::network::{Layout, MdnNet, plain_device, training_device};
+use crate::standardize::ZScore;
 
-/// Standardisation with statistics of the training split: per dimension
-/// `z = (v − mean)/std`, optionally followed by whitening `z ← W·z` (W = C^(−1/2) for the
-/// covariance C of the per-dimension z-scores), which decorrelates the features.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ZScore {
-    /// Means.
-    pub mean: Vec<f64>,
-    /// Standard deviations (a dimension with std below 1e-14·(1 + |mean|) gets 1: constant
-    /// features pass through unscaled instead of dividing by zero).
-    pub std: Vec<f64>,
-    /// Whitening matrix W (d × d, row-major), if any.
-    #[serde(default)]
-    pub whitening: Option<Vec<f64>>,
-}
-
-impl ZScore {
-    fn fit(m: &RowMatrix, rows: &[usize]) -> Self {
-        let d = m.ncols();
-        let n = rows.len() as f64;
-        let mut mean = vec![0.0; d];
-        for &r in rows {
-            for (a, v) in mean.iter_mut().zip(m.row(r)) {
-                *a += v / n;
-            }
-        }
-        let mut var = vec![0.0; d];
-        for &r in rows {
-            for ((s, v), mu) in var.iter_mut().zip(m.row(r)).zip(&mean) {
-                *s += (v - mu).powi(2);
-            }
-        }
-        let denom = (n - 1.0).max(1.0);
-        let std = var
-            .iter()
-            .zip(&mean)
-            .map(|(s, mu)| {
-                let sd = (s / denom).sqrt();
-                if sd < 1e-14 * (1.0 + mu.abs()) {
-                    1.0
-                } else {
-                    sd
-                }
-            })
-            .collect();
-        Self {
-            mean,
-            std,
-            whitening: None,
-        }
-    }
-
-    /// Per-dimension standardisation, then whitening: W = C^(−1/2) from the eigen-decomposition
-    /// of the covariance C of the standardised rows, eigenvalues floored at 10⁻¹²·max (so
-    /// exactly collinear features are not blown up without bound).
-    fn fit_whitened(m: &RowMatrix, rows: &[usize]) -> Self {
-        let mut z = Self::fit(m, rows);
-        let d = m.ncols();
-        let mut c = nalgebra::DMatrix::<f64>::zeros(d, d);
-        let mut buf = vec![0.0; d];
-        for &r in rows {
-            z.apply(m.row(r), &mut buf);
-            let v = nalgebra::DVector::from_row_slice(&buf);
-            c += &v * v.transpose();
-        }
-        c /= rows.len() as f64;
-        let e = c.symmetric_eigen();
-        let floor = 1e-12 * e.eigenvalues.max().max(1e-300);
-        let mut w = nalgebra::DMatrix::<f64>::zeros(d, d);
-        for k in 0..d {
-            let u = e.eigenvectors.column(k);
-            w += u * u.transpose() / e.eigenvalues[k].max(floor).sqrt();
-        }
-        z.whitening = Some((0..d * d).map(|i| w[(i / d, i % d)]).collect());
-        z
-    }
-
-    /// Standardises `v` into `out`.
-    pub fn apply(&self, v: &[f64], out: &mut [f64]) {
-        for (((o, x), m), s) in out.iter_mut().zip(v).zip(&self.mean).zip(&self.std) {
-            *o = (x - m) / s;
-        }
-        if let Some(w) = &self.whitening {
-            let d = out.len();
-            let z = out.to_vec();
-            for (i, o) in out.iter_mut().enumerate() {
-                *o = w[i * d..(i + 1) * d]
-                    .iter()
-                    .zip(&z)
-                    .map(|(a, b)| a * b)
-                    .sum();
-            }
-        }
-    }
-
-    /// Undoes [`ZScore::apply`] in place (per-dimension part; θ is never whitened).
-    pub fn invert(&self, z: &mut [f64]) {
-        for ((v, m), s) in z.iter_mut().zip(&self.mean).zip(&self.std) {
-            *v = m + s * *v;
-        }
-    }
-
-    /// Σ ln std: the log-Jacobian from standardised to raw units.
-    pub fn log_scale(&self) -> f64 {
-        self.std.iter().map(|s| s.ln()).sum()
-    }
-}
-
-/// One epoch's progress.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct EpochReport {
-    /// Epoch number, from 1.
-    pub epoch: usize,
-    /// Mean training loss (−ln q per row, standardised units) over the epoch.
-    pub train_loss: f64,
-    /// Validation loss after the epoch.
-    pub validation_loss: f64,
-    /// Best validation loss so far.
-    pub best_validation_loss: f64,
-    /// Epochs since the best validation loss.
-    pub epochs_since_improvement: usize,
-}
-
-/// What a training run did.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// What a training run did. Equality ignores the wall-clock time (`seconds`): two runs with
+/// the same seed did the same thing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TrainingReport {
     /// Epochs run.
     pub epochs: usize,
@@ -170,6 +51,47 @@ pub struct TrainingReport {
     pub stopped_because: Option<String>,
     /// Wall-clock training time, s.
     pub seconds: f64,
+}
+
+impl PartialEq for TrainingReport {
+    fn eq(&self, other: &Self) -> bool {
+        let Self {
+            epochs,
+            best_epoch,
+            best_validation_loss,
+            num_train,
+            num_validation,
+            num_dropped,
+            converged,
+            skipped_steps,
+            learning_rate_reductions,
+            stopped_because,
+            seconds: _,
+        } = self;
+        (
+            *epochs,
+            *best_epoch,
+            best_validation_loss.to_bits(),
+            *num_train,
+            *num_validation,
+            *num_dropped,
+            *converged,
+            *skipped_steps,
+            *learning_rate_reductions,
+            stopped_because,
+        ) == (
+            other.epochs,
+            other.best_epoch,
+            other.best_validation_loss.to_bits(),
+            other.num_train,
+            other.num_validation,
+            other.num_dropped,
+            other.converged,
+            other.skipped_steps,
+            other.learning_rate_reductions,
+            &other.stopped_because,
+        )
+    }
 }
 
 /// A trained network with its standardisation.
@@ -349,13 +271,14 @@ fn recover(net: &mut MdnNet, best: &MdnNet, lr: &mut f64, reductions: &mut usize
     true
 }
 
-/// Trains q(θ | x) on the rows of `theta` and `x`.
+/// Trains q(θ | x) on the rows of `theta` and `x` with seed `seed`, reporting each epoch.
 pub(crate) fn train(
     theta: &RowMatrix,
     x: &RowMatrix,
     mdn: &MdnConfig,
     tc: &TrainConfig,
-    progress: &mut dyn FnMut(&EpochReport),
+    seed: u64,
+    progress: &mut dyn Progress,
 ) -> Result<Trained> {
     let start = Instant::now();
     mdn.validate()?;
@@ -367,9 +290,9 @@ pub(crate) fn train(
         });
     }
     if theta.ncols() == 0 || x.ncols() == 0 {
-        return Err(Error::EmptyTrainingSet(
-            "θ and x need at least one column".into(),
-        ));
+        return Err(Error::Empty {
+            what: "training data: θ and x need at least one column".into(),
+        });
     }
     theta.check_finite()?;
     let finite: Vec<usize> = (0..x.nrows())
@@ -377,13 +300,15 @@ pub(crate) fn train(
         .collect();
     let num_dropped = x.nrows() - finite.len();
     if finite.len() < 2 {
-        return Err(Error::EmptyTrainingSet(format!(
-            "{} rows with finite x ({} dropped); need at least 2",
-            finite.len(),
-            num_dropped
-        )));
+        return Err(Error::Empty {
+            what: format!(
+                "training data: {} rows with finite x ({} dropped); need at least 2",
+                finite.len(),
+                num_dropped
+            ),
+        });
     }
-    let mut rng = SeedRng::seed_from_u64(tc.seed);
+    let mut rng = SeedRng::seed_from_u64(seed);
     let mut rows = finite;
     rows.shuffle(&mut rng);
     let n_val =
@@ -512,7 +437,7 @@ pub(crate) fn train(
             }
             optim = adam();
         }
-        progress(&EpochReport {
+        progress.epoch(&EpochReport {
             epoch,
             train_loss,
             validation_loss,

@@ -1,12 +1,12 @@
 //! Save/load, reproducibility, bad input, and the estimator interfaces.
 
 use rand::SeedableRng;
-use sbi_core::testing::{Identity, LinearGaussian};
-use sbi_core::{Bounds, DensityEstimator, Posterior, Prior, RowMatrix, SeedRng, Simulator};
-use sbi_npe::{
-    Error, MdnConfig, MdnEnsemble, MdnEstimator, MdnPosterior, TrainConfig, run_npe,
-    run_npe_ensemble,
+use sbi_core::testing::LinearGaussian;
+use sbi_core::{
+    Bounds, DensityEstimator, EpochReport, Identity, Posterior, Prior, Progress, RowMatrix,
+    SeedRng, Simulator,
 };
+use sbi_npe::{Error, MdnConfig, MdnEnsemble, MdnEstimator, MdnPosterior, Npe, TrainConfig};
 use sbi_prior::BoxUniform;
 
 fn prior() -> BoxUniform {
@@ -15,18 +15,17 @@ fn prior() -> BoxUniform {
 
 /// A small, quick training run (few epochs): enough for API tests.
 fn quick(seed: u64) -> MdnPosterior {
-    let est = MdnEstimator::new(prior().bounds())
+    let est = MdnEstimator::new()
         .with_mdn(MdnConfig::new().with_num_components(3))
         .with_train(TrainConfig::new().with_max_epochs(15));
-    run_npe(
+    Npe::new(
         &prior(),
         &LinearGaussian::new(2, 0.5).unwrap(),
         &Identity::new(2),
-        800,
-        &est,
-        seed,
-        &mut (),
     )
+    .num_simulations(800)
+    .seed(seed)
+    .train(&est)
     .unwrap()
     .posterior
 }
@@ -60,9 +59,10 @@ fn save_load_round_trip_gives_bit_identical_samples() {
     let loaded = MdnPosterior::load(&path).unwrap();
     assert_eq!(loaded, post);
     let xs = RowMatrix::from_rows(&[[0.0, 0.0], [2.9, -1.0]]).unwrap();
-    let a = post.sample_batch(&xs, 500, 42).unwrap();
-    let b = loaded.sample_batch(&xs, 500, 42).unwrap();
+    let a = post.sample_batch(&xs, 500, 42);
+    let b = loaded.sample_batch(&xs, 500, 42);
     for (p, q) in a.iter().zip(&b) {
+        let (p, q) = (p.as_ref().unwrap(), q.as_ref().unwrap());
         assert!(
             p.as_slice()
                 .iter()
@@ -142,7 +142,7 @@ fn bad_inputs_are_errors() {
     ));
     assert!(post.log_prob(&[0.0, 0.0, 0.0], &[0.0, 0.0]).is_err());
     assert!(post.log_prob(&[f64::NAN, 0.0], &[0.0, 0.0]).is_err());
-    assert!(post.map(&[0.0, f64::INFINITY]).is_err());
+    assert!(post.at(&[0.0, f64::INFINITY]).is_err());
     // An observation absurdly far from the training data: the posterior leaks out of the
     // support, and sampling says so instead of looping for ever.
     assert!(matches!(
@@ -150,7 +150,8 @@ fn bad_inputs_are_errors() {
         Err(Error::LowAcceptance { .. })
     ));
 
-    let est = MdnEstimator::new(prior().bounds());
+    let est = MdnEstimator::new();
+    let support = prior().bounds();
     let theta = prior().sample_batch(50, &mut rng).unwrap();
     let x = RowMatrix::zeros(50, 2).unwrap();
     // Empty training set, mismatched rows, all-NaN x, NaN θ.
@@ -158,25 +159,35 @@ fn bad_inputs_are_errors() {
         est.fit(
             &RowMatrix::zeros(0, 2).unwrap(),
             &RowMatrix::zeros(0, 2).unwrap(),
-            &mut rng
+            &support,
+            0,
+            &mut ()
         ),
-        Err(Error::EmptyTrainingSet(_))
+        Err(Error::Empty { .. })
     ));
     assert!(matches!(
-        est.fit(&theta, &RowMatrix::zeros(49, 2).unwrap(), &mut rng),
+        est.fit(
+            &theta,
+            &RowMatrix::zeros(49, 2).unwrap(),
+            &support,
+            0,
+            &mut ()
+        ),
         Err(Error::RowMismatch { .. })
     ));
     let nan_x = RowMatrix::from_vec(50, 2, vec![f64::NAN; 100]).unwrap();
     assert!(matches!(
-        est.fit(&theta, &nan_x, &mut rng),
-        Err(Error::EmptyTrainingSet(_))
+        est.fit(&theta, &nan_x, &support, 0, &mut ()),
+        Err(Error::Empty { .. })
     ));
     let mut bad_theta = theta.clone();
     bad_theta.row_mut(3)[0] = f64::NAN;
-    assert!(est.fit(&bad_theta, &x, &mut rng).is_err());
+    assert!(est.fit(&bad_theta, &x, &support, 0, &mut ()).is_err());
     // Support of the wrong dimension; invalid configurations.
-    let wrong = MdnEstimator::new(Bounds::unbounded(3));
-    assert!(wrong.fit(&theta, &x, &mut rng).is_err());
+    assert!(
+        est.fit(&theta, &x, &Bounds::unbounded(3), 0, &mut ())
+            .is_err()
+    );
     for cfg in [
         TrainConfig::new().with_batch_size(0),
         TrainConfig::new().with_learning_rate(f64::NAN),
@@ -184,14 +195,16 @@ fn bad_inputs_are_errors() {
         TrainConfig::new().with_max_epochs(0),
     ] {
         assert!(matches!(
-            est.clone().with_train(cfg).fit(&theta, &x, &mut rng),
+            est.clone()
+                .with_train(cfg)
+                .fit(&theta, &x, &support, 0, &mut ()),
             Err(Error::InvalidConfig { .. })
         ));
     }
     assert!(
         est.clone()
             .with_mdn(MdnConfig::new().with_num_components(0))
-            .fit(&theta, &x, &mut rng)
+            .fit(&theta, &x, &support, 0, &mut ())
             .is_err()
     );
 }
@@ -205,8 +218,8 @@ fn non_finite_rows_are_dropped_and_counted() {
     for r in [0, 10, 20, 399] {
         x.row_mut(r)[1] = f64::INFINITY;
     }
-    let est = MdnEstimator::new(prior().bounds()).with_train(TrainConfig::new().with_max_epochs(2));
-    let post = est.fit_with_progress(&theta, &x, &mut |_| {}).unwrap();
+    let est = MdnEstimator::new().with_train(TrainConfig::new().with_max_epochs(2));
+    let post = est.fit(&theta, &x, &prior().bounds(), 0, &mut ()).unwrap();
     let r = post.training_report().unwrap();
     assert_eq!(r.num_dropped, 4);
     assert_eq!(r.num_train + r.num_validation, 396);
@@ -218,15 +231,16 @@ fn progress_reports_every_epoch_and_early_stopping_restores_the_best() {
     let mut rng = SeedRng::seed_from_u64(9);
     let theta = prior().sample_batch(600, &mut rng).unwrap();
     let x = RowMatrix::from_rows(&sim.simulate_batch(&theta, 2).unwrap()).unwrap();
-    let est = MdnEstimator::new(prior().bounds()).with_train(
+    let est = MdnEstimator::new().with_train(
         TrainConfig::new()
             .with_stop_after_epochs(3)
             .with_max_epochs(400),
     );
-    let mut epochs = Vec::new();
+    let mut epochs = Epochs::default();
     let post = est
-        .fit_with_progress(&theta, &x, &mut |r| epochs.push(*r))
+        .fit(&theta, &x, &prior().bounds(), 0, &mut epochs)
         .unwrap();
+    let epochs = epochs.0;
     let r = post.training_report().unwrap();
     assert_eq!(epochs.len(), r.epochs);
     assert!(r.converged, "stopped early");
@@ -265,20 +279,38 @@ fn log_prob_pairs_scores_many_observations_at_once() {
     assert!(post.log_prob_pairs(&thetas, &nan_x).is_err());
 }
 
+/// Collects every epoch report.
+#[derive(Default)]
+struct Epochs(Vec<EpochReport>, Vec<String>);
+
+impl Progress for Epochs {
+    fn stage(&mut self, label: &str) {
+        self.1.push(label.to_owned());
+    }
+    fn epoch(&mut self, r: &EpochReport) {
+        self.0.push(*r);
+    }
+}
+
 /// Three quick members trained on one small data set.
 fn quick_ensemble(seed: u64) -> MdnEnsemble {
-    let run_est = MdnEstimator::new(prior().bounds())
+    let est = MdnEstimator::new()
         .with_mdn(MdnConfig::new().with_num_components(3))
-        .with_train(TrainConfig::new().with_max_epochs(15).with_seed(seed));
+        .with_train(TrainConfig::new().with_max_epochs(15));
     let sim = LinearGaussian::new(2, 0.5).unwrap();
-    let mut rng = SeedRng::seed_from_u64(seed);
-    let theta = prior().sample_batch(800, &mut rng).unwrap();
-    let x = RowMatrix::from_rows(&sim.simulate_batch(&theta, seed).unwrap()).unwrap();
-    let mut epochs = [0usize; 3];
-    let ens = run_est
-        .fit_ensemble(&theta, &x, 3, &mut |m, _| epochs[m] += 1)
-        .unwrap();
-    assert_eq!(epochs, [15, 15, 15]);
+    let mut epochs = Epochs::default();
+    let ens = Npe::new(&prior(), &sim, &Identity::new(2))
+        .num_simulations(800)
+        .seed(seed)
+        .progress(&mut epochs)
+        .train_ensemble(&est, 3)
+        .unwrap()
+        .posterior;
+    assert_eq!(epochs.0.len(), 45);
+    assert_eq!(
+        epochs.1,
+        ["simulating", "training 1/3", "training 2/3", "training 3/3"]
+    );
     ens
 }
 
@@ -375,11 +407,11 @@ fn ensemble_save_load_and_bad_inputs() {
         MdnEnsemble::new(vec![]),
         Err(Error::IncompatibleMembers(_))
     ));
-    let other_support = MdnEstimator::new(Bounds {
+    let other_support = Bounds {
         low: vec![-4.0, -4.0],
         high: vec![4.0, 4.0],
-    })
-    .with_train(TrainConfig::new().with_max_epochs(1));
+    };
+    let one_epoch = MdnEstimator::new().with_train(TrainConfig::new().with_max_epochs(1));
     let mut rng = SeedRng::seed_from_u64(0);
     let theta = prior().sample_batch(100, &mut rng).unwrap();
     let x2 = RowMatrix::from_rows(
@@ -389,7 +421,9 @@ fn ensemble_save_load_and_bad_inputs() {
             .unwrap(),
     )
     .unwrap();
-    let odd = other_support.fit(&theta, &x2, &mut rng).unwrap();
+    let odd = one_epoch
+        .fit(&theta, &x2, &other_support, 0, &mut ())
+        .unwrap();
     let mut members = ens.members().to_vec();
     members.push(odd);
     assert!(matches!(
@@ -397,16 +431,16 @@ fn ensemble_save_load_and_bad_inputs() {
         Err(Error::IncompatibleMembers(_))
     ));
     let x3 = RowMatrix::zeros(100, 3).unwrap();
-    let wide = MdnEstimator::new(prior().bounds())
-        .with_train(TrainConfig::new().with_max_epochs(1))
-        .fit(&theta, &x3, &mut rng)
+    let wide = one_epoch
+        .fit(&theta, &x3, &prior().bounds(), 0, &mut ())
         .unwrap();
     assert!(matches!(
         MdnEnsemble::new(vec![ens.members()[0].clone(), wide]),
         Err(Error::IncompatibleMembers(_))
     ));
+    let sim = LinearGaussian::new(2, 0.5).unwrap();
     assert!(matches!(
-        other_support.fit_ensemble(&theta, &x2, 0, &mut |_, _| {}),
+        Npe::new(&prior(), &sim, &Identity::new(2)).train_ensemble(&one_epoch, 0),
         Err(Error::InvalidConfig { .. })
     ));
     assert!(ens.sample(&[0.0], 10, &mut rng).is_err());
@@ -415,33 +449,29 @@ fn ensemble_save_load_and_bad_inputs() {
 }
 
 #[test]
-fn run_npe_ensemble_extends_run_npe() {
-    let est = MdnEstimator::new(prior().bounds())
+fn train_ensemble_extends_train() {
+    let est = MdnEstimator::new()
         .with_mdn(MdnConfig::new().with_num_components(3))
         .with_train(TrainConfig::new().with_max_epochs(15));
-    let sim = LinearGaussian::new(2, 0.5).unwrap();
-    let single = run_npe(&prior(), &sim, &Identity::new(2), 800, &est, 9, &mut ()).unwrap();
-    let run =
-        run_npe_ensemble(&prior(), &sim, &Identity::new(2), 800, &est, 2, 9, &mut ()).unwrap();
-    assert_eq!(run.theta, single.theta);
-    assert_eq!(run.ensemble.members()[0], single.posterior);
-    let seed = single.posterior.train_config().seed;
-    let again = est
-        .clone()
-        .with_train(est.train.clone().with_seed(seed))
-        .fit_ensemble(&run.theta, &run.x, 2, &mut |_, _| {})
-        .unwrap();
-    // The pipeline also records the feature names each member was trained on.
-    let names = sbi_npe::TrainedOn::default().with_feature_names(vec!["x0".into(), "x1".into()]);
-    let again = MdnEnsemble::new(
-        again
-            .members()
-            .iter()
-            .map(|m| m.clone().with_trained_on(names.clone()))
-            .collect(),
-    )
-    .unwrap();
-    assert_eq!(again, run.ensemble);
+    let (prior, sim, identity) = (prior(), LinearGaussian::new(2, 0.5).unwrap(), Identity::new(2));
+    let npe = || {
+        Npe::new(&prior, &sim, &identity)
+            .num_simulations(800)
+            .seed(9)
+    };
+    let single = npe().train(&est).unwrap();
+    let run = npe().train_ensemble(&est, 2).unwrap();
+    assert_eq!(run.dataset, single.dataset);
+    assert_eq!(run.posterior.members()[0], single.posterior);
+    // Training on the saved data set gives the same ensemble.
+    let dir = temp("dataset");
+    let path = dir.join("data.npz");
+    run.dataset.save_npz(&path).unwrap();
+    let data = sbi_npe::Dataset::load_npz(&path).unwrap();
+    assert_eq!(data, run.dataset);
+    let again = npe().train_ensemble_on(&data, &est, 2).unwrap();
+    assert_eq!(again, run.posterior);
+    std::fs::remove_dir_all(&dir).ok();
     // An ensemble of one is the single network, draw for draw.
     let one = MdnEnsemble::new(vec![single.posterior.clone()]).unwrap();
     let x = [0.3, -0.7];
@@ -453,7 +483,7 @@ fn run_npe_ensemble_extends_run_npe() {
             .unwrap()
     );
     assert!(matches!(
-        run_npe_ensemble(&prior(), &sim, &Identity::new(2), 800, &est, 0, 9, &mut ()),
+        npe().train_ensemble(&est, 0),
         Err(Error::InvalidConfig { .. })
     ));
 }

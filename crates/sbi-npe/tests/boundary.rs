@@ -8,9 +8,10 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 use rand::SeedableRng;
 use sbi_core::testing::boundary::{config, mostly, small_or_huge};
-use sbi_core::testing::{Identity, LinearGaussian};
+use sbi_core::testing::LinearGaussian;
+use sbi_core::{DensityEstimator, Identity};
 use sbi_core::{Posterior, Prior, RowMatrix, SeedRng};
-use sbi_npe::{MdnConfig, MdnEstimator, MdnPosterior, TrainConfig, run_npe};
+use sbi_npe::{MdnConfig, MdnEstimator, MdnPosterior, Npe, TrainConfig};
 use sbi_prior::BoxUniform;
 
 fn prior() -> BoxUniform {
@@ -21,7 +22,7 @@ fn prior() -> BoxUniform {
 fn saved() -> &'static String {
     static TEXT: OnceLock<String> = OnceLock::new();
     TEXT.get_or_init(|| {
-        let est = MdnEstimator::new(prior().bounds())
+        let est = MdnEstimator::new()
             .with_mdn(
                 MdnConfig::new()
                     .with_num_components(2)
@@ -29,7 +30,10 @@ fn saved() -> &'static String {
             )
             .with_train(TrainConfig::new().with_max_epochs(3).with_whiten_x(true));
         let sim = LinearGaussian::new(2, 0.5).unwrap();
-        let post = run_npe(&prior(), &sim, &Identity::new(2), 200, &est, 1, &mut ())
+        let post = Npe::new(&prior(), &sim, &Identity::new(2))
+            .num_simulations(200)
+            .seed(1)
+            .train(&est)
             .unwrap()
             .posterior;
         let path =
@@ -145,11 +149,11 @@ proptest! {
             .with_learning_rate(lr).with_batch_size(batch).with_validation_fraction(val)
             .with_stop_after_epochs(stop).with_max_epochs(epochs).with_clip_max_norm(clip)
             .with_adam_epsilon(adam);
-        let est = MdnEstimator::new(prior().bounds()).with_mdn(mdn).with_train(train);
+        let est = MdnEstimator::new().with_mdn(mdn).with_train(train);
         let mut rng = SeedRng::seed_from_u64(3);
         let theta = prior().sample_batch(60, &mut rng).unwrap();
         let x = RowMatrix::from_rows(&theta.rows().map(|r| [r[0] + 0.1, r[1] - 0.1]).collect::<Vec<_>>()).unwrap();
-        if let Ok(post) = est.fit_with_progress(&theta, &x, &mut |_| {}) {
+        if let Ok(post) = est.fit(&theta, &x, &prior().bounds(), 0, &mut ()) {
             let s = post.sample(&[0.0, 0.0], 10, &mut rng);
             if let Ok(s) = s {
                 prop_assert!(s.as_slice().iter().all(|v| v.is_finite()));

@@ -3,11 +3,11 @@
 //! that would abort, statistics that overflow — each a clear error, never a panic.
 
 use rand::SeedableRng;
-use sbi_core::testing::{Identity, LinearGaussian};
-use sbi_core::{Posterior, Prior, RowMatrix, SeedRng};
+use sbi_core::testing::LinearGaussian;
+use sbi_core::{DensityEstimator, Identity, Posterior, Prior, RowMatrix, SeedRng};
 use sbi_npe::{
-    Calibration, Error, MdnConfig, MdnEstimator, MdnPosterior, TrainConfig, TrainedOn, c2st,
-    run_npe,
+    Calibration, Error, MdnConfig, MdnEstimator, MdnPosterior, Npe, TrainConfig, TrainedOn,
+    c2st,
 };
 use sbi_prior::BoxUniform;
 
@@ -17,11 +17,14 @@ fn prior() -> BoxUniform {
 
 /// A small, quick posterior (enough for shape and error tests).
 fn quick() -> MdnPosterior {
-    let est = MdnEstimator::new(prior().bounds())
+    let est = MdnEstimator::new()
         .with_mdn(MdnConfig::new().with_num_components(2))
         .with_train(TrainConfig::new().with_max_epochs(4));
     let sim = LinearGaussian::new(2, 0.5).unwrap();
-    run_npe(&prior(), &sim, &Identity::new(2), 400, &est, 3, &mut ())
+    Npe::new(&prior(), &sim, &Identity::new(2))
+        .num_simulations(400)
+        .seed(3)
+        .train(&est)
         .unwrap()
         .posterior
 }
@@ -190,18 +193,17 @@ fn sizes_that_would_abort_are_errors() {
             "{n}"
         );
     }
-    let est = MdnEstimator::new(prior().bounds())
-        .with_mdn(MdnConfig::new().with_hidden_features(usize::MAX));
+    let support = prior().bounds();
+    let est = MdnEstimator::new().with_mdn(MdnConfig::new().with_hidden_features(usize::MAX));
     let theta = RowMatrix::from_rows(&[[0.0, 0.0], [1.0, 1.0], [0.5, 0.5]]).unwrap();
-    assert!(est.fit_with_progress(&theta, &theta, &mut |_| {}).is_err());
-    let est = MdnEstimator::new(prior().bounds())
-        .with_mdn(MdnConfig::new().with_num_components(usize::MAX));
-    assert!(est.fit_with_progress(&theta, &theta, &mut |_| {}).is_err());
+    assert!(est.fit(&theta, &theta, &support, 0, &mut ()).is_err());
+    let est = MdnEstimator::new().with_mdn(MdnConfig::new().with_num_components(usize::MAX));
+    assert!(est.fit(&theta, &theta, &support, 0, &mut ()).is_err());
 }
 
 #[test]
 fn training_refuses_statistics_that_overflow_and_foreign_supports() {
-    let est = MdnEstimator::new(prior().bounds()).with_train(TrainConfig::new().with_max_epochs(2));
+    let est = MdnEstimator::new().with_train(TrainConfig::new().with_max_epochs(2));
     let theta = RowMatrix::from_rows(
         &(0..40)
             .map(|i| [-2.0 + 0.1 * i as f64, 0.0])
@@ -217,32 +219,28 @@ fn training_refuses_statistics_that_overflow_and_foreign_supports() {
     )
     .unwrap();
     assert!(matches!(
-        est.fit_with_progress(&theta, &x, &mut |_| {}),
+        est.fit(&theta, &x, &prior().bounds(), 0, &mut ()),
         Err(Error::NonFiniteStatistics {
             what: "x",
             index: 0
         })
     ));
     // θ outside the support the posterior is to be restricted to.
-    let elsewhere = MdnEstimator::new(sbi_core::Bounds {
+    let elsewhere = sbi_core::Bounds {
         low: vec![10.0, 10.0],
         high: vec![20.0, 20.0],
-    });
+    };
     let fine_x =
         RowMatrix::from_rows(&(0..40).map(|i| [0.1 * i as f64, 1.0]).collect::<Vec<_>>()).unwrap();
     assert!(matches!(
-        elsewhere.fit_with_progress(&theta, &fine_x, &mut |_| {}),
+        est.fit(&theta, &fine_x, &elsewhere, 0, &mut ()),
         Err(Error::InvalidSupport(_))
     ));
-    let inverted = MdnEstimator::new(sbi_core::Bounds {
+    let inverted = sbi_core::Bounds {
         low: vec![3.0, -3.0],
         high: vec![-3.0, 3.0],
-    });
-    assert!(
-        inverted
-            .fit_with_progress(&theta, &fine_x, &mut |_| {})
-            .is_err()
-    );
+    };
+    assert!(est.fit(&theta, &fine_x, &inverted, 0, &mut ()).is_err());
 }
 
 /// A save replaces the file by renaming a complete new one over it: another name (hard link)

@@ -6,8 +6,8 @@
 use rand::Rng;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
-use sbi_core::{Error as CoreError, Posterior, Prior, SeedRng, Simulator, testing::Identity};
-use sbi_npe::{MdnConfig, MdnEstimator, run_npe};
+use sbi_core::{Error as CoreError, Identity, Posterior, SeedRng, Simulator};
+use sbi_npe::{MdnConfig, MdnEstimator, MdnPosterior, Npe, NpeRun};
 use sbi_prior::BoxUniform;
 
 /// θ ↦ four draws of a correlated 2-D Gaussian, flattened (8 features).
@@ -66,10 +66,13 @@ fn check_usable(posterior: &sbi_npe::MdnPosterior) {
     }
 }
 
-fn train(n: usize, mdn: MdnConfig) -> sbi_npe::NpeRun {
+fn train(n: usize, mdn: MdnConfig) -> NpeRun<MdnPosterior> {
     let prior = BoxUniform::new(vec![-3.0; 5], vec![3.0; 5]).unwrap();
-    let est = MdnEstimator::new(prior.bounds()).with_mdn(mdn);
-    run_npe(&prior, &FourDraws, &Identity::new(8), n, &est, 0, &mut ()).unwrap()
+    let est = MdnEstimator::new().with_mdn(mdn);
+    Npe::new(&prior, &FourDraws, &Identity::new(8))
+        .num_simulations(n)
+        .train(&est)
+        .unwrap()
 }
 
 /// With the defaults (10,000 simulations, as in the report) training used to stop at epoch
@@ -79,7 +82,7 @@ fn train(n: usize, mdn: MdnConfig) -> sbi_npe::NpeRun {
 #[test]
 fn sharpening_posterior_trains_with_the_defaults() {
     let run = train(10_000, MdnConfig::new());
-    let report = &run.report.training;
+    let report = run.posterior.training_report().unwrap();
     eprintln!("{report:?}");
     assert!(report.converged, "{report:?}");
     assert_eq!(
@@ -98,7 +101,7 @@ fn without_the_floor_training_recovers_from_nan_gradients() {
         N_WITHOUT_FLOOR,
         MdnConfig::new().with_min_factor_diagonal(0.0),
     );
-    let report = &run.report.training;
+    let report = run.posterior.training_report().unwrap();
     eprintln!("{report:?}");
     assert!(
         report.skipped_steps > 0,

@@ -60,6 +60,25 @@ pub enum Error {
         /// Upper bound.
         high: f64,
     },
+    /// A covariance matrix with other than d × d entries.
+    #[error("a covariance for {dim} dimensions needs {dim} × {dim} entries, got {len}")]
+    CovarianceShape {
+        /// Dimension of the mean.
+        dim: usize,
+        /// Entries given.
+        len: usize,
+    },
+    /// A covariance matrix that is not symmetric.
+    #[error("the covariance is not symmetric: entries ({row}, {col}) and ({col}, {row}) differ")]
+    NotSymmetric {
+        /// Row of the first differing entry.
+        row: usize,
+        /// Its column.
+        col: usize,
+    },
+    /// A covariance matrix that is not positive definite (a degenerate or invalid Gaussian).
+    #[error("the covariance is not positive definite")]
+    NotPositiveDefinite,
     /// A shape error from `sbi-core`.
     #[error(transparent)]
     Core(#[from] sbi_core::Error),

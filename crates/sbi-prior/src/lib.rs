@@ -4,6 +4,7 @@
 //!   variance);
 //! * [`IndependentPrior`]: a product of independent one-dimensional [`Marginal`]s (uniform,
 //!   normal, log-normal);
+//! * [`MultivariateNormal`]: a Gaussian with a full covariance (sbi's `MultivariateNormal`);
 //! * [`LogitTransform`]: the bijection between a box and ℝⁿ, with its log-Jacobian.
 //!
 //! Priors implement [`sbi_core::Prior`] (sample, batch sample, log-density, bounds) and rand's
@@ -33,11 +34,13 @@
 
 mod boxuniform;
 mod error;
+mod mvn;
 mod product;
 mod transform;
 
 pub use boxuniform::BoxUniform;
 pub use error::{Error, Result};
+pub use mvn::MultivariateNormal;
 pub use product::{IndependentPrior, Marginal};
 pub use transform::LogitTransform;
 
@@ -49,6 +52,7 @@ mod send_sync {
         assert_send_sync::<crate::BoxUniform>();
         assert_send_sync::<crate::IndependentPrior>();
         assert_send_sync::<crate::LogitTransform>();
+        assert_send_sync::<crate::MultivariateNormal>();
         assert_send_sync::<crate::Error>();
     }
 }

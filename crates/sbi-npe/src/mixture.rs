@@ -1,111 +1,16 @@
-//! The trained network on the host, in f64: the mixture q(θ | x) that posteriors evaluate and
-//! sample. Inference needs no tensor backend: each call is a small dense forward pass.
+//! The density the network describes: a mixture of full-covariance Gaussians, its
+//! log-density, sampling and one mode search (used by posteriors and ensembles alike).
 
 use nalgebra::DMatrix;
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, StandardNormal};
-use serde::{Deserialize, Serialize};
 
-use crate::config::MdnConfig;
 use crate::error::{Error, Result};
+use crate::mlp::{softplus, tri};
+use crate::standardize::ZScore;
 
 /// `ln(2π)/2`.
 pub(crate) const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
-
-/// One dense layer, `y = x·W + b`, weights `d_in × d_out` row-major (burn's row layout).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Dense {
-    pub d_in: usize,
-    pub d_out: usize,
-    pub weight: Vec<f32>,
-    pub bias: Vec<f32>,
-}
-
-impl Dense {
-    fn check(&self, what: &str) -> Result<()> {
-        if self.weight.len() != self.d_in * self.d_out || self.bias.len() != self.d_out {
-            return Err(Error::InvalidFile(format!(
-                "{what}: weight shapes do not match"
-            )));
-        }
-        if self.weight.iter().chain(&self.bias).any(|w| !w.is_finite()) {
-            return Err(Error::InvalidFile(format!("{what}: non-finite weight")));
-        }
-        Ok(())
-    }
-
-    fn forward(&self, x: &[f64], relu: bool, out: &mut Vec<f64>) {
-        out.clear();
-        out.extend(self.bias.iter().map(|b| f64::from(*b)));
-        for (i, xi) in x.iter().enumerate() {
-            let row = &self.weight[i * self.d_out..(i + 1) * self.d_out];
-            for (o, w) in out.iter_mut().zip(row) {
-                *o += xi * f64::from(*w);
-            }
-        }
-        if relu {
-            out.iter_mut().for_each(|o| *o = o.max(0.0));
-        }
-    }
-}
-
-/// All weights of the network.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Weights {
-    pub hidden: Vec<Dense>,
-    pub output: Dense,
-}
-
-/// Number of entries of an upper-triangular d × d matrix.
-pub(crate) fn tri(d: usize) -> usize {
-    d * (d + 1) / 2
-}
-
-/// softplus(x) = ln(1 + eˣ), without overflow.
-pub(crate) fn softplus(x: f64) -> f64 {
-    if x > 0.0 {
-        x + (-x).exp().ln_1p()
-    } else {
-        x.exp().ln_1p()
-    }
-}
-
-impl Weights {
-    /// Checks shapes: `x_dim → hidden… → K·(1 + d + d(d+1)/2)`.
-    pub(crate) fn check(&self, x_dim: usize, theta_dim: usize, k: usize) -> Result<()> {
-        let mut d_in = x_dim;
-        for (i, l) in self.hidden.iter().enumerate() {
-            l.check(&format!("hidden layer {i}"))?;
-            if l.d_in != d_in {
-                return Err(Error::InvalidFile(format!("hidden layer {i} input width")));
-            }
-            d_in = l.d_out;
-        }
-        self.output.check("output layer")?;
-        if self.output.d_in != d_in || self.output.d_out != k * (1 + theta_dim + tri(theta_dim)) {
-            return Err(Error::InvalidFile("output layer shape".into()));
-        }
-        Ok(())
-    }
-
-    /// The mixture at standardised observation `x_z`, in standardised θ units.
-    pub(crate) fn mixture(&self, x_z: &[f64], d: usize, cfg: &MdnConfig) -> Result<Mixture> {
-        let mut a = x_z.to_vec();
-        let mut b = Vec::new();
-        for l in &self.hidden {
-            l.forward(&a, true, &mut b);
-            std::mem::swap(&mut a, &mut b);
-        }
-        self.output.forward(&a, false, &mut b);
-        Mixture::from_raw(
-            &b,
-            d,
-            cfg.num_components,
-            cfg.precision_epsilon,
-            cfg.min_factor_diagonal,
-        )
-    }
-}
 
 /// A mixture of K full-covariance Gaussians in d dimensions, component k with weight wₖ,
 /// mean μₖ and precision Pₖ = AₖᵀAₖ + ε·I (Aₖ upper triangular, positive diagonal).
@@ -284,6 +189,51 @@ impl Mixture {
             }
         }
         theta
+    }
+
+    /// The same density in raw θ units, θ = mean + std·z (component weights shifted by
+    /// `log_weight_shift`, e.g. −ln P(support) for a leakage-corrected mixture).
+    pub(crate) fn to_raw(&self, z: &ZScore, log_weight_shift: f64) -> Result<Self> {
+        let d = self.d;
+        let log_weights = self.log_weights.iter().map(|w| w + log_weight_shift).collect();
+        let means = (0..self.k * d)
+            .map(|i| z.mean[i % d] + z.std[i % d] * self.means[i])
+            .collect();
+        let precisions = (0..self.k * d * d)
+            .map(|e| {
+                let (i, j) = ((e / d) % d, e % d);
+                self.precisions[e] / (z.std[i] * z.std[j])
+            })
+            .collect();
+        Self::from_parts(d, log_weights, means, precisions)
+    }
+
+    /// The component means, one vector each.
+    pub(crate) fn component_means(&self) -> impl Iterator<Item = Vec<f64>> + '_ {
+        self.means.chunks(self.d).map(<[f64]>::to_vec)
+    }
+
+    /// The highest-density point among the modes reached by mean-shift from each of `starts`
+    /// (the starts themselves are candidates too), keeping only points where `inside` holds.
+    /// `None` when no candidate is inside.
+    pub(crate) fn best_mode(
+        &self,
+        starts: impl IntoIterator<Item = Vec<f64>>,
+        mut inside: impl FnMut(&[f64]) -> bool,
+    ) -> Option<Vec<f64>> {
+        let mut best: Option<(f64, Vec<f64>)> = None;
+        for start in starts {
+            let mode = self.mode_from(&start, 500);
+            for cand in [mode, start] {
+                if inside(&cand) {
+                    let v = self.log_prob(&cand);
+                    if best.as_ref().is_none_or(|b| v > b.0) {
+                        best = Some((v, cand));
+                    }
+                }
+            }
+        }
+        best.map(|b| b.1)
     }
 }
 

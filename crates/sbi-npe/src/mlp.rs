@@ -1,0 +1,109 @@
+//! The trained network's weights on the host, in f64: a small dense MLP x ↦ mixture
+//! parameters. Inference needs no tensor backend: each call is a small dense forward pass.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::MdnConfig;
+use crate::error::{Error, Result};
+use crate::mixture::Mixture;
+
+/// One dense layer, `y = x·W + b`, weights `d_in × d_out` row-major (burn's row layout).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Dense {
+    pub d_in: usize,
+    pub d_out: usize,
+    pub weight: Vec<f32>,
+    pub bias: Vec<f32>,
+}
+
+impl Dense {
+    fn check(&self, what: &str) -> Result<()> {
+        if self.weight.len() != self.d_in * self.d_out || self.bias.len() != self.d_out {
+            return Err(Error::InvalidFile(format!(
+                "{what}: weight shapes do not match"
+            )));
+        }
+        if self.weight.iter().chain(&self.bias).any(|w| !w.is_finite()) {
+            return Err(Error::InvalidFile(format!("{what}: non-finite weight")));
+        }
+        Ok(())
+    }
+
+    fn forward(&self, x: &[f64], relu: bool, out: &mut Vec<f64>) {
+        out.clear();
+        out.extend(self.bias.iter().map(|b| f64::from(*b)));
+        for (i, xi) in x.iter().enumerate() {
+            let row = &self.weight[i * self.d_out..(i + 1) * self.d_out];
+            for (o, w) in out.iter_mut().zip(row) {
+                *o += xi * f64::from(*w);
+            }
+        }
+        if relu {
+            out.iter_mut().for_each(|o| *o = o.max(0.0));
+        }
+    }
+}
+
+/// All weights of the network.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Weights {
+    pub hidden: Vec<Dense>,
+    pub output: Dense,
+}
+
+/// Number of entries of an upper-triangular d × d matrix.
+pub(crate) fn tri(d: usize) -> usize {
+    d * (d + 1) / 2
+}
+
+/// softplus(x) = ln(1 + eˣ), without overflow.
+pub(crate) fn softplus(x: f64) -> f64 {
+    if x > 0.0 {
+        x + (-x).exp().ln_1p()
+    } else {
+        x.exp().ln_1p()
+    }
+}
+
+impl Weights {
+    /// Checks shapes: `x_dim → hidden… → K·(1 + d + d(d+1)/2)`.
+    pub(crate) fn check(&self, x_dim: usize, theta_dim: usize, k: usize) -> Result<()> {
+        let mut d_in = x_dim;
+        for (i, l) in self.hidden.iter().enumerate() {
+            l.check(&format!("hidden layer {i}"))?;
+            if l.d_in != d_in {
+                return Err(Error::InvalidFile(format!("hidden layer {i} input width")));
+            }
+            d_in = l.d_out;
+        }
+        self.output.check("output layer")?;
+        if self.output.d_in != d_in || self.output.d_out != k * (1 + theta_dim + tri(theta_dim)) {
+            return Err(Error::InvalidFile("output layer shape".into()));
+        }
+        Ok(())
+    }
+
+    /// The network's raw output at standardised observation `x_z`:
+    /// `[logits (K) | means (K·d) | factors (K·d(d+1)/2)]`.
+    pub(crate) fn forward(&self, x_z: &[f64]) -> Vec<f64> {
+        let mut a = x_z.to_vec();
+        let mut b = Vec::new();
+        for l in &self.hidden {
+            l.forward(&a, true, &mut b);
+            std::mem::swap(&mut a, &mut b);
+        }
+        self.output.forward(&a, false, &mut b);
+        b
+    }
+
+    /// The mixture at standardised observation `x_z`, in standardised θ units.
+    pub(crate) fn mixture(&self, x_z: &[f64], d: usize, cfg: &MdnConfig) -> Result<Mixture> {
+        Mixture::from_raw(
+            &self.forward(x_z),
+            d,
+            cfg.num_components,
+            cfg.precision_epsilon,
+            cfg.min_factor_diagonal,
+        )
+    }
+}

@@ -1,0 +1,300 @@
+//! The file format of trained posteriors and ensembles: JSON with a checksum, written
+//! atomically.
+//!
+//! A file is `{"payload": …, "checksum": "<FNV-1a 64 of the payload's JSON text>"}`. A
+//! posterior's payload holds its format name and version, the network configuration, the
+//! training settings and seed, the standardisation of θ and x, the prior support (±∞ as
+//! `null`), the weights, the training report and what it was trained on. An ensemble's payload
+//! holds its members' payloads.
+
+use std::path::Path;
+
+use sbi_core::Bounds;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{MdnConfig, TrainConfig};
+use crate::ensemble::Ensemble;
+use crate::error::{Error, Result};
+use crate::mlp::Weights;
+use crate::posterior::{MdnPosterior, TrainedOn};
+use crate::standardize::ZScore;
+use crate::train::TrainingReport;
+
+const POSTERIOR_FORMAT: &str = "hh-sbi/mdn-posterior";
+const ENSEMBLE_FORMAT: &str = "hh-sbi/mdn-ensemble";
+/// Version 2 records the training seed beside the training settings; version 1 (where the
+/// seed was one of the settings) still loads.
+const VERSION: u32 = 2;
+
+/// Bounds with ±∞ written as `null` (JSON has no infinity).
+#[derive(Serialize, Deserialize)]
+struct SavedBounds {
+    low: Vec<Option<f64>>,
+    high: Vec<Option<f64>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Payload {
+    format: String,
+    version: u32,
+    mdn: MdnConfig,
+    train: TrainConfig,
+    /// Absent in version 1 (it was `train.seed`).
+    #[serde(default)]
+    seed: Option<u64>,
+    theta_zscore: ZScore,
+    x_zscore: ZScore,
+    prior_support: SavedBounds,
+    weights: Weights,
+    report: Option<TrainingReport>,
+    #[serde(default)]
+    trained_on: TrainedOn,
+}
+
+#[derive(Serialize, Deserialize)]
+struct EnsemblePayload {
+    format: String,
+    version: u32,
+    members: Vec<serde_json::Value>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedFile {
+    payload: serde_json::Value,
+    /// FNV-1a 64 of the payload's JSON text: detects edits and corruption.
+    checksum: String,
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> Error {
+    Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes `payload` to `path` as `{"payload": …, "checksum": FNV-1a of its JSON text}`.
+fn write_checked(path: &Path, payload: serde_json::Value) -> Result<()> {
+    let text = serde_json::to_string(&payload).map_err(|e| io_error(path, e.into()))?;
+    let file = SavedFile {
+        payload,
+        checksum: format!("{:016x}", fnv1a(text.as_bytes())),
+    };
+    let out = serde_json::to_string(&file).map_err(|e| io_error(path, e.into()))?;
+    // Atomic: a save that fails midway (full disk, a kill) leaves the previous file intact.
+    sbi_core::write_atomic(path, |w| w.write_all(out.as_bytes()))?;
+    Ok(())
+}
+
+/// Reads a file written by [`write_checked`] and verifies its checksum.
+fn read_checked(path: &Path) -> Result<serde_json::Value> {
+    let text = std::fs::read_to_string(path).map_err(|e| io_error(path, e))?;
+    let bad = |m: String| Error::InvalidFile(m);
+    let file: SavedFile =
+        serde_json::from_str(&text).map_err(|e| bad(format!("not a saved posterior: {e}")))?;
+    let canonical = serde_json::to_string(&file.payload).map_err(|e| bad(e.to_string()))?;
+    if format!("{:016x}", fnv1a(canonical.as_bytes())) != file.checksum {
+        return Err(bad(
+            "checksum mismatch: the file is corrupt or was edited".into()
+        ));
+    }
+    Ok(file.payload)
+}
+
+/// A support: each dimension's `low < high` (either may be infinite).
+pub(crate) fn check_support(b: &Bounds) -> std::result::Result<(), String> {
+    for (j, (l, h)) in b.low.iter().zip(&b.high).enumerate() {
+        if l.is_nan() || h.is_nan() || l >= h || *l == f64::INFINITY || *h == f64::NEG_INFINITY {
+            return Err(format!(
+                "prior support dimension {j} is [{l}, {h}]: need low < high"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn to_payload(p: &MdnPosterior) -> serde_json::Result<serde_json::Value> {
+    let opt = |v: &[f64]| v.iter().map(|b| b.is_finite().then_some(*b)).collect();
+    serde_json::to_value(Payload {
+        format: POSTERIOR_FORMAT.into(),
+        version: VERSION,
+        mdn: p.mdn.clone(),
+        train: p.train.clone(),
+        seed: Some(p.seed),
+        theta_zscore: p.theta_z.clone(),
+        x_zscore: p.x_z.clone(),
+        prior_support: SavedBounds {
+            low: opt(&p.support.low),
+            high: opt(&p.support.high),
+        },
+        weights: p.weights.clone(),
+        report: p.report.clone(),
+        trained_on: p.trained_on.clone(),
+    })
+}
+
+/// Rebuilds a posterior from its saved form, checking that the parts fit together.
+fn from_payload(value: serde_json::Value) -> Result<MdnPosterior> {
+    let bad = |m: String| Error::InvalidFile(m);
+    // Version 1 kept the seed among the training settings.
+    let v1_seed = value
+        .pointer("/train/seed")
+        .and_then(serde_json::Value::as_u64);
+    let p: Payload = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
+    if p.format != POSTERIOR_FORMAT || !(1..=VERSION).contains(&p.version) {
+        return Err(bad(format!(
+            "format {} v{} is not {POSTERIOR_FORMAT} v1–v{VERSION}",
+            p.format, p.version
+        )));
+    }
+    let seed = match (p.version, p.seed, v1_seed) {
+        (1, _, Some(s)) | (2.., Some(s), _) => s,
+        _ => return Err(bad("the training seed is missing".into())),
+    };
+    p.mdn.validate()?;
+    let d = p.theta_zscore.mean.len();
+    let dx = p.x_zscore.mean.len();
+    let consistent = d > 0
+        && dx > 0
+        && p.theta_zscore.std.len() == d
+        && p.x_zscore.std.len() == dx
+        && p.prior_support.low.len() == d
+        && p.prior_support.high.len() == d;
+    if !consistent {
+        return Err(bad(
+            "dimensions of the standardisation and support disagree".into(),
+        ));
+    }
+    let all = |z: &ZScore| {
+        z.mean.iter().all(|v| v.is_finite()) && z.std.iter().all(|s| s.is_finite() && *s > 0.0)
+    };
+    if !all(&p.theta_zscore) || !all(&p.x_zscore) {
+        return Err(bad("invalid standardisation statistics".into()));
+    }
+    if p.theta_zscore.whitening.is_some() {
+        return Err(bad(
+            "θ is never whitened, but the file has a whitening matrix for θ".into(),
+        ));
+    }
+    if let Some(w) = &p.x_zscore.whitening
+        && (w.len() != dx * dx || w.iter().any(|v| !v.is_finite()))
+    {
+        return Err(bad(format!(
+            "the whitening matrix of x has {} entries (need {dx} × {dx}, all finite)",
+            w.len()
+        )));
+    }
+    if p.weights.hidden.len() != p.mdn.num_hidden_layers {
+        return Err(bad(
+            "number of hidden layers disagrees with the configuration".into(),
+        ));
+    }
+    p.weights.check(dx, d, p.mdn.num_components)?;
+    let unwrap = |v: &[Option<f64>], inf: f64| v.iter().map(|b| b.unwrap_or(inf)).collect();
+    let support = Bounds {
+        low: unwrap(&p.prior_support.low, f64::NEG_INFINITY),
+        high: unwrap(&p.prior_support.high, f64::INFINITY),
+    };
+    check_support(&support).map_err(bad)?;
+    // The training θ were drawn from the prior, so their mean lies in its support: a file
+    // whose support misses it was assembled from another prior's bounds.
+    if !support.contains(&p.theta_zscore.mean) {
+        return Err(bad(format!(
+            "the prior support [{:?}, {:?}] does not contain the mean {:?} of the θ the \
+             network was trained on: the support belongs to another prior",
+            support.low, support.high, p.theta_zscore.mean
+        )));
+    }
+    if !p.trained_on.feature_names.is_empty() && p.trained_on.feature_names.len() != dx {
+        return Err(bad(format!(
+            "{} feature names recorded for {dx} features",
+            p.trained_on.feature_names.len()
+        )));
+    }
+    Ok(MdnPosterior {
+        mdn: p.mdn,
+        train: p.train,
+        seed,
+        weights: p.weights,
+        theta_z: p.theta_zscore,
+        x_z: p.x_zscore,
+        support,
+        report: p.report,
+        trained_on: p.trained_on,
+    })
+}
+
+impl MdnPosterior {
+    /// Writes the posterior — configuration, weights, standardisation, prior support, seed and
+    /// training report — to a JSON file with a checksum (format: the `persist` module docs).
+    /// The write is atomic: a failed save leaves an existing file as it was.
+    ///
+    /// # Errors
+    /// [`Error::Io`], [`Error::Core`] for a failed atomic write.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let value = to_payload(self).map_err(|e| io_error(path, e.into()))?;
+        write_checked(path, value)
+    }
+
+    /// Reads a posterior written by [`MdnPosterior::save`]; it samples bit-identically to the
+    /// saved one for the same seed.
+    ///
+    /// # Errors
+    /// [`Error::Io`]; [`Error::InvalidFile`] for a file that is not such a posterior, is
+    /// corrupt (checksum), or whose parts do not fit together (shapes, dimensions).
+    pub fn load(path: &Path) -> Result<Self> {
+        from_payload(read_checked(path)?)
+    }
+}
+
+impl Ensemble<MdnPosterior> {
+    /// Writes every member (as [`MdnPosterior::save`] would) to one JSON file with a checksum,
+    /// atomically.
+    ///
+    /// # Errors
+    /// [`Error::Io`], [`Error::Core`] for a failed atomic write.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let io = |e: serde_json::Error| io_error(path, e.into());
+        let members = self
+            .members()
+            .iter()
+            .map(to_payload)
+            .collect::<serde_json::Result<Vec<_>>>()
+            .map_err(io)?;
+        let payload = EnsemblePayload {
+            format: ENSEMBLE_FORMAT.into(),
+            version: VERSION,
+            members,
+        };
+        write_checked(path, serde_json::to_value(payload).map_err(io)?)
+    }
+
+    /// Reads an ensemble written by [`Ensemble::save`]; it samples bit-identically to the
+    /// saved one for the same seed.
+    ///
+    /// # Errors
+    /// [`Error::Io`]; [`Error::InvalidFile`] for a file that is not such an ensemble, is
+    /// corrupt (checksum), or holds a member that does not load;
+    /// [`Error::IncompatibleMembers`] for members that do not fit together.
+    pub fn load(path: &Path) -> Result<Self> {
+        let p: EnsemblePayload = serde_json::from_value(read_checked(path)?)
+            .map_err(|e| Error::InvalidFile(format!("not a saved ensemble: {e}")))?;
+        if p.format != ENSEMBLE_FORMAT || !(1..=VERSION).contains(&p.version) {
+            return Err(Error::InvalidFile(format!(
+                "format {} v{} is not {ENSEMBLE_FORMAT} v1–v{VERSION}",
+                p.format, p.version
+            )));
+        }
+        Self::new(
+            p.members
+                .into_iter()
+                .map(from_payload)
+                .collect::<Result<_>>()?,
+        )
+    }
+}
