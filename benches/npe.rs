@@ -5,7 +5,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use rand::{RngExt, SeedableRng};
-use sbi_core::{Posterior, Prior, RowMatrix, SeedRng};
+use sbi_core::{DensityEstimator, Posterior, Prior, RowMatrix, SeedRng};
 use sbi_npe::{MdnEstimator, TrainConfig};
 use sbi_prior::BoxUniform;
 
@@ -32,18 +32,18 @@ fn npe(c: &mut Criterion) {
     group.sample_size(10);
     // One epoch = 45 minibatches of 200 over the 9,000 training rows, plus the validation pass
     // on 1,000 rows and the (small) set-up: standardisation, initialisation, split.
-    let one_epoch =
-        MdnEstimator::new(prior.bounds()).with_train(TrainConfig::new().with_max_epochs(1));
+    let support = prior.bounds();
+    let one_epoch = MdnEstimator::new().with_train(TrainConfig::new().with_max_epochs(1));
     group.bench_function("train_one_epoch_10k", |b| {
         b.iter(|| {
             one_epoch
-                .fit_with_progress(black_box(&theta), black_box(&x), &mut |_| {})
+                .fit(black_box(&theta), black_box(&x), &support, 0, &mut ())
                 .unwrap()
         })
     });
-    let posterior = MdnEstimator::new(prior.bounds())
+    let posterior = MdnEstimator::new()
         .with_train(TrainConfig::new().with_max_epochs(30))
-        .fit_with_progress(&theta, &x, &mut |_| {})
+        .fit(&theta, &x, &support, 0, &mut ())
         .unwrap();
     let x_obs = [0.5, -1.0, -0.2];
     group.sample_size(50);

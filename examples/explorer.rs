@@ -19,8 +19,8 @@ use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
 use hh_sbi_examples::explorer::{Explorer, MAX_SEED, NUM_SAMPLES, View};
 use hh_sbi_examples::notebook::{HIGH, LOW, load_checked, trained_on};
 use hh_stats::FeatureSet;
-use sbi_core::{Prior, SummaryStatistics};
-use sbi_npe::{MdnEstimator, MdnPosterior, TerminalProgress, TrainConfig, run_npe};
+use sbi_core::SummaryStatistics;
+use sbi_npe::{MdnEstimator, MdnPosterior, Npe, TerminalProgress, TrainConfig};
 use sbi_prior::BoxUniform;
 use tiny_http::{Header, Method, Request, Response, Server};
 
@@ -96,18 +96,13 @@ fn posterior(
     match &args.load {
         Some(path) => load_checked(path, features, &expected),
         None => {
-            let est = MdnEstimator::new(prior.bounds())
-                .with_train(TrainConfig::new().with_whiten_x(true));
+            let est = MdnEstimator::new().with_train(TrainConfig::new().with_whiten_x(true));
             let mut progress = TerminalProgress::new("explorer");
-            let run = run_npe(
-                &prior,
-                sim,
-                features,
-                args.num_simulations,
-                &est,
-                args.seed,
-                &mut progress,
-            )?;
+            let run = Npe::new(&prior, sim, features)
+                .num_simulations(args.num_simulations)
+                .seed(args.seed)
+                .progress(&mut progress)
+                .train(&est)?;
             Ok(run.posterior.with_trained_on(expected))
         }
     }

@@ -20,7 +20,7 @@ use hh_sbi_examples::notebook::{
 use hh_stats::FeatureSet;
 use rand::SeedableRng;
 use sbi_core::{Posterior, Prior, SeedRng, Simulator, SummaryStatistics, item_rng, item_seed};
-use sbi_npe::{MdnEstimator, MdnPosterior, TerminalProgress, TrainConfig, run_npe};
+use sbi_npe::{MdnEstimator, MdnPosterior, Npe, TerminalProgress, TrainConfig};
 use sbi_prior::BoxUniform;
 
 const USAGE: &str = "\
@@ -164,25 +164,25 @@ fn main() {
             None => {
                 // sbi's defaults, plus whitening of x: V_rest shifts `max` and `mean` alike,
                 // so the stimulus hides in their small differences (docs/notebook.md).
-                let est = MdnEstimator::new(prior.bounds())
-                    .with_train(TrainConfig::new().with_whiten_x(true));
-                let run = run_npe(
-                    &prior,
-                    &sim,
-                    &features,
-                    args.num_simulations,
-                    &est,
-                    args.seed,
-                    &mut progress,
-                )?;
-                if run.report.num_failed > 0 && !args.json {
-                    eprintln!(
-                        "note: {} simulations failed and were dropped; the first: {}",
-                        run.report.num_failed,
-                        run.report.first_failure.as_deref().unwrap_or("?")
-                    );
+                let est = MdnEstimator::new().with_train(TrainConfig::new().with_whiten_x(true));
+                let run = Npe::new(&prior, &sim, &features)
+                    .num_simulations(args.num_simulations)
+                    .seed(args.seed)
+                    .progress(&mut progress)
+                    .train(&est)?;
+                if !args.json {
+                    for kind in run.dataset.failure_kinds() {
+                        eprintln!(
+                            "note: {} simulations failed ({}) and were dropped; the first, \
+                             simulation {}: {}",
+                            kind.count,
+                            kind.stage.name(),
+                            kind.first_index,
+                            kind.first_message
+                        );
+                    }
                 }
-                let (s, t) = (run.report.simulate_seconds, run.report.training.seconds);
+                let (s, t) = (run.report.simulate_seconds, run.report.train_seconds);
                 (
                     run.posterior.with_trained_on(trained_on),
                     s,

@@ -6,9 +6,9 @@
 
 use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
 use rand::SeedableRng;
-use sbi_core::testing::{Identity, LinearGaussian};
-use sbi_core::{Posterior, Prior, SeedRng};
-use sbi_npe::{MdnEstimator, TerminalProgress, run_npe_ensemble};
+use sbi_core::testing::LinearGaussian;
+use sbi_core::{Identity, Posterior, SeedRng};
+use sbi_npe::{MdnEstimator, Npe, TerminalProgress};
 use sbi_prior::BoxUniform;
 
 const USAGE: &str = "\
@@ -78,30 +78,24 @@ fn main() {
         let (low, high) = ([-3.0, -3.0], [3.0, 3.0]);
         let prior = BoxUniform::new(low.to_vec(), high.to_vec())?;
         let simulator = LinearGaussian::new(2, SIGMA)?;
-        let estimator = MdnEstimator::new(prior.bounds());
         let mut progress = TerminalProgress::new("npe").quiet(args.json);
-        // One member is exactly `run_npe`'s network.
-        let run = run_npe_ensemble(
-            &prior,
-            &simulator,
-            &Identity::new(2),
-            args.num_simulations,
-            &estimator,
-            args.ensemble,
-            args.seed,
-            &mut progress,
-        )?;
+        // An ensemble of one is exactly the network `Npe::train` gives.
+        let run = Npe::new(&prior, &simulator, &Identity::new(2))
+            .num_simulations(args.num_simulations)
+            .seed(args.seed)
+            .progress(&mut progress)
+            .train_ensemble(&MdnEstimator::new(), args.ensemble)?;
         let reports: Vec<_> = run
-            .ensemble
+            .posterior
             .members()
             .iter()
             .filter_map(|m| m.training_report())
             .collect();
         let epochs: Vec<usize> = reports.iter().map(|r| r.epochs).collect();
-        let train_seconds: f64 = reports.iter().map(|r| r.seconds).sum();
+        let train_seconds = run.report.train_seconds;
         let start = std::time::Instant::now();
         let samples =
-            run.ensemble
+            run.posterior
                 .sample(&args.x_obs, 10_000, &mut SeedRng::seed_from_u64(args.seed))?;
         let sample_seconds = start.elapsed().as_secs_f64();
         let mean = samples.column_means();
@@ -127,7 +121,7 @@ fn main() {
                 "ensemble": args.ensemble,
                 "epochs": epochs,
                 "seconds": {
-                    "simulate": run.simulate_seconds,
+                    "simulate": run.report.simulate_seconds,
                     "train": train_seconds,
                     "sample": sample_seconds,
                 },

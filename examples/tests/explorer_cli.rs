@@ -151,16 +151,17 @@ fn a_thousand_malformed_requests_from_several_clients() {
 #[test]
 fn the_noise_parameter_follows_the_training_noise() {
     use hh_sbi_examples::explorer::Explorer;
-    use sbi_core::Prior;
     let train = |noise: f64| {
         let sim = hh_model::HhSimulator::notebook()
             .with_noise_sigma(noise)
             .unwrap();
         let features = hh_stats::FeatureSet::notebook();
         let prior = sbi_prior::BoxUniform::new(vec![40.0, 3.0], vec![60.0, 7.0]).unwrap();
-        let est = sbi_npe::MdnEstimator::new(prior.bounds())
+        let est = sbi_npe::MdnEstimator::new()
             .with_train(sbi_npe::TrainConfig::new().with_max_epochs(3));
-        let post = sbi_npe::run_npe(&prior, &sim, &features, 60, &est, 0, &mut ())
+        let post = sbi_npe::Npe::new(&prior, &sim, &features)
+            .num_simulations(60)
+            .train(&est)
             .unwrap()
             .posterior;
         Explorer::new(sim, features, post, noise)

@@ -36,6 +36,9 @@ pub enum Error {
         /// What the first failure (lowest index) said.
         first: String,
     },
+    /// The simulator refused a whole batch (e.g. θ of the wrong width for it).
+    #[error("the simulator failed: {0}")]
+    Simulator(Box<dyn std::error::Error + Send + Sync>),
     /// A dataset's arrays are missing, of the wrong type or shape, or do not fit together.
     #[error("invalid dataset: {0}")]
     InvalidDataset(String),

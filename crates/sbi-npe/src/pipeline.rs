@@ -93,7 +93,6 @@ where
     P: Prior,
     S: Simulator,
     F: SummaryStatistics<S::Output>,
-    Error: From<P::Error> + From<S::Error>,
 {
     /// A pipeline for `prior`, `simulator` and `summary`: 1,000 simulations, seed 0, no
     /// progress reports.
@@ -176,7 +175,8 @@ where
             )?;
             let outputs = self
                 .simulator
-                .simulate_batch_each(&block, sim_seed, first as u64)?;
+                .simulate_batch_each(&block, sim_seed, first as u64)
+                .map_err(|e| Error::Simulator(Box::new(e)))?;
             let out = &mut x.as_mut_slice()[first * dx..(first + rows) * dx];
             let mut failed: Vec<Failure> = out
                 .par_chunks_mut(dx)
