@@ -11,7 +11,7 @@ use std::time::Instant;
 use hh_sbi_examples::cli::{self, CliError, parse_value};
 use hh_sbi_examples::spikes::{load_data, parse_mode};
 use spike_fit::{
-    GridSearch, Loss, Mode, NelderMead, PrintObserver, Solver, SpikeModel, Study, ThresholdSearch,
+    GridSearch, Loss, Mode, NelderMead, PrintObserver, StudySolver, SpikeModel, Study, ThresholdSearch,
     fit,
 };
 
@@ -70,7 +70,7 @@ fn main() {
                 "--trials and --fresh-trials must be positive".into(),
             ));
         }
-        let solver: Box<dyn Solver> = match method.as_str() {
+        let solver: Box<dyn StudySolver> = match method.as_str() {
             "grid" => Box::new(GridSearch::default()),
             "nelder-mead" => Box::new(NelderMead::default()),
             "threshold" => Box::new(ThresholdSearch::default()),

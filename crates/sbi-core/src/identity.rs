@@ -8,7 +8,7 @@ use crate::{Error, Result, SummaryStatistics, check_dim, check_finite};
 /// ```
 /// use sbi_core::{Identity, SummaryStatistics};
 /// assert_eq!(Identity::new(2).summarize(&vec![1.0, 2.0])?, vec![1.0, 2.0]);
-/// assert_eq!(Identity::new(2).names(), ["x0", "x1"]);
+/// assert_eq!(SummaryStatistics::<[f64]>::names(&Identity::new(2)), ["x0", "x1"]);
 /// assert!(Identity::new(2).summarize(&vec![1.0, f64::NAN]).is_err());
 /// # Ok::<(), sbi_core::Error>(())
 /// ```

@@ -202,3 +202,83 @@ impl MdnNet {
         lse.reshape([b])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng};
+    use sbi_core::SeedRng;
+
+    /// Random weights for `dx` features, `d` parameters, `k` components.
+    fn random_weights(dx: usize, d: usize, k: usize, rng: &mut SeedRng) -> Weights {
+        let mut dense = |d_in: usize, d_out: usize, scale: f64| Dense {
+            d_in,
+            d_out,
+            weight: (0..d_in * d_out)
+                .map(|_| rng.random_range(-scale..scale) as f32)
+                .collect(),
+            bias: (0..d_out)
+                .map(|_| rng.random_range(-scale..scale) as f32)
+                .collect(),
+        };
+        let h = 16;
+        Weights {
+            hidden: vec![dense(dx, h, 0.8), dense(h, h, 0.5)],
+            output: dense(h, k * (1 + d + tri(d)), 0.5),
+        }
+    }
+
+    /// The density training optimises (burn, f32) is the density inference evaluates (host,
+    /// f64) for the same weights: to 10⁻⁴ with ε = 0, and within the documented bound
+    /// ½·ε·tr(Pₖ⁻¹) of the ε·I left out of burn's log-determinant otherwise.
+    #[test]
+    fn training_and_inference_log_densities_agree() {
+        let (dx, d, k, rows) = (3, 3, 4, 64);
+        let mut rng = SeedRng::seed_from_u64(17);
+        let device = plain_device();
+        for eps in [0.0, 1e-4] {
+            let cfg = MdnConfig::new()
+                .with_num_components(k)
+                .with_precision_epsilon(eps);
+            let w = random_weights(dx, d, k, &mut rng);
+            let net = MdnNet::from_weights(&w, &device);
+            let layout = Layout::new(d, &cfg, &device);
+            let xs: Vec<f64> = (0..rows * dx).map(|_| rng.random_range(-2.0..2.0)).collect();
+            let thetas: Vec<f64> = (0..rows * d).map(|_| rng.random_range(-2.0..2.0)).collect();
+            let tensor = |v: &[f64], c: usize| {
+                let data: Vec<f32> = v.iter().map(|x| *x as f32).collect();
+                Tensor::<2>::from_data(TensorData::new(data, [rows, c]), &device)
+            };
+            let burn: Vec<f32> = net
+                .log_prob(tensor(&thetas, d), tensor(&xs, dx), &layout)
+                .into_data()
+                .try_into_vec::<f32>()
+                .unwrap();
+            for r in 0..rows {
+                // The host evaluates the f32-rounded inputs burn saw.
+                let round = |v: &[f64]| v.iter().map(|x| f64::from(*x as f32)).collect::<Vec<_>>();
+                let x = round(&xs[r * dx..(r + 1) * dx]);
+                let theta = round(&thetas[r * d..(r + 1) * d]);
+                let mix = w.mixture(&x, d, &cfg).unwrap();
+                let host = mix.log_prob(&theta);
+                // ½·ε·tr(P⁻¹) over the components bounds ½ ln det(AᵀA + εI) − ½ ln det(AᵀA).
+                let bound = (0..k)
+                    .map(|c| {
+                        let p = nalgebra::DMatrix::from_row_slice(
+                            d,
+                            d,
+                            &mix.precisions[c * d * d..(c + 1) * d * d],
+                        );
+                        0.5 * eps * p.try_inverse().unwrap().trace()
+                    })
+                    .fold(0.0, f64::max);
+                let diff = (f64::from(burn[r]) - host).abs();
+                assert!(
+                    diff <= 1e-4 + bound,
+                    "ε {eps}, row {r}: burn {} vs host {host} (bound {bound})",
+                    burn[r]
+                );
+            }
+        }
+    }
+}

@@ -10,10 +10,13 @@
 //!   the same noise), so the loss ([`Loss::Mse`] or [`Loss::BinomialNll`], as an
 //!   [`sbi_core::Objective`] through [`StudyObjective`]) is a deterministic function of
 //!   (δv, δa) — piecewise constant, which is why gradient-based optimisers stall on it.
-//! * Solvers ([`Solver`], run by [`fit`], watched by an [`Observer`]): [`GridSearch`]
-//!   (coarse-to-fine in well-conditioned coordinates ln s, ln a), [`NelderMead`] (with
-//!   restarts) and [`ThresholdSearch`] (exact in δv: per-trial threshold currents by bisection
-//!   turn the prediction into an empirical CDF).
+//! * Solvers ([`Solver`]: `init` / `next_iter` / `terminate`), driven by one loop ([`run`],
+//!   which owns the iteration count, history and [`Observer`] calls) over a [`Problem`] (which
+//!   counts evaluations and keeps the best point); [`fit`] runs one on a study:
+//!   [`GridSearch`] (coarse-to-fine) and [`NelderMead`] (with restarts) for any two-parameter
+//!   [`sbi_core::Objective`], and [`ThresholdSearch`] (exact in δv: per-trial threshold
+//!   currents by bisection turn the prediction into an empirical CDF) for the study, all in
+//!   the well-conditioned coordinates (ln s, ln a).
 //! * [`Mode::Upstream`] reproduces the original code's slip (gates frozen during the pulse);
 //!   [`Mode::Corrected`] is the default.
 //!
@@ -41,8 +44,9 @@ pub use data::SpikeData;
 pub use error::{Error, Result};
 pub use model::{AREA_UNIT, DT, MAX_STEPS, Mode, PULSE_STEPS, SPIKE_MV, SpikeModel};
 pub use solve::{
-    FitResult, GridSearch, IterState, NelderMead, Observer, PrintObserver, Solver, ThresholdSearch,
-    fit, from_coords, to_coords,
+    FitResult, GridSearch, GridState, IterState, MAX_ITERATIONS, NelderMead, Observer,
+    PrintObserver, Problem, RunOutcome, SimplexState, Solver, Termination, ThresholdSearch,
+    StudySolver, ThresholdState, fit, from_coords, run, solve, to_coords,
 };
 pub use study::{AREA_REF, Loss, MAX_TRIALS, Study, StudyObjective, V_REF, mse};
 

@@ -1,6 +1,6 @@
 //! The stochastic membrane of the spike-probability study.
 
-use hh_model::Rates;
+use hh_model::{HhParams, Rates};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
@@ -84,12 +84,9 @@ pub const DT: f64 = 0.0025;
 pub const PULSE_STEPS: (usize, usize) = (40, 80);
 /// Spike criterion, mV above rest.
 pub const SPIKE_MV: f64 = 60.0;
-const G_NA: f64 = 1200.0;
-const G_K: f64 = 360.0;
-const G_L: f64 = 3.0;
-const E_NA: f64 = 115.0;
-const E_K: f64 = -12.0;
-const E_L: f64 = 10.6;
+/// The study's conductances are the classic ones ([`HhParams::default`]) times 10.
+const CONDUCTANCE_FACTOR: f64 = 10.0;
+/// Its rates are the classic ones ([`Rates`]) times 12.
 const RATE_FACTOR: f64 = 12.0;
 /// The longest run a model may ask for, in steps: 400,000 (1 s at dt = 0.0025 ms). The pulse
 /// ends at 0.2 ms and the membrane is back at rest within ≈ 10 ms, so 1 s is 500× the study's
@@ -190,9 +187,16 @@ impl SpikeModel {
         area_factor: f64,
         mut noise: impl FnMut(usize, usize) -> f64,
     ) -> [bool; LANES] {
+        let hh = HhParams::default();
+        let (g_na, g_k, g_l) = (
+            CONDUCTANCE_FACTOR * hh.g_na,
+            CONDUCTANCE_FACTOR * hh.g_k,
+            CONDUCTANCE_FACTOR * hh.g_l,
+        );
+        let (e_na, e_k, e_l) = (hh.e_na, hh.e_k, hh.e_l);
         let area = AREA_UNIT * area_factor;
-        let inv_cap = 1.0 / area; // c = 1 µF/cm²
-        let noise_scale = self.k_noise * (G_NA * area).sqrt();
+        let inv_cap = 1.0 / (hh.c_m * area);
+        let noise_scale = self.k_noise * (g_na * area).sqrt();
         let rest = Rates::at(0.0, RATE_FACTOR);
         let (m0, h0, n0) = rest.steady_state();
         let (mut v, mut m, mut h, mut n) = ([0.0f64; LANES], [m0; LANES], [h0; LANES], [n0; LANES]);
@@ -216,9 +220,9 @@ impl SpikeModel {
                     n[k] = (n[k] + DT * r.alpha_n) * (gm * gh * inv);
                 }
                 let (mk, hk, nk, vk) = (m[k], h[k], n[k], v[k]);
-                let i_ion = G_NA * mk * mk * mk * hk * (vk - E_NA)
-                    + G_K * nk * nk * nk * nk * (vk - E_K)
-                    + G_L * (vk - E_L);
+                let i_ion = g_na * mk * mk * mk * hk * (vk - e_na)
+                    + g_k * nk * nk * nk * nk * (vk - e_k)
+                    + g_l * (vk - e_l);
                 let stim = if on { current_ua[k] } else { 0.0 };
                 let noise = if noise_scale > 0.0 {
                     noise(k, step) * noise_scale

@@ -249,7 +249,19 @@ pub(crate) fn point_nll(p: f64, k: u64, n: u64) -> f64 {
     -(k as f64 * p.ln() + (n - k) as f64 * (1.0 - p).ln())
 }
 
-/// The fitting loss as an [`Objective`] over (δv, δa).
+/// The fitting loss as an [`Objective`] in the study's well-conditioned coordinates
+/// u = (ln s, ln a) ([`crate::to_coords`]): cost(u) = the loss of the prediction at
+/// (δv, δa) = [`crate::from_coords`]`(u)`. A u whose δ's are not finite (an overflowing
+/// exponent) costs +∞, so solvers can step anywhere.
+///
+/// ```no_run
+/// use sbi_core::Objective;
+/// use spike_fit::{Loss, Mode, SpikeData, SpikeModel, Study, StudyObjective, to_coords};
+/// let study = Study::new(SpikeModel::new(Mode::Corrected), SpikeData::measured())?;
+/// let objective = StudyObjective { study: &study, loss: Loss::Mse };
+/// let mse = objective.cost(&to_coords(0.0, 0.0))?;
+/// # Ok::<(), spike_fit::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct StudyObjective<'a> {
     /// The study.
@@ -265,9 +277,13 @@ impl Objective for StudyObjective<'_> {
         2
     }
 
-    fn cost(&self, params: &[f64]) -> Result<f64> {
-        check_dim(2, params.len())?;
-        let pred = self.study.predict(params[0], params[1])?;
+    fn cost(&self, u: &[f64]) -> Result<f64> {
+        check_dim(2, u.len())?;
+        let (dv, da) = crate::from_coords([u[0], u[1]]);
+        if Study::check_deltas(dv, da).is_err() {
+            return Ok(f64::INFINITY);
+        }
+        let pred = self.study.predict(dv, da)?;
         self.study.loss(self.loss, &pred)
     }
 }

@@ -6,7 +6,7 @@
 use proptest::prelude::*;
 use sbi_core::testing::boundary::{config, mostly, small_or_huge};
 use spike_fit::{
-    GridSearch, Loss, Mode, NelderMead, Solver, SpikeData, SpikeModel, Study, ThresholdSearch,
+    GridSearch, Loss, Mode, NelderMead, StudySolver, SpikeData, SpikeModel, Study, ThresholdSearch,
 };
 
 fn data() -> impl Strategy<Value = Option<SpikeData>> {
@@ -79,7 +79,7 @@ proptest! {
         which in 0usize..3) {
         let Some(data) = data else { return Ok(()) };
         let study = Study::new(SpikeModel::new(Mode::Corrected), data).unwrap().with_trials(4);
-        let solver: Box<dyn Solver> = match which {
+        let solver: Box<dyn StudySolver> = match which {
             0 => Box::new(GridSearch { levels, points, span: [span, 10.0 * span], shrink, final_trials_factor: factor }),
             1 => Box::new(NelderMead { step: [step, step], restarts, max_evaluations: evaluations, tolerance }),
             _ => Box::new(ThresholdSearch { area_span, area_points, tolerance: area_tol }),

@@ -3,7 +3,7 @@
 //! bound) or garbage fits reported as converged.
 
 use spike_fit::{
-    Error, GridSearch, Loss, Mode, NelderMead, Solver, SpikeData, SpikeModel, Study,
+    Error, GridSearch, Loss, Mode, NelderMead, StudySolver, SpikeData, SpikeModel, Study,
     ThresholdSearch, fit,
 };
 
@@ -17,7 +17,7 @@ fn small_study(x: Vec<f64>) -> Study {
     .with_trials(16)
 }
 
-fn quick_solvers() -> Vec<Box<dyn Solver>> {
+fn quick_solvers() -> Vec<Box<dyn StudySolver>> {
     vec![
         Box::new(GridSearch {
             levels: 2,
@@ -49,8 +49,8 @@ fn invalid_starts_are_errors() {
             (0.0, -1.0),
             (0.0, f64::INFINITY),
         ] {
-            let r = solver.solve(&study, Loss::Mse, start, &mut ());
-            assert!(r.is_err(), "{} from {start:?}: {r:?}", solver.name());
+            let r = spike_fit::solve(&study, solver.as_ref(), Loss::Mse, start, &mut ());
+            assert!(r.is_err(), "{} from {start:?}: {r:?}", solver.solver_name());
             assert!(fit(&study, solver.as_ref(), Loss::Mse, start, &mut ()).is_err());
         }
     }
@@ -65,7 +65,7 @@ fn data_far_outside_the_model_range_are_an_error_not_a_hang() {
         assert!(
             matches!(&r, Err(Error::InvalidData(m)) if m.contains("relative stimuli")),
             "{}: {r:?}",
-            solver.name()
+            solver.solver_name()
         );
     }
 }
@@ -73,7 +73,7 @@ fn data_far_outside_the_model_range_are_an_error_not_a_hang() {
 #[test]
 fn solver_settings_that_never_end_are_rejected() {
     let study = small_study(vec![0.95, 1.0, 1.05]);
-    let bad: Vec<Box<dyn Solver>> = vec![
+    let bad: Vec<Box<dyn StudySolver>> = vec![
         Box::new(NelderMead {
             step: [f64::NAN, 0.5],
             ..NelderMead::default()
@@ -120,11 +120,11 @@ fn solver_settings_that_never_end_are_rejected() {
         }),
     ];
     for s in bad {
-        let r = s.solve(&study, Loss::Mse, (0.0, 0.0), &mut ());
+        let r = spike_fit::solve(&study, s.as_ref(), Loss::Mse, (0.0, 0.0), &mut ());
         assert!(
             matches!(r, Err(Error::InvalidParameter { .. })),
             "{}: {r:?}",
-            s.name()
+            s.solver_name()
         );
     }
 }

@@ -2,7 +2,7 @@
 //! the model itself at (δv, δa) = (1.0, 1.5), 4,000 trials per point.
 
 use spike_fit::{
-    FitResult, GridSearch, Loss, Mode, NelderMead, Solver, SpikeData, SpikeModel, Study,
+    FitResult, GridSearch, Loss, Mode, NelderMead, StudySolver, SpikeData, SpikeModel, Study,
     ThresholdSearch, fit, from_coords, to_coords,
 };
 
@@ -59,7 +59,7 @@ fn check(st: &Study, r: &FitResult, what: &str) {
 #[test]
 fn every_solver_recovers_the_truth_from_the_default_start() {
     let st = study();
-    let solvers: [(Box<dyn Solver>, &str); 3] = [
+    let solvers: [(Box<dyn StudySolver>, &str); 3] = [
         (
             Box::new(GridSearch {
                 levels: 3,
