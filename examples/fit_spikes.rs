@@ -11,8 +11,8 @@ use std::time::Instant;
 use hh_sbi_examples::cli::{self, CliError, parse_value};
 use hh_sbi_examples::spikes::{load_data, parse_mode};
 use spike_fit::{
-    GridSearch, Loss, Mode, NelderMead, PrintObserver, StudySolver, SpikeModel, Study, ThresholdSearch,
-    fit,
+    GridSearch, Loss, Mode, NelderMead, PrintObserver, SpikeModel, Study, StudySolver,
+    ThresholdSearch, fit,
 };
 
 const USAGE: &str = "\

@@ -157,8 +157,8 @@ fn the_noise_parameter_follows_the_training_noise() {
             .unwrap();
         let features = hh_stats::FeatureSet::notebook();
         let prior = sbi_prior::BoxUniform::new(vec![40.0, 3.0], vec![60.0, 7.0]).unwrap();
-        let est = sbi_npe::MdnEstimator::new()
-            .with_train(sbi_npe::TrainConfig::new().with_max_epochs(3));
+        let est =
+            sbi_npe::MdnEstimator::new().with_train(sbi_npe::TrainConfig::new().with_max_epochs(3));
         let post = sbi_npe::Npe::new(&prior, &sim, &features)
             .num_simulations(60)
             .train(&est)

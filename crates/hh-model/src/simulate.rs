@@ -110,10 +110,16 @@ pub(crate) fn run<R: Rng + ?Sized>(
         InitialState::Rest => State::steady(0.0),
         InitialState::Given(s) => s,
     };
+    let drive = Drive {
+        stim: &stim,
+        dt,
+        num_steps: n,
+        noise_scale,
+    };
     let values = match scheme {
-        Scheme::PyhhEuler => integrate(&sys, PyhhEuler, y0, &stim, dt, n, noise_scale, rng),
-        Scheme::ExpEuler => integrate(&sys, ExpEuler, y0, &stim, dt, n, noise_scale, rng),
-        Scheme::Rk4 => integrate(&sys, Rk4, y0, &stim, dt, n, noise_scale, rng),
+        Scheme::PyhhEuler => integrate(&sys, PyhhEuler, y0, &drive, rng),
+        Scheme::ExpEuler => integrate(&sys, ExpEuler, y0, &drive, rng),
+        Scheme::Rk4 => integrate(&sys, Rk4, y0, &drive, rng),
     }?;
     let trace = Trace::new(dt, 0.0, values)?;
     Ok(match protocol.stimulus_window() {
@@ -137,18 +143,29 @@ fn divergence_hint(noise_kick: f64, stimulus: f64, dt: f64) -> String {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What drives one run: the stimulus segments (`(end step, density)`, in order), the time
+/// step, the number of steps and the per-step noise scale (density units).
+struct Drive<'a> {
+    stim: &'a [(usize, f64)],
+    dt: f64,
+    num_steps: usize,
+    noise_scale: f64,
+}
+
 #[inline(never)]
 fn integrate<S: Stepper, R: Rng + ?Sized>(
     sys: &HodgkinHuxley,
     mut stepper: S,
     mut y: State,
-    stim: &[(usize, f64)],
-    dt: f64,
-    n: usize,
-    noise_scale: f64,
+    drive: &Drive<'_>,
     rng: &mut R,
 ) -> Result<Vec<f64>> {
+    let Drive {
+        stim,
+        dt,
+        num_steps: n,
+        noise_scale,
+    } = *drive;
     let v_rest = sys.params().v_rest;
     let mut out = Vec::new();
     out.try_reserve_exact(n)

@@ -114,7 +114,11 @@ pub struct Dataset {
 impl PartialEq for Dataset {
     fn eq(&self, other: &Self) -> bool {
         let bits = |m: &RowMatrix| {
-            (m.nrows(), m.ncols(), m.as_slice().iter().map(|v| v.to_bits()).collect::<Vec<_>>())
+            (
+                m.nrows(),
+                m.ncols(),
+                m.as_slice().iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            )
         };
         bits(&self.theta) == bits(&other.theta)
             && bits(&self.x) == bits(&other.x)
@@ -309,11 +313,21 @@ impl Dataset {
         let message: Vec<&str> = self.failures.iter().map(|f| f.message.as_str()).collect();
         let names: Vec<&str> = self.feature_names.iter().map(String::as_str).collect();
         let (d, dx) = (self.theta.ncols() as u64, self.x.ncols() as u64);
-        put(&mut zip, "theta", &[n, d], self.theta.as_slice().iter().copied())?;
+        put(
+            &mut zip,
+            "theta",
+            &[n, d],
+            self.theta.as_slice().iter().copied(),
+        )?;
         put(&mut zip, "x", &[n, dx], self.x.as_slice().iter().copied())?;
         put(&mut zip, "failed", &[n], failed.into_iter())?;
         put_str(&mut zip, "x_names", &names)?;
-        put(&mut zip, "failure_index", &[index.len() as u64], index.into_iter())?;
+        put(
+            &mut zip,
+            "failure_index",
+            &[index.len() as u64],
+            index.into_iter(),
+        )?;
         put_str(&mut zip, "failure_stage", &stage)?;
         put_str(&mut zip, "failure_message", &message)?;
         Ok(zip.finish().map_err(std::io::Error::other)?.into_inner())
@@ -350,8 +364,7 @@ impl Dataset {
                 let message = read_strings(&mut zip, "failure_message")?.unwrap_or_default();
                 if stage.len() != index.len() || message.len() != index.len() {
                     return Err(Error::InvalidDataset(
-                        "failure_index, failure_stage and failure_message differ in length"
-                            .into(),
+                        "failure_index, failure_stage and failure_message differ in length".into(),
                     ));
                 }
                 let mut out = Vec::with_capacity(index.len());
@@ -424,7 +437,12 @@ fn put_str<W: Write + Seek>(
     name: &str,
     items: &[&str],
 ) -> std::io::Result<()> {
-    let width = items.iter().map(|s| s.chars().count()).max().unwrap_or(0).max(1);
+    let width = items
+        .iter()
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let ts: TypeStr = format!("<U{width}")
         .parse()
         .map_err(std::io::Error::other)?;
@@ -524,9 +542,9 @@ fn read_vec<T: npyz::Deserialize>(
 ) -> Result<Option<Vec<T>>> {
     match open(zip, name)? {
         None => Ok(None),
-        Some(npy) if npy.shape().len() == 1 => {
-            Ok(Some(npy.into_vec::<T>().map_err(|e| invalid_array(name, e))?))
-        }
+        Some(npy) if npy.shape().len() == 1 => Ok(Some(
+            npy.into_vec::<T>().map_err(|e| invalid_array(name, e))?,
+        )),
         Some(npy) => Err(invalid_array(
             name,
             format!("has shape {:?}; need one dimension", npy.shape()),
@@ -547,10 +565,11 @@ mod tests {
     use super::*;
 
     fn sample() -> Dataset {
-        let theta = RowMatrix::from_rows(&[[0.5, -1.0], [1.5, 2.0], [2.5, 3.0], [3.5, 4.0]])
-            .unwrap();
-        let x = RowMatrix::from_rows(&[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [0.0; 3], [7.0, 8.0, 9.0]])
-            .unwrap();
+        let theta =
+            RowMatrix::from_rows(&[[0.5, -1.0], [1.5, 2.0], [2.5, 3.0], [3.5, 4.0]]).unwrap();
+        let x =
+            RowMatrix::from_rows(&[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [0.0; 3], [7.0, 8.0, 9.0]])
+                .unwrap();
         let failures = vec![Failure {
             index: 2,
             stage: FailureStage::Simulator,

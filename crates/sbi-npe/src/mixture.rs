@@ -195,7 +195,11 @@ impl Mixture {
     /// `log_weight_shift`, e.g. −ln P(support) for a leakage-corrected mixture).
     pub(crate) fn to_raw(&self, z: &ZScore, log_weight_shift: f64) -> Result<Self> {
         let d = self.d;
-        let log_weights = self.log_weights.iter().map(|w| w + log_weight_shift).collect();
+        let log_weights = self
+            .log_weights
+            .iter()
+            .map(|w| w + log_weight_shift)
+            .collect();
         let means = (0..self.k * d)
             .map(|i| z.mean[i % d] + z.std[i % d] * self.means[i])
             .collect();

@@ -243,7 +243,9 @@ mod tests {
             let w = random_weights(dx, d, k, &mut rng);
             let net = MdnNet::from_weights(&w, &device);
             let layout = Layout::new(d, &cfg, &device);
-            let xs: Vec<f64> = (0..rows * dx).map(|_| rng.random_range(-2.0..2.0)).collect();
+            let xs: Vec<f64> = (0..rows * dx)
+                .map(|_| rng.random_range(-2.0..2.0))
+                .collect();
             let thetas: Vec<f64> = (0..rows * d).map(|_| rng.random_range(-2.0..2.0)).collect();
             let tensor = |v: &[f64], c: usize| {
                 let data: Vec<f32> = v.iter().map(|x| *x as f32).collect();

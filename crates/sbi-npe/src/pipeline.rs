@@ -6,8 +6,7 @@ use std::time::Instant;
 use rand::SeedableRng;
 use rayon::prelude::*;
 use sbi_core::{
-    DensityEstimator, Prior, Progress, RowMatrix, SeedRng, Simulator, SummaryStatistics,
-    item_seed,
+    DensityEstimator, Prior, Progress, RowMatrix, SeedRng, Simulator, SummaryStatistics, item_seed,
 };
 
 use crate::dataset::{Dataset, Failure, FailureStage};
@@ -204,8 +203,8 @@ where
             first += rows;
             let done = first;
             self.report(|p| p.items(done, n));
-            let all_same = failures.len() == done
-                && failures.iter().all(|f| f.stage == failures[0].stage);
+            let all_same =
+                failures.len() == done && failures.iter().all(|f| f.stage == failures[0].stage);
             if done >= FAIL_FAST_AFTER && done < n && all_same {
                 return Err(simulations_failed(&failures, &theta, done));
             }

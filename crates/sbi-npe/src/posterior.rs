@@ -377,7 +377,10 @@ impl MdnConditional<'_> {
             return Err(sbi_core::Error::NonFinite { index }.into());
         }
         let mut z = vec![0.0; self.theta_dim()];
-        Ok(thetas.rows().map(|t| self.log_prob_with(t, &mut z)).collect())
+        Ok(thetas
+            .rows()
+            .map(|t| self.log_prob_with(t, &mut z))
+            .collect())
     }
 
     /// `n` samples and the log-density of each.
@@ -425,9 +428,9 @@ impl MdnConditional<'_> {
                     .map(|s| s.1)
                     .chain(p.mix.component_means()),
                 |z| {
-                raw.copy_from_slice(z);
-                p.theta_z.invert(&mut raw);
-                p.support.contains(&raw)
+                    raw.copy_from_slice(z);
+                    p.theta_z.invert(&mut raw);
+                    p.support.contains(&raw)
                 },
             )
             .ok_or(Error::NoModeInSupport)?;
@@ -438,9 +441,10 @@ impl MdnConditional<'_> {
     /// The leakage-corrected mixture in raw θ units (equal to this density inside the
     /// support), with every weight shifted by `log_weight_shift`.
     pub(crate) fn raw_mixture(&self, log_weight_shift: f64) -> Result<Mixture> {
-        self.proposal
-            .mix
-            .to_raw(self.proposal.theta_z, log_weight_shift - self.acceptance.ln())
+        self.proposal.mix.to_raw(
+            self.proposal.theta_z,
+            log_weight_shift - self.acceptance.ln(),
+        )
     }
 }
 

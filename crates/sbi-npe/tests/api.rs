@@ -453,7 +453,11 @@ fn train_ensemble_extends_train() {
     let est = MdnEstimator::new()
         .with_mdn(MdnConfig::new().with_num_components(3))
         .with_train(TrainConfig::new().with_max_epochs(15));
-    let (prior, sim, identity) = (prior(), LinearGaussian::new(2, 0.5).unwrap(), Identity::new(2));
+    let (prior, sim, identity) = (
+        prior(),
+        LinearGaussian::new(2, 0.5).unwrap(),
+        Identity::new(2),
+    );
     let npe = || {
         Npe::new(&prior, &sim, &identity)
             .num_simulations(800)

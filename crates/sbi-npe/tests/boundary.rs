@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use rand::SeedableRng;
-use sbi_core::testing::boundary::{config, mostly, small_or_huge};
 use sbi_core::testing::LinearGaussian;
+use sbi_core::testing::boundary::{config, mostly, small_or_huge};
 use sbi_core::{DensityEstimator, Identity};
 use sbi_core::{Posterior, Prior, RowMatrix, SeedRng};
 use sbi_npe::{MdnConfig, MdnEstimator, MdnPosterior, Npe, TrainConfig};

@@ -10,9 +10,7 @@ use sbi_core::{
     Bounds, DensityEstimator, Identity, Posterior, Progress, RowMatrix, SeedRng, Simulator,
     SummaryStatistics, check_dim,
 };
-use sbi_npe::{
-    Dataset, Error, FAIL_FAST_AFTER, FailureStage, MdnEstimator, Npe, TrainConfig,
-};
+use sbi_npe::{Dataset, Error, FAIL_FAST_AFTER, FailureStage, MdnEstimator, Npe, TrainConfig};
 use sbi_prior::MultivariateNormal;
 
 /// A user's model: x = (θ₀ + θ₁, θ₀ − θ₁) + N(0, 0.3²) per component; refuses θ₀ > 2.5 (say,
@@ -38,7 +36,7 @@ impl Simulator for SumDiff {
         if t[0] > 2.5 {
             return Err(SumDiffError::OutOfRange(t[0]));
         }
-        let mut e = || 0.3 * StandardNormal.sample(rng);
+        let mut e = || -> f64 { 0.3 * Distribution::<f64>::sample(&StandardNormal, rng) };
         Ok(vec![t[0] + t[1] + e(), t[0] - t[1] + e()])
     }
 }
@@ -109,8 +107,8 @@ impl Posterior for RegressionPosterior {
         let mut out = RowMatrix::zeros(n, d)?;
         for r in 0..n {
             let z: Vec<f64> = (0..d).map(|_| StandardNormal.sample(rng)).collect();
-            for i in 0..d {
-                out.row_mut(r)[i] = m[i] + (0..=i).map(|j| self.chol[i * d + j] * z[j]).sum::<f64>();
+            for (i, (o, mi)) in out.row_mut(r).iter_mut().zip(&m).enumerate() {
+                *o = mi + (0..=i).map(|j| self.chol[i * d + j] * z[j]).sum::<f64>();
             }
         }
         Ok(out)
@@ -140,18 +138,23 @@ impl DensityEstimator for LinearRegression {
         progress: &mut dyn Progress,
     ) -> sbi_core::Result<RegressionPosterior> {
         let (n, d, dx) = (theta.nrows(), theta.ncols(), x.ncols());
-        let design = nalgebra::DMatrix::from_fn(n, dx + 1, |r, c| if c < dx { x.get(r, c) } else { 1.0 });
+        let design =
+            nalgebra::DMatrix::from_fn(n, dx + 1, |r, c| if c < dx { x.get(r, c) } else { 1.0 });
         let target = nalgebra::DMatrix::from_fn(n, d, |r, c| theta.get(r, c));
         let coef = (design.transpose() * &design)
             .try_inverse()
-            .ok_or(sbi_core::Error::Empty { what: "a full-rank design" })?
+            .ok_or(sbi_core::Error::Empty {
+                what: "a full-rank design",
+            })?
             * design.transpose()
             * &target;
         let resid = &target - &design * &coef;
         let cov = resid.transpose() * &resid / (n - dx - 1) as f64;
         let chol = cov
             .cholesky()
-            .ok_or(sbi_core::Error::Empty { what: "a positive residual covariance" })?
+            .ok_or(sbi_core::Error::Empty {
+                what: "a positive residual covariance",
+            })?
             .l();
         progress.finish("least squares");
         Ok(RegressionPosterior {
@@ -167,7 +170,11 @@ impl DensityEstimator for LinearRegression {
 fn a_users_simulator_trains_two_estimators_through_the_same_calls() {
     let prior = prior();
     let summary = Identity::new(2);
-    let npe = || Npe::new(&prior, &SumDiff, &summary).num_simulations(3000).seed(5);
+    let npe = || {
+        Npe::new(&prior, &SumDiff, &summary)
+            .num_simulations(3000)
+            .seed(5)
+    };
     let mdn = MdnEstimator::new().with_train(TrainConfig::new().with_max_epochs(200));
     let a = npe().train(&mdn).unwrap();
     let b = npe().train(&LinearRegression).unwrap();
@@ -187,8 +194,14 @@ fn a_users_simulator_trains_two_estimators_through_the_same_calls() {
     // (posterior sd ≈ 0.2: 2,000 samples give a standard error of 0.005).
     let x = [0.7, 0.1];
     let want = exact_mean(&x);
-    let sa = a.posterior.sample(&x, 2000, &mut SeedRng::seed_from_u64(1)).unwrap();
-    let sb = b.posterior.sample(&x, 2000, &mut SeedRng::seed_from_u64(1)).unwrap();
+    let sa = a
+        .posterior
+        .sample(&x, 2000, &mut SeedRng::seed_from_u64(1))
+        .unwrap();
+    let sb = b
+        .posterior
+        .sample(&x, 2000, &mut SeedRng::seed_from_u64(1))
+        .unwrap();
     for (name, s) in [("mdn", &sa), ("regression", &sb)] {
         let m = s.column_means();
         for j in 0..2 {
@@ -200,7 +213,10 @@ fn a_users_simulator_trains_two_estimators_through_the_same_calls() {
     // Peak density of a 2-D Gaussian with sds ≈ 0.2, 0.2: ln(1/(2π·0.04)) ≈ 1.38.
     assert!((la - lb).abs() < 0.3, "{la} vs {lb}");
     // Ensembles work for any estimator too.
-    let ens = npe().train_ensemble(&LinearRegression, 2).unwrap().posterior;
+    let ens = npe()
+        .train_ensemble(&LinearRegression, 2)
+        .unwrap()
+        .posterior;
     assert_eq!(ens.num_members(), 2);
     assert!(ens.log_prob(&want, &x).unwrap().is_finite());
 }
@@ -237,7 +253,9 @@ fn a_systematic_failure_stops_the_run_with_its_cause() {
         }
         fn simulate<R: Rng + ?Sized>(&self, _: &[f64], _: &mut R) -> sbi_core::Result<Vec<f64>> {
             self.0.fetch_add(1, Ordering::Relaxed);
-            Err(sbi_core::Error::Empty { what: "the model's input file" })
+            Err(sbi_core::Error::Empty {
+                what: "the model's input file",
+            })
         }
     }
     let sim = Broken(AtomicUsize::new(0));
@@ -249,10 +267,17 @@ fn a_systematic_failure_stops_the_run_with_its_cause() {
     let calls = sim.0.load(Ordering::Relaxed);
     assert!(calls < 10 * FAIL_FAST_AFTER, "{calls} simulations ran");
     match err {
-        Error::SimulationsFailed { failed, total, first } => {
+        Error::SimulationsFailed {
+            failed,
+            total,
+            first,
+        } => {
             assert_eq!(failed, total);
             assert!(first.contains("simulation 0 at θ"), "{first}");
-            assert!(first.contains("simulator: ") && first.contains("input file"), "{first}");
+            assert!(
+                first.contains("simulator: ") && first.contains("input file"),
+                "{first}"
+            );
         }
         e => panic!("{e}"),
     }
@@ -280,7 +305,8 @@ fn a_systematic_failure_stops_the_run_with_its_cause() {
 #[test]
 fn a_dataset_made_elsewhere_trains_like_a_simulated_one() {
     let prior = prior();
-    let mut npe = Npe::new(&prior, &SumDiff, &Identity::new(2))
+    let identity = Identity::new(2);
+    let mut npe = Npe::new(&prior, &SumDiff, &identity)
         .num_simulations(800)
         .seed(2);
     let simulated = npe.simulate().unwrap();
@@ -291,7 +317,11 @@ fn a_dataset_made_elsewhere_trains_like_a_simulated_one() {
     let b = npe.train_on(&elsewhere, &LinearRegression).unwrap();
     assert_eq!(a.coef, b.coef);
     // θ of another width is refused.
-    let wide = Dataset::new(RowMatrix::zeros(10, 3).unwrap(), RowMatrix::zeros(10, 2).unwrap(), vec![])
-        .unwrap();
+    let wide = Dataset::new(
+        RowMatrix::zeros(10, 3).unwrap(),
+        RowMatrix::zeros(10, 2).unwrap(),
+        vec![],
+    )
+    .unwrap();
     assert!(npe.train_on(&wide, &LinearRegression).is_err());
 }

@@ -6,8 +6,7 @@ use rand::SeedableRng;
 use sbi_core::testing::LinearGaussian;
 use sbi_core::{DensityEstimator, Identity, Posterior, Prior, RowMatrix, SeedRng};
 use sbi_npe::{
-    Calibration, Error, MdnConfig, MdnEstimator, MdnPosterior, Npe, TrainConfig, TrainedOn,
-    c2st,
+    Calibration, Error, MdnConfig, MdnEstimator, MdnPosterior, Npe, TrainConfig, TrainedOn, c2st,
 };
 use sbi_prior::BoxUniform;
 

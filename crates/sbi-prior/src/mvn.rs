@@ -113,12 +113,7 @@ impl Prior for MultivariateNormal {
         let d = self.dim();
         let z: Vec<f64> = (0..d).map(|_| StandardNormal.sample(rng)).collect();
         (0..d)
-            .map(|i| {
-                self.mean[i]
-                    + (0..=i)
-                        .map(|j| self.chol[i * d + j] * z[j])
-                        .sum::<f64>()
-            })
+            .map(|i| self.mean[i] + (0..=i).map(|j| self.chol[i * d + j] * z[j]).sum::<f64>())
             .collect()
     }
 
@@ -163,11 +158,8 @@ mod tests {
         let m = t.column_means();
         for i in 0..3 {
             for j in 0..3 {
-                let c: f64 = t
-                    .rows()
-                    .map(|r| (r[i] - m[i]) * (r[j] - m[j]))
-                    .sum::<f64>()
-                    / (n - 1) as f64;
+                let c: f64 =
+                    t.rows().map(|r| (r[i] - m[i]) * (r[j] - m[j])).sum::<f64>() / (n - 1) as f64;
                 // Standard error of a sample covariance: √((ΣᵢᵢΣⱼⱼ + Σᵢⱼ²)/n) ≤ 0.0071 here.
                 assert!((c - cov[i * 3 + j]).abs() < 0.03, "{i} {j}: {c}");
             }
@@ -217,6 +209,9 @@ mod tests {
         let p = new(vec![1.0, 0.0, 0.0, 1.0]).unwrap();
         assert!(p.log_prob(&[f64::NAN, 0.0]).is_err());
         assert!(p.log_prob(&[0.0]).is_err());
-        assert_eq!(p.log_prob(&[f64::INFINITY, 0.0]).unwrap(), f64::NEG_INFINITY);
+        assert_eq!(
+            p.log_prob(&[f64::INFINITY, 0.0]).unwrap(),
+            f64::NEG_INFINITY
+        );
     }
 }

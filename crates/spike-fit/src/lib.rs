@@ -45,8 +45,8 @@ pub use error::{Error, Result};
 pub use model::{AREA_UNIT, DT, MAX_STEPS, Mode, PULSE_STEPS, SPIKE_MV, SpikeModel};
 pub use solve::{
     FitResult, GridSearch, GridState, IterState, MAX_ITERATIONS, NelderMead, Observer,
-    PrintObserver, Problem, RunOutcome, SimplexState, Solver, Termination, ThresholdSearch,
-    StudySolver, ThresholdState, fit, from_coords, run, solve, to_coords,
+    PrintObserver, Problem, RunOutcome, SimplexState, Solver, StudySolver, Termination,
+    ThresholdSearch, ThresholdState, fit, from_coords, run, solve, to_coords,
 };
 pub use study::{AREA_REF, Loss, MAX_TRIALS, Study, StudyObjective, V_REF, mse};
 

@@ -6,7 +6,7 @@
 use proptest::prelude::*;
 use sbi_core::testing::boundary::{config, mostly, small_or_huge};
 use spike_fit::{
-    GridSearch, Loss, Mode, NelderMead, StudySolver, SpikeData, SpikeModel, Study, ThresholdSearch,
+    GridSearch, Loss, Mode, NelderMead, SpikeData, SpikeModel, Study, StudySolver, ThresholdSearch,
 };
 
 fn data() -> impl Strategy<Value = Option<SpikeData>> {

@@ -3,7 +3,7 @@
 //! bound) or garbage fits reported as converged.
 
 use spike_fit::{
-    Error, GridSearch, Loss, Mode, NelderMead, StudySolver, SpikeData, SpikeModel, Study,
+    Error, GridSearch, Loss, Mode, NelderMead, SpikeData, SpikeModel, Study, StudySolver,
     ThresholdSearch, fit,
 };
 

@@ -2,7 +2,7 @@
 //! the model itself at (δv, δa) = (1.0, 1.5), 4,000 trials per point.
 
 use spike_fit::{
-    FitResult, GridSearch, Loss, Mode, NelderMead, StudySolver, SpikeData, SpikeModel, Study,
+    FitResult, GridSearch, Loss, Mode, NelderMead, SpikeData, SpikeModel, Study, StudySolver,
     ThresholdSearch, fit, from_coords, to_coords,
 };
 

@@ -83,13 +83,7 @@ where
             "shrink must be > 1 (and ≤ 10⁶)",
         )?;
         for s in self.span {
-            check_range(
-                "grid.span",
-                s,
-                1e-12,
-                50.0,
-                "half-widths: 10⁻¹² to 50",
-            )?;
+            check_range("grid.span", s, 1e-12, 50.0, "half-widths: 10⁻¹² to 50")?;
         }
         check_range(
             "grid.final_trials_factor",

@@ -515,7 +515,10 @@ pub(crate) fn check_range(
 }
 
 /// Checks that `problem`'s objective has two parameters (the grid and simplex are 2-D).
-pub(crate) fn check_two_dimensional<O: Objective>(solver: &'static str, objective: &O) -> Result<()> {
+pub(crate) fn check_two_dimensional<O: Objective>(
+    solver: &'static str,
+    objective: &O,
+) -> Result<()> {
     if objective.dim() == 2 {
         Ok(())
     } else {
@@ -523,5 +526,124 @@ pub(crate) fn check_two_dimensional<O: Objective>(solver: &'static str, objectiv
             "the {solver} solver minimises two-parameter objectives; this one has {}",
             objective.dim()
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Mode, SpikeData, SpikeModel};
+
+    /// +∞ everywhere but where `finite` says.
+    struct Walled(fn(&[f64]) -> bool);
+    impl Objective for Walled {
+        type Error = sbi_core::Error;
+        fn dim(&self) -> usize {
+            2
+        }
+        fn cost(&self, p: &[f64]) -> sbi_core::Result<f64> {
+            Ok(if (self.0)(p) {
+                p[0] * p[0] + p[1] * p[1]
+            } else {
+                f64::NAN
+            })
+        }
+    }
+
+    #[test]
+    fn invalid_points_count_against_the_budget_and_no_valid_point_is_an_error() {
+        let data = SpikeData::from_fractions(vec![0.9, 1.0], vec![0.2, 0.8]).unwrap();
+        let study = Study::new(SpikeModel::new(Mode::Corrected), data)
+            .unwrap()
+            .with_trials(8);
+        let objective = StudyObjective {
+            study: &study,
+            loss: Loss::Mse,
+        };
+        let mut p = Problem::new(&objective);
+        // ln s + ln a = 800 overflows δv: outside the valid region, +∞, counted.
+        for _ in 0..5 {
+            assert_eq!(p.cost(&[400.0, 400.0]).unwrap(), f64::INFINITY);
+        }
+        assert_eq!(p.evaluations(), 5, "invalid points must use up the budget");
+        assert!(p.best().is_none());
+        assert!(p.cost(&[0.0, 0.0]).unwrap().is_finite());
+        assert!(p.best().is_some());
+
+        // Every solver ends on an objective with no finite value, with the reason.
+        let nowhere = Walled(|_| false);
+        let mut p = Problem::new(&nowhere);
+        let grid = GridSearch {
+            final_trials_factor: 1,
+            ..GridSearch::default()
+        };
+        assert!(matches!(
+            run(&mut p, &grid, &[0.0, 0.0], &mut ()),
+            Err(Error::NoValidPoint {
+                solver: "grid",
+                evaluations: 49
+            })
+        ));
+        let mut p = Problem::new(&nowhere);
+        let nm = NelderMead::default();
+        assert!(matches!(
+            run(&mut p, &nm, &[0.0, 0.0], &mut ()),
+            Err(Error::NoValidPoint {
+                solver: "nelder-mead",
+                ..
+            })
+        ));
+        // Bounded by the budget: 3 runs of at most 3 + 60 + 3 evaluations.
+        assert!(p.evaluations() <= 3 * 66, "{}", p.evaluations());
+    }
+
+    #[test]
+    fn the_loop_owns_history_and_observer_calls_and_solvers_are_generic() {
+        struct Count(usize);
+        impl Observer for Count {
+            fn observe(&mut self, _: &str, s: &IterState) {
+                self.0 += 1;
+                assert_eq!(s.iteration, self.0);
+            }
+        }
+        // A quadratic bowl with a wall at p₀ < −1 (where it is NaN: +∞ to the solvers).
+        let bowl = Walled(|p| p[0] >= -1.0);
+        for (name, out, calls) in [
+            {
+                let mut c = Count(0);
+                let grid = GridSearch {
+                    span: [1.0, 1.0],
+                    levels: 8,
+                    ..GridSearch::default()
+                };
+                let out = run(&mut Problem::new(&bowl), &grid, &[0.7, -0.4], &mut c).unwrap();
+                ("grid", out, c.0)
+            },
+            {
+                let mut c = Count(0);
+                let out = run(
+                    &mut Problem::new(&bowl),
+                    &NelderMead {
+                        step: [0.3, 0.3],
+                        ..NelderMead::default()
+                    },
+                    &[0.7, -0.4],
+                    &mut c,
+                )
+                .unwrap();
+                ("nelder-mead", out, c.0)
+            },
+        ] {
+            assert_eq!(out.solver, name);
+            assert_eq!(out.history.len(), out.iterations, "{name}");
+            assert_eq!(calls, out.iterations, "{name}");
+            assert!(out.history.windows(2).all(|w| w[1] <= w[0]), "{name}");
+            assert!(out.cost < 1e-4, "{name}: {out:?}");
+            assert_eq!(out.termination, Termination::Converged, "{name}");
+        }
+        // The wrong dimension is refused before any evaluation.
+        let mut p = Problem::new(&bowl);
+        assert!(run(&mut p, &GridSearch::default(), &[0.0], &mut ()).is_err());
+        assert_eq!(p.evaluations(), 0);
     }
 }

@@ -64,7 +64,11 @@ impl NelderMead {
     }
 
     /// Ends the current run: restarts from the best point, or finishes.
-    fn end_run<O: Objective>(&self, problem: &mut Problem<'_, O>, st: &mut SimplexState) -> Result<()>
+    fn end_run<O: Objective>(
+        &self,
+        problem: &mut Problem<'_, O>,
+        st: &mut SimplexState,
+    ) -> Result<()>
     where
         Error: From<O::Error>,
     {
@@ -161,7 +165,11 @@ where
         } else if fr < s[1].1 {
             s[2] = (r, fr);
         } else {
-            let (k, fref) = if fr < s[2].1 { (0.5, fr) } else { (-0.5, s[2].1) };
+            let (k, fref) = if fr < s[2].1 {
+                (0.5, fr)
+            } else {
+                (-0.5, s[2].1)
+            };
             let ct = along(k);
             let fc = problem.cost(&ct)?;
             if fc <= fref {
