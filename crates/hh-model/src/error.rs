@@ -4,16 +4,6 @@
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A model or protocol parameter is outside its valid range (NaN, non-positive dt, …).
-    #[error("invalid parameter `{name}` = {value}: {reason}")]
-    InvalidParameter {
-        /// Parameter name.
-        name: String,
-        /// The value given.
-        value: f64,
-        /// What the value must satisfy.
-        reason: &'static str,
-    },
     /// A sampled stimulus waveform does not have one value per integration step.
     #[error("waveform has {found} samples but the protocol has {expected} steps")]
     WaveformLength {
@@ -57,16 +47,10 @@ pub enum Error {
 /// `Result` with the [`enum@Error`] of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-pub(crate) fn invalid(name: &str, value: f64, reason: &'static str) -> Error {
-    Error::InvalidParameter {
-        name: name.to_owned(),
-        value,
-        reason,
-    }
-}
+use sbi_core::invalid;
 
 /// Checks `value` is finite and, if `positive`, strictly positive.
-pub(crate) fn check_param(name: &str, value: f64, positive: bool) -> Result<()> {
+pub(crate) fn check_param(name: &'static str, value: f64, positive: bool) -> Result<()> {
     if !value.is_finite() {
         return Err(invalid(name, value, "must be finite"));
     }

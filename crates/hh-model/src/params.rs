@@ -1,7 +1,8 @@
 //! Model parameters and the system of equations.
 
-use crate::error::{Result, check_param, invalid};
+use crate::error::{Result, check_param};
 use crate::rates::Rates;
+use sbi_core::invalid;
 
 /// Parameters of the classic Hodgkin–Huxley (1952) squid-axon model, rest-relative.
 ///
@@ -106,7 +107,7 @@ impl HhParams {
     /// Checks every value: finite; `c_m`, `phi`, area positive; conductances non-negative.
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] naming the first bad field.
+    /// [`sbi_core::Error::InvalidParameter`] naming the first bad field.
     pub fn validate(&self) -> Result<()> {
         check_param("c_m", self.c_m, true)?;
         check_param("phi", self.phi, true)?;
@@ -165,7 +166,7 @@ impl State {
     /// Checks every field is finite and the gates lie in `[0, 1]`.
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`].
+    /// [`sbi_core::Error::InvalidParameter`].
     pub fn validate(&self) -> Result<()> {
         check_param("state.v", self.v, false)?;
         for (name, x) in [

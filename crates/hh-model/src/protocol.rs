@@ -2,8 +2,9 @@
 
 use sbi_core::TimeWindow;
 
-use crate::error::{Error, Result, check_param, invalid};
+use crate::error::{Error, Result, check_param};
 use crate::params::State;
+use sbi_core::invalid;
 
 /// The most integration steps one protocol may ask for: 10⁸ (an 800 MB trace; 1000 s at the
 /// notebook's dt = 0.01 ms). A longer run is a typo or needs streaming, not one trace.
@@ -172,7 +173,7 @@ impl Protocol {
     /// Checks dt, step count (at most [`MAX_STEPS`]), stimulus, noise and initial state.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] or [`Error::WaveformLength`].
+    /// [`sbi_core::Error::InvalidParameter`] or [`Error::WaveformLength`].
     pub fn validate(&self) -> Result<()> {
         check_param("dt_ms", self.dt_ms, true)?;
         if self.num_steps == 0 || self.num_steps > MAX_STEPS {

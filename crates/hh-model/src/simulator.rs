@@ -227,7 +227,7 @@ impl Simulator for HhSimulator {
                 Parameter::StimAmplitude => ov.stim_amplitude = Some(value),
                 Parameter::NoiseSigma => {
                     if value < 0.0 {
-                        return Err(crate::error::invalid(
+                        return Err(sbi_core::invalid(
                             "noise_sigma",
                             value,
                             "must be non-negative",

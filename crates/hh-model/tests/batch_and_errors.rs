@@ -68,7 +68,10 @@ fn bad_time_steps_are_errors() {
             &mut rng(),
         )
         .unwrap_err();
-        assert!(matches!(err, Error::InvalidParameter { ref name, .. } if name == "dt_ms"));
+        assert!(matches!(
+            err,
+            Error::Core(sbi_core::Error::InvalidParameter { name: "dt_ms", .. })
+        ));
     }
     assert!(
         simulate(

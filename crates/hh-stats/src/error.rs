@@ -55,16 +55,6 @@ pub enum Error {
     /// A feature set must list each feature once and at least one.
     #[error("invalid feature set: {0}")]
     InvalidFeatureSet(String),
-    /// A configuration value is out of range.
-    #[error("invalid parameter `{name}` = {value}: {reason}")]
-    InvalidParameter {
-        /// Parameter name.
-        name: &'static str,
-        /// The value given.
-        value: f64,
-        /// What it must satisfy.
-        reason: &'static str,
-    },
     /// A shape error from `sbi-core`.
     #[error(transparent)]
     Core(#[from] sbi_core::Error),

@@ -314,25 +314,21 @@ impl FeatureSet {
     /// Uses `detection` for spikes.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for a non-finite threshold or a hysteresis that is not
+    /// [`sbi_core::Error::InvalidParameter`] for a non-finite threshold or a hysteresis that is not
     /// finite and positive.
     pub fn with_spike_detection(mut self, detection: SpikeDetection) -> Result<Self> {
         let t = match detection.threshold {
             Threshold::AboveRest(t) | Threshold::Absolute(t) => t,
         };
         if !t.is_finite() {
-            return Err(Error::InvalidParameter {
-                name: "threshold",
-                value: t,
-                reason: "must be finite",
-            });
+            return Err(sbi_core::invalid("threshold", t, "must be finite"));
         }
         if !(detection.hysteresis_mv.is_finite() && detection.hysteresis_mv > 0.0) {
-            return Err(Error::InvalidParameter {
-                name: "hysteresis_mv",
-                value: detection.hysteresis_mv,
-                reason: "must be finite and positive",
-            });
+            return Err(sbi_core::invalid(
+                "hysteresis_mv",
+                detection.hysteresis_mv,
+                "must be finite and positive",
+            ));
         }
         self.spikes = detection;
         Ok(self)

@@ -72,6 +72,23 @@ pub enum Error {
 /// `Result` with the [`enum@Error`] of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// [`Error::InvalidParameter`] as any error type that wraps this crate's: the one constructor
+/// every crate of the workspace uses for an out-of-range setting, so such errors look and
+/// match the same everywhere (`Error::Core(sbi_core::Error::InvalidParameter { .. })`).
+///
+/// ```
+/// let e: sbi_core::Error = sbi_core::invalid("dt_ms", -1.0, "must be positive");
+/// assert_eq!(e.to_string(), "invalid parameter `dt_ms` = -1: must be positive");
+/// ```
+pub fn invalid<E: From<Error>>(name: &'static str, value: f64, reason: &'static str) -> E {
+    Error::InvalidParameter {
+        name,
+        value,
+        reason,
+    }
+    .into()
+}
+
 /// Checks that every value is finite, reporting the first offending index.
 ///
 /// ```

@@ -53,7 +53,7 @@ mod traits;
 pub mod testing;
 
 pub use atomic::write_atomic;
-pub use error::{Error, Result, check_dim, check_finite};
+pub use error::{Error, Result, check_dim, check_finite, invalid};
 pub use identity::Identity;
 pub use matrix::{MAX_ENTRIES, RowMatrix, check_size};
 pub use progress::{EpochReport, Progress};

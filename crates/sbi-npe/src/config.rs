@@ -2,7 +2,8 @@
 
 use burn::config::Config;
 
-use crate::error::{Result, invalid};
+use crate::error::Result;
+use sbi_core::invalid;
 
 /// Architecture of the mixture-density network q(θ | x) (sbi ≥ 0.26 defaults).
 ///
@@ -82,7 +83,7 @@ impl MdnConfig {
     /// Checks every field.
     ///
     /// # Errors
-    /// [`crate::Error::InvalidConfig`] naming the first bad field.
+    /// [`sbi_core::Error::InvalidParameter`] naming the first bad field.
     pub fn validate(&self) -> Result<()> {
         if self.hidden_features == 0 {
             return Err(invalid("hidden_features", 0.0, "must be at least 1"));
@@ -134,7 +135,7 @@ impl TrainConfig {
     /// Checks every field.
     ///
     /// # Errors
-    /// [`crate::Error::InvalidConfig`] naming the first bad field.
+    /// [`sbi_core::Error::InvalidParameter`] naming the first bad field.
     pub fn validate(&self) -> Result<()> {
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
             return Err(invalid(

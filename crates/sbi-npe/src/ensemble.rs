@@ -38,11 +38,11 @@ pub type MdnEnsemble = Ensemble<MdnPosterior>;
 /// Checks an ensemble size: 1 to [`MAX_MEMBERS`].
 pub(crate) fn check_num_members(num_members: usize) -> Result<()> {
     if num_members == 0 || num_members > MAX_MEMBERS {
-        return Err(Error::InvalidConfig {
-            name: "num_members",
-            value: num_members as f64,
-            reason: "an ensemble needs 1 to 1000 members",
-        });
+        return Err(sbi_core::invalid(
+            "num_members",
+            num_members as f64,
+            "an ensemble needs 1 to 1000 members",
+        ));
     }
     Ok(())
 }
@@ -100,7 +100,7 @@ impl<P: Posterior> Ensemble<P> {
     /// ```
     ///
     /// # Errors
-    /// `num_members` outside 1…[`MAX_MEMBERS`] ([`Error::InvalidConfig`]); the estimator's
+    /// `num_members` outside 1…[`MAX_MEMBERS`] ([`sbi_core::Error::InvalidParameter`]); the estimator's
     /// errors.
     pub fn fit<E>(
         estimator: &E,

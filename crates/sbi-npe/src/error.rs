@@ -42,16 +42,6 @@ pub enum Error {
     /// A dataset's arrays are missing, of the wrong type or shape, or do not fit together.
     #[error("invalid dataset: {0}")]
     InvalidDataset(String),
-    /// A configuration value is out of range.
-    #[error("invalid configuration `{name}` = {value}: {reason}")]
-    InvalidConfig {
-        /// The field.
-        name: &'static str,
-        /// Its value.
-        value: f64,
-        /// What it must satisfy.
-        reason: &'static str,
-    },
     /// Training produced a non-finite loss (diverged).
     #[error("training diverged at epoch {epoch}: loss is not finite")]
     Diverged {
@@ -148,11 +138,3 @@ pub enum Error {
 
 /// `Result` with the [`enum@Error`] of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-pub(crate) fn invalid(name: &'static str, value: f64, reason: &'static str) -> Error {
-    Error::InvalidConfig {
-        name,
-        value,
-        reason,
-    }
-}

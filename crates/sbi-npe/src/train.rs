@@ -13,10 +13,11 @@ use sbi_core::{EpochReport, Progress, RowMatrix, SeedRng};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{MdnConfig, TrainConfig};
-use crate::error::{Error, Result, invalid};
+use crate::error::{Error, Result};
 use crate::mlp::{Dense, Weights, tri};
 use crate::network::{Layout, MdnNet, plain_device, training_device};
 use crate::standardize::ZScore;
+use sbi_core::invalid;
 
 /// What a training run did. Equality ignores the wall-clock time (`seconds`): two runs with
 /// the same seed did the same thing.

@@ -198,7 +198,7 @@ fn bad_inputs_are_errors() {
             est.clone()
                 .with_train(cfg)
                 .fit(&theta, &x, &support, 0, &mut ()),
-            Err(Error::InvalidConfig { .. })
+            Err(Error::Core(sbi_core::Error::InvalidParameter { .. }))
         ));
     }
     assert!(
@@ -441,7 +441,7 @@ fn ensemble_save_load_and_bad_inputs() {
     let sim = LinearGaussian::new(2, 0.5).unwrap();
     assert!(matches!(
         Npe::new(&prior(), &sim, &Identity::new(2)).train_ensemble(&one_epoch, 0),
-        Err(Error::InvalidConfig { .. })
+        Err(Error::Core(sbi_core::Error::InvalidParameter { .. }))
     ));
     assert!(ens.sample(&[0.0], 10, &mut rng).is_err());
     assert!(ens.log_prob(&[0.0, 0.0], &[f64::NAN, 0.0]).is_err());
@@ -488,6 +488,6 @@ fn train_ensemble_extends_train() {
     );
     assert!(matches!(
         npe().train_ensemble(&est, 0),
-        Err(Error::InvalidConfig { .. })
+        Err(Error::Core(sbi_core::Error::InvalidParameter { .. }))
     ));
 }

@@ -4,16 +4,6 @@
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A model, data or solver parameter is out of range.
-    #[error("invalid `{name}` = {value}: {reason}")]
-    InvalidParameter {
-        /// What.
-        name: &'static str,
-        /// The value given.
-        value: f64,
-        /// What it must satisfy.
-        reason: &'static str,
-    },
     /// The data are unusable.
     #[error("invalid data: {0}")]
     InvalidData(String),
@@ -45,11 +35,3 @@ pub enum Error {
 
 /// `Result` with the [`enum@Error`] of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-pub(crate) fn invalid(name: &'static str, value: f64, reason: &'static str) -> Error {
-    Error::InvalidParameter {
-        name,
-        value,
-        reason,
-    }
-}

@@ -6,7 +6,8 @@ use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use sbi_core::Simulator;
 
-use crate::error::{Error, Result, invalid};
+use crate::error::{Error, Result};
+use sbi_core::invalid;
 
 /// How the gates evolve while the pulse is on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]

@@ -4,8 +4,9 @@ use rayon::prelude::*;
 use sbi_core::{Objective, check_dim, stream_rng};
 
 use crate::data::SpikeData;
-use crate::error::{Result, invalid};
+use crate::error::Result;
 use crate::model::SpikeModel;
+use sbi_core::invalid;
 
 /// Reference stimulus, µA: stimulus = V_REF · x · (1 + δv).
 pub const V_REF: f64 = 1e-7;

@@ -122,7 +122,10 @@ fn solver_settings_that_never_end_are_rejected() {
     for s in bad {
         let r = spike_fit::solve(&study, s.as_ref(), Loss::Mse, (0.0, 0.0), &mut ());
         assert!(
-            matches!(r, Err(Error::InvalidParameter { .. })),
+            matches!(
+                r,
+                Err(Error::Core(sbi_core::Error::InvalidParameter { .. }))
+            ),
             "{}: {r:?}",
             s.solver_name()
         );

@@ -23,8 +23,9 @@ pub use threshold::{ThresholdSearch, ThresholdState};
 
 use sbi_core::Objective;
 
-use crate::error::{Error, Result, invalid};
+use crate::error::{Error, Result};
 use crate::study::{Loss, Study, StudyObjective};
+use sbi_core::invalid;
 
 /// (δv, δa) → u = (ln s, ln a).
 pub fn to_coords(delta_v: f64, delta_a: f64) -> [f64; 2] {
@@ -430,7 +431,7 @@ where
 /// the solver a study with [`Solver::refinement`] times the trials for its last stage.
 ///
 /// # Errors
-/// An invalid start ([`Error::InvalidParameter`]); the solver's errors.
+/// An invalid start ([`sbi_core::Error::InvalidParameter`]); the solver's errors.
 pub fn solve<S: StudySolver + ?Sized>(
     study: &Study,
     solver: &S,

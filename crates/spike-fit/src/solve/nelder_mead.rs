@@ -3,7 +3,8 @@
 use sbi_core::Objective;
 
 use super::{Problem, Solver, Termination, check_range, check_two_dimensional};
-use crate::error::{Error, Result, invalid};
+use crate::error::{Error, Result};
+use sbi_core::invalid;
 
 /// Nelder–Mead over two parameters, initial simplex of steps `step` along each axis,
 /// restarted from the best point (with the initial steps) `restarts` times — restarts rescue a
