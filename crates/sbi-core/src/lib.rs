@@ -12,6 +12,11 @@
 //! | [`Posterior`] | p(θ \| x): sample, log-density | `sbi-npe` |
 //! | [`DensityEstimator`] | (θ, x) pairs → [`Posterior`] | `sbi-npe` |
 //! | [`Objective`] | deterministic cost for parameter searches | `spike-fit` |
+//! | [`Progress`] | receives stages, counts and epochs of long runs | `sbi-npe` (terminal) |
+//!
+//! Consumers: `sbi_npe::Npe` drives any prior, simulator, summary and density estimator;
+//! `spike_fit::run` drives any solver over an objective. [`Identity`] is the summary for a
+//! simulator that returns its features itself.
 //!
 //! Conventions: f64 everywhere; one item is a slice and a batch is a [`RowMatrix`] (one row per
 //! item); randomness is passed in as `&mut R` with `R: Rng + ?Sized`, and batch methods take a
