@@ -124,10 +124,39 @@ where
         self
     }
 
+    /// Reports to the progress, if there is one.
     fn report(&mut self, f: impl FnOnce(&mut dyn Progress)) {
         if let Some(p) = self.progress.as_deref_mut() {
             f(p);
         }
+    }
+
+    /// Runs `f` with the progress, or with `()` when there is none.
+    fn with_progress<T>(&mut self, f: impl FnOnce(&mut dyn Progress) -> T) -> T {
+        match self.progress.as_deref_mut() {
+            Some(p) => f(p),
+            None => f(&mut ()),
+        }
+    }
+
+    /// Simulates, then trains with `train` on the simulations, timing both.
+    fn simulate_then<Q>(
+        &mut self,
+        train: impl FnOnce(&mut Self, &Dataset) -> Result<Q>,
+    ) -> Result<NpeRun<Q>> {
+        let start = Instant::now();
+        let dataset = self.simulate()?;
+        let simulate_seconds = start.elapsed().as_secs_f64();
+        let start = Instant::now();
+        let posterior = train(self, &dataset)?;
+        Ok(NpeRun {
+            posterior,
+            dataset,
+            report: NpeReport {
+                simulate_seconds,
+                train_seconds: start.elapsed().as_secs_f64(),
+            },
+        })
     }
 
     /// Draws θ from the prior and simulates and summarises them in parallel, in chunks (a
@@ -228,19 +257,7 @@ where
         E: DensityEstimator,
         Error: From<E::Error>,
     {
-        let start = Instant::now();
-        let dataset = self.simulate()?;
-        let simulate_seconds = start.elapsed().as_secs_f64();
-        let start = Instant::now();
-        let posterior = self.train_on(&dataset, estimator)?;
-        Ok(NpeRun {
-            posterior,
-            dataset,
-            report: NpeReport {
-                simulate_seconds,
-                train_seconds: start.elapsed().as_secs_f64(),
-            },
-        })
+        self.simulate_then(|npe, dataset| npe.train_on(dataset, estimator))
     }
 
     /// [`Npe::train`] with an ensemble of `num_members` fits (member k with
@@ -258,19 +275,7 @@ where
         Error: From<E::Error> + From<<E::Posterior as sbi_core::Posterior>::Error>,
     {
         check_num_members(num_members)?;
-        let start = Instant::now();
-        let dataset = self.simulate()?;
-        let simulate_seconds = start.elapsed().as_secs_f64();
-        let start = Instant::now();
-        let posterior = self.train_ensemble_on(&dataset, estimator, num_members)?;
-        Ok(NpeRun {
-            posterior,
-            dataset,
-            report: NpeReport {
-                simulate_seconds,
-                train_seconds: start.elapsed().as_secs_f64(),
-            },
-        })
+        self.simulate_then(|npe, dataset| npe.train_ensemble_on(dataset, estimator, num_members))
     }
 
     /// Trains `estimator` on `dataset` (e.g. loaded with [`Dataset::load_npz`]) with this
@@ -287,12 +292,9 @@ where
         let (theta, x, support) = self.training_data(dataset)?;
         let start = Instant::now();
         self.report(|p| p.stage("training"));
-        let mut unit = ();
-        let progress: &mut dyn Progress = match self.progress.as_deref_mut() {
-            Some(p) => p,
-            None => &mut unit,
-        };
-        let posterior = estimator.fit(&theta, &x, &support, item_seed(self.seed, 2), progress)?;
+        let seed = item_seed(self.seed, 2);
+        let posterior =
+            self.with_progress(|progress| estimator.fit(&theta, &x, &support, seed, progress))?;
         let seconds = start.elapsed().as_secs_f64();
         self.report(|p| p.finish(&format!("trained in {seconds:.1} s")));
         Ok(posterior)
@@ -318,12 +320,9 @@ where
         }
         let (theta, x, support) = self.training_data(dataset)?;
         let seed = item_seed(self.seed, 2);
-        let mut unit = ();
-        let progress: &mut dyn Progress = match self.progress.as_deref_mut() {
-            Some(p) => p,
-            None => &mut unit,
-        };
-        Ensemble::fit(estimator, &theta, &x, &support, seed, num_members, progress)
+        self.with_progress(|progress| {
+            Ensemble::fit(estimator, &theta, &x, &support, seed, num_members, progress)
+        })
     }
 
     /// The successful pairs of `dataset` and the prior's support, checked.

@@ -32,6 +32,8 @@ const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
 /// # Ok::<(), sbi_prior::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "MvnSpec", into = "MvnSpec"))]
 pub struct MultivariateNormal {
     mean: Vec<f64>,
     covariance: Vec<f64>,
@@ -39,6 +41,33 @@ pub struct MultivariateNormal {
     chol: Vec<f64>,
     /// −(d/2)·ln 2π − Σᵢ ln Lᵢᵢ.
     log_norm: f64,
+}
+
+/// The serialised form of a [`MultivariateNormal`] (mean, row-major covariance), validated on
+/// the way back.
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+struct MvnSpec {
+    mean: Vec<f64>,
+    covariance: Vec<f64>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<MvnSpec> for MultivariateNormal {
+    type Error = Error;
+    fn try_from(s: MvnSpec) -> Result<Self> {
+        MultivariateNormal::new(s.mean, s.covariance)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl From<MultivariateNormal> for MvnSpec {
+    fn from(p: MultivariateNormal) -> Self {
+        MvnSpec {
+            mean: p.mean,
+            covariance: p.covariance,
+        }
+    }
 }
 
 impl MultivariateNormal {

@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use rand::SeedableRng;
 use sbi_core::testing::boundary::{config, mostly};
 use sbi_core::{Prior, SeedRng};
-use sbi_prior::{BoxUniform, IndependentPrior, LogitTransform, Marginal};
+use sbi_prior::{BoxUniform, IndependentPrior, LogitTransform, Marginal, MultivariateNormal};
 
 fn number() -> impl Strategy<Value = f64> {
     mostly(-1e3..1e3, 4)
@@ -71,6 +71,41 @@ proptest! {
     fn products(ms in prop::collection::vec(marginal(), 0..4)) {
         if let Ok(p) = IndependentPrior::new(ms) {
             check_prior(&p)?;
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// Random means and covariances (symmetric or not, singular or not, some non-finite, some
+    /// of the wrong size): an error, or a prior whose draws are finite with finite density. A
+    /// covariance built as BBᵀ + I is always accepted.
+    #[test]
+    fn multivariate_normals(
+        (mean, cov, b) in (1usize..4, prop_oneof![9 => Just(0usize), 1 => 1..3usize])
+            .prop_flat_map(|(d, extra)| (
+                prop::collection::vec(number(), d),
+                // Mostly d × d entries, sometimes more.
+                prop::collection::vec(number(), d * d + extra),
+                prop::collection::vec(-3.0..3.0f64, d * d),
+            ))
+    ) {
+        if let Ok(p) = MultivariateNormal::new(mean.clone(), cov) {
+            check_prior(&p)?;
+        }
+        let d = mean.len();
+        let bbt: Vec<f64> = (0..d * d)
+            .map(|k| {
+                let (i, j) = (k / d, k % d);
+                (0..d).map(|l| b[i * d + l] * b[j * d + l]).sum::<f64>() + f64::from(u8::from(i == j))
+            })
+            .collect();
+        // Finite means of moderate size: a valid covariance is a valid prior.
+        if mean.iter().all(|m| m.is_finite()) {
+            let p = MultivariateNormal::new(mean, bbt);
+            prop_assert!(p.is_ok(), "{p:?}");
+            check_prior(&p.unwrap())?;
         }
     }
 }

@@ -3,7 +3,7 @@
 //! constructors).
 #![cfg(feature = "serde")]
 
-use sbi_prior::{BoxUniform, IndependentPrior, LogitTransform, Marginal};
+use sbi_prior::{BoxUniform, IndependentPrior, LogitTransform, Marginal, MultivariateNormal};
 
 fn round_trip<T: serde::Serialize + serde::de::DeserializeOwned>(v: &T) -> T {
     serde_json::from_str(&serde_json::to_string(v).unwrap()).unwrap()
@@ -57,6 +57,26 @@ fn invalid_priors_in_files_are_errors() {
     ] {
         assert!(
             serde_json::from_str::<IndependentPrior>(bad).is_err(),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn a_multivariate_normal_round_trips_and_an_invalid_one_is_refused() {
+    let p = MultivariateNormal::new(vec![1.0, -1.0], vec![4.0, 1.2, 1.2, 1.0]).unwrap();
+    assert_eq!(round_trip(&p), p);
+    assert_eq!(
+        serde_json::to_string(&p).unwrap(),
+        r#"{"mean":[1.0,-1.0],"covariance":[4.0,1.2,1.2,1.0]}"#
+    );
+    for bad in [
+        r#"{"mean":[0.0,0.0],"covariance":[1.0,2.0,2.0,1.0]}"#,
+        r#"{"mean":[0.0,0.0],"covariance":[1.0,0.5,0.4,1.0]}"#,
+        r#"{"mean":[0.0],"covariance":[1.0,0.0]}"#,
+    ] {
+        assert!(
+            serde_json::from_str::<MultivariateNormal>(bad).is_err(),
             "{bad}"
         );
     }
