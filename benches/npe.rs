@@ -51,6 +51,16 @@ fn npe(c: &mut Criterion) {
         let mut rng = SeedRng::seed_from_u64(1);
         b.iter(|| posterior.sample(black_box(&x_obs), 1000, &mut rng).unwrap())
     });
+    // The posterior at one x: the network once, and the leakage correction from 10,000
+    // proposals (the prior box truncates this posterior, so it is estimated).
+    group.bench_function("at_x", |b| {
+        b.iter(|| posterior.at(black_box(&x_obs)).unwrap())
+    });
+    let at = posterior.at(&x_obs).unwrap();
+    let thetas = at.sample(1000, &mut SeedRng::seed_from_u64(2)).unwrap();
+    group.bench_function("log_prob_1000_at_x", |b| {
+        b.iter(|| at.log_prob_batch(black_box(&thetas)).unwrap())
+    });
     group.finish();
 }
 

@@ -65,8 +65,8 @@ pub use progress::{EpochReport, Progress};
 pub use rng::{SeedRng, draw_seed, item_rng, item_seed, stream_rng};
 pub use trace::{TimeWindow, Trace};
 pub use traits::{
-    BatchResults, Bounds, DensityEstimator, Objective, Posterior, Prior, Simulator,
-    SummaryStatistics, TraitError,
+    BatchResults, Bounds, DensityEstimator, ItemError, Objective, Posterior, Prior, Simulator,
+    SummarizedResults, SummaryStatistics, TraitError,
 };
 
 /// Re-export of the `rand` this workspace is built on, so users name the same `Rng` trait.

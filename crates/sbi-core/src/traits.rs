@@ -23,6 +23,22 @@ fn first_error<T, E>(results: Vec<Result<T, E>>) -> Result<Vec<T>, E> {
     results.into_iter().collect()
 }
 
+/// Why one item of [`Simulator::simulate_summarize_each`] failed: the simulator's error, or
+/// the summary's.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ItemError<S, F> {
+    /// The simulator failed.
+    #[error("simulator: {0}")]
+    Simulator(S),
+    /// The summary failed on the simulator's output.
+    #[error("summary: {0}")]
+    Summary(F),
+}
+
+/// One result per item of [`Simulator::simulate_summarize_each`] (the features are written in
+/// place), in item order.
+pub type SummarizedResults<S, F> = BatchResults<(), ItemError<S, F>>;
+
 /// A stochastic (or deterministic) model θ → output.
 ///
 /// ```
@@ -88,6 +104,52 @@ pub trait Simulator: Send + Sync {
             .map(|i| {
                 let item = first_index + i as u64;
                 self.simulate(thetas.row(i), &mut item_rng(seed, item))
+            })
+            .collect())
+    }
+
+    /// Simulates every row of `thetas` and summarises each output as soon as it is made,
+    /// writing item *i*'s features into row *i* of `out` (`thetas.nrows() × summary.dim()`,
+    /// row-major); streams as [`Simulator::simulate_batch_each`] (item `first_index + i`),
+    /// in parallel. Each item's own result is kept (a failed item's row is left as it was).
+    ///
+    /// This is what the inference pipeline calls: outputs never pile up (one per thread at a
+    /// time), and a simulator that can compute some summaries on the fly, without keeping its
+    /// output, overrides it.
+    ///
+    /// # Errors
+    /// A dimension mismatch of `thetas` or `out` fails the whole batch.
+    fn simulate_summarize_each<F>(
+        &self,
+        thetas: &RowMatrix,
+        seed: u64,
+        first_index: u64,
+        summary: &F,
+        out: &mut [f64],
+    ) -> Result<SummarizedResults<Self::Error, F::Error>, Self::Error>
+    where
+        F: SummaryStatistics<Self::Output>,
+    {
+        check_dim(self.theta_dim(), thetas.ncols())?;
+        let d = summary.dim();
+        check_dim(thetas.nrows() * d, out.len())?;
+        if d == 0 {
+            return Err(Error::Empty {
+                what: "summary features",
+            }
+            .into());
+        }
+        Ok(out
+            .par_chunks_mut(d)
+            .enumerate()
+            .map(|(i, row)| {
+                let item = first_index + i as u64;
+                let output = self
+                    .simulate(thetas.row(i), &mut item_rng(seed, item))
+                    .map_err(ItemError::Simulator)?;
+                summary
+                    .summarize_into(&output, row)
+                    .map_err(ItemError::Summary)
             })
             .collect())
     }
@@ -502,6 +564,57 @@ mod tests {
             check_dim(1, x.len())?;
             Ok(-0.5 * (theta[0] - x[0]).powi(2))
         }
+    }
+
+    /// x = θ + U(0, 1); refuses θ < 0.
+    struct PlusNoise;
+
+    impl Simulator for PlusNoise {
+        type Output = Vec<f64>;
+        type Error = Error;
+        fn theta_dim(&self) -> usize {
+            1
+        }
+        fn simulate<R: Rng + ?Sized>(&self, t: &[f64], rng: &mut R) -> Result<Vec<f64>, Error> {
+            check_dim(1, t.len())?;
+            if t[0] < 0.0 {
+                return Err(Error::Empty {
+                    what: "a positive θ",
+                });
+            }
+            Ok(vec![t[0] + rand::RngExt::random::<f64>(rng)])
+        }
+    }
+
+    #[test]
+    fn simulate_summarize_each_keeps_streams_chunks_and_each_items_result() {
+        let thetas = RowMatrix::from_rows(&[[1.0], [-1.0], [3.0], [4.0], [5.0]]).unwrap();
+        let id = crate::Identity::new(1);
+        let mut whole = vec![0.0; 5];
+        let r = PlusNoise
+            .simulate_summarize_each(&thetas, 9, 0, &id, &mut whole)
+            .unwrap();
+        assert!(r[0].is_ok() && r[2].is_ok() && r[4].is_ok());
+        assert!(matches!(
+            r[1],
+            Err(ItemError::Simulator(Error::Empty { .. }))
+        ));
+        // The same items as simulate_batch_each, and as two chunks with their first indices.
+        let each = PlusNoise.simulate_batch_each(&thetas, 9, 0).unwrap();
+        assert_eq!(each[0].as_ref().unwrap()[0], whole[0]);
+        assert_eq!(each[4].as_ref().unwrap()[0], whole[4]);
+        let tail = RowMatrix::from_rows(&[[3.0], [4.0], [5.0]]).unwrap();
+        let mut part = vec![0.0; 3];
+        PlusNoise
+            .simulate_summarize_each(&tail, 9, 2, &id, &mut part)
+            .unwrap();
+        assert_eq!(part, whole[2..]);
+        // Shapes are checked for the whole batch.
+        assert!(
+            PlusNoise
+                .simulate_summarize_each(&thetas, 9, 0, &id, &mut [0.0; 4])
+                .is_err()
+        );
     }
 
     #[test]

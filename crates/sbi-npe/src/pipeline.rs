@@ -4,9 +4,9 @@
 use std::time::Instant;
 
 use rand::SeedableRng;
-use rayon::prelude::*;
 use sbi_core::{
-    DensityEstimator, Prior, Progress, RowMatrix, SeedRng, Simulator, SummaryStatistics, item_seed,
+    DensityEstimator, ItemError, Prior, Progress, RowMatrix, SeedRng, Simulator, SummaryStatistics,
+    item_seed,
 };
 
 use crate::dataset::{Dataset, Failure, FailureStage};
@@ -24,7 +24,7 @@ pub const FAIL_FAST_AFTER: usize = 256;
 ///
 /// Seeds: one `seed` fixes everything. θ are drawn from the prior with stream
 /// `item_seed(seed, 0)`; simulation i uses `item_rng(item_seed(seed, 1), i)` (through
-/// [`Simulator::simulate_batch_each`], so the data are identical for any thread count or
+/// [`Simulator::simulate_summarize_each`], so the data are identical for any thread count or
 /// chunking); the estimator is fitted with seed `item_seed(seed, 2)`, and ensemble member k
 /// with [`member_seed`]`(item_seed(seed, 2), k)`.
 ///
@@ -201,32 +201,26 @@ where
                 theta.ncols(),
                 theta.as_slice()[first * theta.ncols()..(first + rows) * theta.ncols()].to_vec(),
             )?;
-            let outputs = self
-                .simulator
-                .simulate_batch_each(&block, sim_seed, first as u64)
-                .map_err(|e| Error::Simulator(Box::new(e)))?;
             let out = &mut x.as_mut_slice()[first * dx..(first + rows) * dx];
-            let mut failed: Vec<Failure> = out
-                .par_chunks_mut(dx)
-                .zip(outputs.into_par_iter())
-                .enumerate()
-                .filter_map(|(k, (row, output))| {
-                    let (stage, message) = match output {
-                        Err(e) => (FailureStage::Simulator, e.to_string()),
-                        Ok(o) => match self.summary.summarize_into(&o, row) {
-                            Err(e) => (FailureStage::Summary, e.to_string()),
-                            Ok(()) if row.iter().all(|v| v.is_finite()) => return None,
-                            Ok(()) => (FailureStage::NonFinite, "a feature is not finite".into()),
-                        },
-                    };
-                    row.fill(f64::NAN);
-                    Some(Failure {
-                        index: first + k,
-                        stage,
-                        message,
-                    })
-                })
-                .collect();
+            let results = self
+                .simulator
+                .simulate_summarize_each(&block, sim_seed, first as u64, self.summary, out)
+                .map_err(|e| Error::Simulator(Box::new(e)))?;
+            let mut failed: Vec<Failure> = Vec::new();
+            for (k, (result, row)) in results.into_iter().zip(out.chunks_mut(dx)).enumerate() {
+                let (stage, message) = match result {
+                    Err(ItemError::Simulator(e)) => (FailureStage::Simulator, e.to_string()),
+                    Err(ItemError::Summary(e)) => (FailureStage::Summary, e.to_string()),
+                    Ok(()) if row.iter().all(|v| v.is_finite()) => continue,
+                    Ok(()) => (FailureStage::NonFinite, "a feature is not finite".into()),
+                };
+                row.fill(f64::NAN);
+                failed.push(Failure {
+                    index: first + k,
+                    stage,
+                    message,
+                });
+            }
             failed.sort_by_key(|f| f.index);
             failures.append(&mut failed);
             first += rows;
