@@ -104,9 +104,9 @@ impl SpikeData {
     /// # Errors
     /// [`Error::Io`], or [`Error::InvalidData`] naming the bad line.
     pub fn read_csv(path: &std::path::Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
-            path: path.display().to_string(),
-            message: e.to_string(),
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
         })?;
         Self::parse_csv(&text, &path.display().to_string())
     }

@@ -1,19 +1,19 @@
 //! The error type of `spike-fit`.
 
 /// Errors of the spike model, the data and the fitting methods.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The data are unusable.
     #[error("invalid data: {0}")]
     InvalidData(String),
     /// A file could not be read.
-    #[error("{path}: {message}")]
+    #[error("{}: {source}", path.display())]
     Io {
         /// The file.
-        path: String,
+        path: std::path::PathBuf,
         /// What went wrong.
-        message: String,
+        source: std::io::Error,
     },
     /// No point a solver evaluated had a finite loss: every one was outside the valid region
     /// (δv, δa > −1, finite) or its prediction failed to give a number.
