@@ -298,3 +298,48 @@ impl Ensemble<MdnPosterior> {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{MdnConfig, MdnEstimator};
+    use sbi_core::{DensityEstimator, RowMatrix};
+
+    /// A file written by version 1 (the seed inside the training settings) still loads, to
+    /// the same posterior.
+    #[test]
+    fn version_1_files_load() {
+        let theta =
+            RowMatrix::from_rows(&(0..40).map(|i| [0.1 * i as f64 - 2.0]).collect::<Vec<_>>())
+                .unwrap();
+        let support = Bounds {
+            low: vec![-3.0],
+            high: vec![3.0],
+        };
+        let post = MdnEstimator::new()
+            .with_mdn(
+                MdnConfig::new()
+                    .with_num_components(1)
+                    .with_hidden_features(4),
+            )
+            .with_train(TrainConfig::new().with_max_epochs(1))
+            .fit(&theta, &theta, &support, 77, &mut ())
+            .unwrap();
+        let mut v = to_payload(&post).unwrap();
+        v["version"] = 1.into();
+        v["train"]["seed"] = 77.into();
+        v.as_object_mut().unwrap().remove("seed");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.json");
+        write_checked(&path, v).unwrap();
+        assert_eq!(MdnPosterior::load(&path).unwrap(), post);
+        // A version-2 file without its seed is refused.
+        let mut v = to_payload(&post).unwrap();
+        v.as_object_mut().unwrap().remove("seed");
+        write_checked(&path, v).unwrap();
+        assert!(matches!(
+            MdnPosterior::load(&path),
+            Err(Error::InvalidFile(m)) if m.contains("seed")
+        ));
+    }
+}

@@ -206,7 +206,7 @@ where
                 .simulator
                 .simulate_summarize_each(&block, sim_seed, first as u64, self.summary, out)
                 .map_err(|e| Error::Simulator(Box::new(e)))?;
-            let mut failed: Vec<Failure> = Vec::new();
+            // In item order: `failures` stays sorted.
             for (k, (result, row)) in results.into_iter().zip(out.chunks_mut(dx)).enumerate() {
                 let (stage, message) = match result {
                     Err(ItemError::Simulator(e)) => (FailureStage::Simulator, e.to_string()),
@@ -215,14 +215,12 @@ where
                     Ok(()) => (FailureStage::NonFinite, "a feature is not finite".into()),
                 };
                 row.fill(f64::NAN);
-                failed.push(Failure {
+                failures.push(Failure {
                     index: first + k,
                     stage,
                     message,
                 });
             }
-            failed.sort_by_key(|f| f.index);
-            failures.append(&mut failed);
             first += rows;
             let done = first;
             self.report(|p| p.items(done, n));
@@ -237,8 +235,7 @@ where
         if n - num_failed < 2 {
             return Err(simulations_failed(&failures, &theta, n));
         }
-        let dataset = Dataset::from_parts(theta, x, failures, self.summary.names())?;
-        Ok(dataset)
+        Dataset::from_parts(theta, x, failures, self.summary.names())
     }
 
     /// Simulates ([`Npe::simulate`]) and trains `estimator` on the simulations that succeeded,
