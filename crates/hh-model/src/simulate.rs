@@ -100,7 +100,6 @@ pub(crate) fn run<R: Rng + ?Sized>(
 ) -> Result<Trace> {
     let sys = HodgkinHuxley::new(params.clone())?;
     let to_density = params.current_to_density();
-    let n = protocol.num_steps;
     let dt = protocol.dt_ms;
     let stim = segments(protocol, ov.stim_amplitude, to_density);
     let noise_sigma = ov.noise_sigma.unwrap_or(protocol.noise_sigma);
@@ -110,16 +109,10 @@ pub(crate) fn run<R: Rng + ?Sized>(
         InitialState::Rest => State::steady(0.0),
         InitialState::Given(s) => s,
     };
-    let drive = Drive {
-        stim: &stim,
-        dt,
-        num_steps: n,
-        noise_scale,
-    };
     let values = match scheme {
-        Scheme::PyhhEuler => integrate(&sys, PyhhEuler, y0, &drive, rng),
-        Scheme::ExpEuler => integrate(&sys, ExpEuler, y0, &drive, rng),
-        Scheme::Rk4 => integrate(&sys, Rk4, y0, &drive, rng),
+        Scheme::PyhhEuler => integrate(&sys, PyhhEuler, y0, &stim, dt, noise_scale, rng),
+        Scheme::ExpEuler => integrate(&sys, ExpEuler, y0, &stim, dt, noise_scale, rng),
+        Scheme::Rk4 => integrate(&sys, Rk4, y0, &stim, dt, noise_scale, rng),
     }?;
     let trace = Trace::new(dt, 0.0, values)?;
     Ok(match protocol.stimulus_window() {
@@ -143,29 +136,19 @@ fn divergence_hint(noise_kick: f64, stimulus: f64, dt: f64) -> String {
     }
 }
 
-/// What drives one run: the stimulus segments (`(end step, density)`, in order), the time
-/// step, the number of steps and the per-step noise scale (density units).
-struct Drive<'a> {
-    stim: &'a [(usize, f64)],
-    dt: f64,
-    num_steps: usize,
-    noise_scale: f64,
-}
-
+/// Integrates from `y` through the stimulus segments `stim` (`(end step, density)`, in order,
+/// the last ending at the run's last step) with per-step noise scale `noise_scale`.
 #[inline(never)]
 fn integrate<S: Stepper, R: Rng + ?Sized>(
     sys: &HodgkinHuxley,
     mut stepper: S,
     mut y: State,
-    drive: &Drive<'_>,
+    stim: &[(usize, f64)],
+    dt: f64,
+    noise_scale: f64,
     rng: &mut R,
 ) -> Result<Vec<f64>> {
-    let Drive {
-        stim,
-        dt,
-        num_steps: n,
-        noise_scale,
-    } = *drive;
+    let n = stim.last().map_or(0, |s| s.0);
     let v_rest = sys.params().v_rest;
     let mut out = Vec::new();
     out.try_reserve_exact(n)
