@@ -1,9 +1,9 @@
 //! Features, feature sets and spike detection.
 
-use sbi_core::{SummaryStatistics, TimeWindow, Trace};
+use sbi_core::{SampleStream, SummaryStatistics, TimeWindow, Trace, TraceLayout};
 
 use crate::error::{Error, Result};
-use crate::moments::Moments;
+use crate::stream::FeatureStream;
 
 /// One summary feature of a membrane-potential trace. Potentials in mV, times in ms.
 ///
@@ -108,7 +108,7 @@ impl Feature {
         )
     }
 
-    fn needs_spikes(self) -> bool {
+    pub(crate) fn needs_spikes(self) -> bool {
         matches!(
             self,
             Feature::SpikeCount
@@ -378,145 +378,21 @@ impl FeatureSet {
     /// An empty or non-finite trace.
     pub fn spikes(&self, trace: &Trace) -> Result<Vec<Spike>> {
         Self::check(trace)?;
-        let window = self.window.or(trace.stimulus());
-        let pre = window.map_or(0, |w| trace.index_range(w).start);
-        let rest = resting_level(trace.values(), pre);
-        Ok(detect(trace, rest, self.spikes))
-    }
-}
-
-/// Mean of the first `pre` samples, or the first sample when `pre == 0`.
-fn resting_level(v: &[f64], pre: usize) -> f64 {
-    if pre == 0 {
-        v[0]
-    } else {
-        v[..pre].iter().sum::<f64>() / pre as f64
-    }
-}
-
-/// Linear interpolation of the time where the segment (i−1 → i) crosses `level`.
-fn crossing_time(trace: &Trace, i: usize, level: f64) -> f64 {
-    let v = trace.values();
-    let (a, b) = (v[i - 1], v[i]);
-    let frac = if b != a { (level - a) / (b - a) } else { 0.0 };
-    trace.time_ms(i - 1) + frac.clamp(0.0, 1.0) * trace.dt_ms()
-}
-
-/// Half-width of the spike peaking at sample `peak`: width of the excursion above
-/// `rest + (peak − rest)/2` around the peak, interpolated; clipped at the trace ends.
-fn half_width(trace: &Trace, peak: usize, rest: f64) -> f64 {
-    let v = trace.values();
-    let level = rest + 0.5 * (v[peak] - rest);
-    let mut a = peak;
-    while a > 0 && v[a - 1] >= level {
-        a -= 1;
-    }
-    let t_up = if a == 0 {
-        trace.time_ms(0)
-    } else {
-        crossing_time(trace, a, level)
-    };
-    let mut b = peak;
-    while b + 1 < v.len() && v[b + 1] >= level {
-        b += 1;
-    }
-    let t_down = if b + 1 == v.len() {
-        trace.time_ms(b)
-    } else {
-        crossing_time(trace, b + 1, level)
-    };
-    t_down - t_up
-}
-
-/// Threshold crossings with hysteresis, fed one sample at a time; the peak of a spike is its
-/// maximum until re-arming.
-struct Detector<'a> {
-    trace: &'a Trace,
-    rest: f64,
-    threshold: f64,
-    rearm: f64,
-    /// (crossing time, peak index) of the spike in progress.
-    current: Option<(f64, usize)>,
-    spikes: Vec<Spike>,
-}
-
-impl<'a> Detector<'a> {
-    fn new(trace: &'a Trace, rest: f64, cfg: SpikeDetection) -> Self {
-        let threshold = match cfg.threshold {
-            Threshold::AboveRest(d) => rest + d,
-            Threshold::Absolute(t) => t,
+        // The spike features alone: a stream that needs no stimulus window.
+        let set = Self {
+            features: vec![Feature::SpikeCount],
+            ..self.clone()
         };
-        Self {
-            trace,
-            rest,
-            threshold,
-            rearm: threshold - cfg.hysteresis_mv,
-            current: None,
-            spikes: Vec::new(),
-        }
+        let mut s = FeatureStream::new(&set, trace.layout(), Some(trace.values()))?;
+        s.push(trace.values());
+        let rest = s.finished_rest()?;
+        Ok(s.take_spikes(rest))
     }
 
-    fn finish(&mut self, (t, p): (f64, usize)) {
-        self.spikes.push(Spike {
-            time_ms: t,
-            peak_mv: self.trace.values()[p],
-            peak_time_ms: self.trace.time_ms(p),
-            half_width_ms: half_width(self.trace, p, self.rest),
-        });
+    /// The stimulus window set with [`FeatureSet::with_stimulus_window`], if any.
+    pub fn window(&self) -> Option<TimeWindow> {
+        self.window
     }
-
-    /// Processes samples `range` (each compared with its predecessor; sample 0 has none).
-    /// Call with consecutive ranges to stream through a trace.
-    fn run(&mut self, range: std::ops::Range<usize>) {
-        let v = self.trace.values();
-        let end = range.end.min(v.len());
-        let mut i = range.start.max(1);
-        while i < end {
-            match self.current {
-                None => {
-                    // Next upward crossing: a tight search.
-                    let t = self.threshold;
-                    match v[i - 1..end].windows(2).position(|w| w[0] < t && w[1] >= t) {
-                        Some(k) => {
-                            let j = i + k;
-                            self.current = Some((crossing_time(self.trace, j, t), j));
-                            i = j + 1;
-                        }
-                        None => i = end,
-                    }
-                }
-                Some((t, mut p)) => {
-                    // Track the peak until the potential falls below the re-arming level.
-                    while i < end && v[i] >= self.rearm {
-                        if v[i] > v[p] {
-                            p = i;
-                        }
-                        i += 1;
-                    }
-                    if i < end {
-                        self.finish((t, p));
-                        self.current = None;
-                        i += 1;
-                    } else {
-                        self.current = Some((t, p));
-                    }
-                }
-            }
-        }
-    }
-
-    fn into_spikes(mut self) -> Vec<Spike> {
-        if let Some(c) = self.current.take() {
-            self.finish(c);
-        }
-        self.spikes
-    }
-}
-
-fn detect(trace: &Trace, rest: f64, cfg: SpikeDetection) -> Vec<Spike> {
-    let mut d = Detector::new(trace, rest, cfg);
-    d.run(0..trace.len());
-    d.into_spikes()
 }
 
 impl SummaryStatistics<Trace> for FeatureSet {
@@ -530,136 +406,25 @@ impl SummaryStatistics<Trace> for FeatureSet {
         self.features.iter().map(|f| f.name().to_owned()).collect()
     }
 
-    /// Computes every feature in one sweep over the samples (the pre-stimulus prefix is read
-    /// once more for the resting level, which a rest-relative spike threshold needs first).
+    /// Computes every feature in one sweep over the samples, with the code that computes them
+    /// while a simulator streams ([`SummaryStatistics::stream`]), so the two agree to the bit.
     fn summarize_into(&self, trace: &Trace, out: &mut [f64]) -> Result<()> {
         sbi_core::check_dim(self.dim(), out.len())?;
         Self::check(trace)?;
-        let window = self.window.or(trace.stimulus());
-        if window.is_none()
-            && let Some(f) = self.features.iter().find(|f| f.needs_window())
-        {
-            return Err(Error::MissingStimulusWindow { feature: f.name() });
-        }
-        let v = trace.values();
-        let stim = window.map_or(0..0, |w| trace.index_range(w));
-        // A window that misses the trace's span altogether (not one that merely falls between
-        // two samples) means mismatched time units.
-        let last_ms = trace.time_ms(v.len() - 1);
-        if let Some(w) = window
-            && (w.end_ms <= trace.t0_ms() || w.start_ms > last_ms)
-            && self.features.iter().any(|f| f.needs_window())
-        {
-            return Err(Error::WindowOutsideTrace {
-                start_ms: w.start_ms,
-                end_ms: w.end_ms,
-                trace_start_ms: trace.t0_ms(),
-                trace_end_ms: last_ms,
-            });
-        }
-        let pre = window.map_or(0, |_| stim.start);
-        let rest = resting_level(v, pre);
-        let rest_std_range = (pre - pre / 10)..pre;
-
-        let mut total = Moments::with_shift(v[0]);
-        let mut in_stim = Moments::with_shift(rest);
-        let mut rest_tail = Moments::with_shift(rest);
-        let mut detector = self
-            .features
-            .iter()
-            .any(|f| f.needs_spikes())
-            .then(|| Detector::new(trace, rest, self.spikes));
-        // The trace in segments — before the resting tail | resting tail | stimulus window |
-        // after — each fed to the accumulators that want it.
-        let segments = [
-            (0..rest_std_range.start, None),
-            (rest_std_range.clone(), Some(&mut rest_tail)),
-            (stim.start.max(pre)..stim.end.max(pre), Some(&mut in_stim)),
-            (stim.end.max(pre)..v.len(), None),
-        ];
-        for (range, extra) in segments {
-            let seg = &v[range.clone()];
-            total.extend_from_slice(seg);
-            if let Some(m) = extra {
-                m.extend_from_slice(seg);
-            }
-            if let Some(d) = detector.as_mut() {
-                d.run(range);
-            }
-        }
-        // Finite samples (checked above): a plain comparison, which vectorises.
-        let max = v
-            .iter()
-            .copied()
-            .fold(f64::NEG_INFINITY, |m, x| if x > m { x } else { m });
-        let spikes = detector.map_or_else(Vec::new, Detector::into_spikes);
-        let isis: Vec<f64> = spikes
-            .windows(2)
-            .map(|w| w[1].time_ms - w[0].time_ms)
-            .collect();
-        let onset = window.map_or(trace.t0_ms(), |w| w.start_ms);
-        let end = trace.time_ms(v.len() - 1);
-
-        for (slot, f) in out.iter_mut().zip(&self.features) {
-            *slot = match f {
-                Feature::Max => max,
-                Feature::Mean => total.mean(),
-                Feature::Std => total.std(),
-                Feature::SpikeCount => spikes.len() as f64,
-                Feature::FirstSpikeLatency => {
-                    spikes.first().map_or(end - onset, |s| s.time_ms - onset)
-                }
-                Feature::MeanIsi => mean(&isis),
-                Feature::IsiCv => {
-                    let m = mean(&isis);
-                    if isis.len() < 2 || m <= 0.0 {
-                        0.0
-                    } else {
-                        let var =
-                            isis.iter().map(|x| (x - m).powi(2)).sum::<f64>() / isis.len() as f64;
-                        var.sqrt() / m
-                    }
-                }
-                Feature::ApAmplitude => {
-                    if spikes.is_empty() {
-                        max - rest
-                    } else {
-                        spikes.iter().map(|s| s.peak_mv - rest).sum::<f64>() / spikes.len() as f64
-                    }
-                }
-                Feature::ApHalfWidth => {
-                    mean(&spikes.iter().map(|s| s.half_width_ms).collect::<Vec<_>>())
-                }
-                Feature::RestingMean => rest,
-                Feature::RestingStd => rest_tail.std(),
-                Feature::StimulusMean => {
-                    if in_stim.count() == 0 {
-                        rest
-                    } else {
-                        in_stim.mean()
-                    }
-                }
-                Feature::StimulusVariance => in_stim.variance(),
-                Feature::StimulusSkewness => in_stim.skewness(),
-                Feature::StimulusKurtosis => in_stim.kurtosis(),
-            };
-            if !slot.is_finite() {
-                let largest = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-                return Err(Error::Overflow {
-                    feature: f.name(),
-                    largest,
-                });
-            }
-        }
-        Ok(())
+        let mut s = FeatureStream::new(self, trace.layout(), Some(trace.values()))?;
+        s.push(trace.values());
+        s.finish(out).map(|_| ())
     }
-}
 
-/// Mean, 0 for an empty slice.
-fn mean(xs: &[f64]) -> f64 {
-    if xs.is_empty() {
-        0.0
-    } else {
-        xs.iter().sum::<f64>() / xs.len() as f64
+    /// Every feature streams but [`Feature::ApHalfWidth`], which needs the samples around each
+    /// peak. A rest-relative threshold ([`Threshold::AboveRest`]) is known only at the stimulus
+    /// onset; a trace with a sample above it before then (a spike before the stimulus) ends
+    /// with [`StreamEnd::NeedsTrace`](sbi_core::StreamEnd::NeedsTrace).
+    fn stream(&self, layout: &TraceLayout) -> Option<Box<dyn SampleStream<Error> + '_>> {
+        if self.features.contains(&Feature::ApHalfWidth) {
+            return None;
+        }
+        let s = FeatureStream::new(self, *layout, None).ok()?;
+        Some(Box::new(s))
     }
 }

@@ -34,10 +34,12 @@
 mod error;
 mod features;
 mod moments;
+mod stream;
 
 pub use error::{Error, Result};
 pub use features::{Feature, FeatureSet, Spike, SpikeDetection, Threshold};
 pub use moments::Moments;
+pub use stream::FeatureStream;
 
 #[cfg(test)]
 mod send_sync {

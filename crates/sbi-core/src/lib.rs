@@ -51,6 +51,7 @@ mod matrix;
 mod progress;
 mod rng;
 pub mod stats;
+mod stream;
 mod trace;
 mod traits;
 
@@ -63,6 +64,7 @@ pub use identity::Identity;
 pub use matrix::{MAX_ENTRIES, RowMatrix, check_size};
 pub use progress::{EpochReport, Progress};
 pub use rng::{SeedRng, draw_seed, item_rng, item_seed, stream_rng};
+pub use stream::{SampleStream, StreamEnd, TraceLayout};
 pub use trace::{TimeWindow, Trace};
 pub use traits::{
     BatchResults, Bounds, DensityEstimator, ItemError, Objective, Posterior, Prior, Simulator,

@@ -209,17 +209,12 @@ impl Trace {
     /// Labels are compared with a tolerance of 10⁻⁹·dt, so a window edge at a sample's label
     /// includes that sample whatever the rounding of `i·dt`.
     pub fn index_range(&self, window: TimeWindow) -> std::ops::Range<usize> {
-        let to_index = |t: f64| {
-            let x = ((t - self.t0_ms) / self.dt_ms - 1e-9).ceil();
-            if x <= 0.0 {
-                0
-            } else {
-                (x as usize).min(self.v_mv.len())
-            }
-        };
-        let a = to_index(window.start_ms);
-        let b = to_index(window.end_ms);
-        a..b.max(a)
+        self.layout().index_range(window)
+    }
+
+    /// The trace's layout: interval, first label, length and stimulus window.
+    pub fn layout(&self) -> crate::TraceLayout {
+        crate::TraceLayout::new(self.dt_ms, self.t0_ms, self.v_mv.len(), self.stimulus)
     }
 
     /// Checks the trace is non-empty and finite.

@@ -7,7 +7,7 @@
 use rand::Rng;
 use rayon::prelude::*;
 
-use crate::{Error, Progress, RowMatrix, check_dim, item_rng};
+use crate::{Error, Progress, RowMatrix, SampleStream, TraceLayout, check_dim, item_rng};
 
 /// Bound every trait error satisfies: a real error that can carry this crate's [`enum@Error`]
 /// (shape and finiteness checks done by the provided batch methods).
@@ -215,6 +215,16 @@ pub trait SummaryStatistics<T: ?Sized>: Send + Sync {
         let mut out = vec![0.0; self.dim()];
         self.summarize_into(input, &mut out)?;
         Ok(out)
+    }
+
+    /// A stream computing these features from a trace's samples as they are produced, for a
+    /// trace of `layout`; `None` (the default) when this summary, or this layout, needs the
+    /// whole output. Simulators that make traces in bulk use it to avoid holding them (see
+    /// [`Simulator::simulate_summarize_each`]); a stream must give the features
+    /// [`SummaryStatistics::summarize_into`] gives for the same samples.
+    fn stream(&self, layout: &TraceLayout) -> Option<Box<dyn SampleStream<Self::Error> + '_>> {
+        let _ = layout;
+        None
     }
 
     /// The features of every input, in parallel, one row each.
