@@ -18,6 +18,12 @@ pub enum Error {
     /// An integration scheme name that is not one of `pyhh-euler`, `exp-euler`, `rk4`.
     #[error("unknown scheme `{0}` (expected pyhh-euler, exp-euler or rk4)")]
     UnknownScheme(String),
+    /// A precision name other than `f64` or `f32`.
+    #[error("unknown precision `{0}` (expected f64 or f32)")]
+    UnknownPrecision(String),
+    /// A kernel name other than `simd`, `portable` or `scalar`.
+    #[error("unknown kernel `{0}` (expected simd, portable or scalar)")]
+    UnknownKernel(String),
     /// A θ component cannot be applied to this protocol (e.g. `stim_amplitude` without pulses).
     #[error("parameter `{name}` cannot be used here: {reason}")]
     UnsupportedParameter {

@@ -34,14 +34,19 @@
 //! ```
 #![deny(missing_docs)]
 
+mod batch;
+mod equations;
 mod error;
+pub mod fast_exp;
 mod params;
 mod protocol;
 mod rates;
+mod real;
 mod simulate;
 mod simulator;
 mod stepper;
 
+pub use batch::{Kernel, Precision, selected_isa};
 pub use error::{Error, Result};
 pub use params::{HhParams, HodgkinHuxley, State};
 pub use protocol::{InitialState, MAX_STEPS, Protocol, Pulse, Stimulus};

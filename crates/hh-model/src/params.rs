@@ -1,7 +1,9 @@
 //! Model parameters and the system of equations.
 
+use crate::equations::{Coeffs, Vars};
 use crate::error::{Result, check_param};
 use crate::rates::Rates;
+use crate::real::{Libm, Real};
 use sbi_core::invalid;
 
 /// Parameters of the classic Hodgkin–Huxley (1952) squid-axon model, rest-relative.
@@ -131,6 +133,20 @@ impl HhParams {
         Ok(())
     }
 
+    /// The constants as the integrators use them (1/c_m precomputed), in precision `T`.
+    pub(crate) fn coeffs<T: Real>(&self) -> Coeffs<T> {
+        Coeffs {
+            g_na: T::c(self.g_na),
+            g_k: T::c(self.g_k),
+            g_l: T::c(self.g_l),
+            e_na: T::c(self.e_na),
+            e_k: T::c(self.e_k),
+            e_l: T::c(self.e_l),
+            inv_c_m: T::c(1.0 / self.c_m),
+            phi: T::c(self.phi),
+        }
+    }
+
     /// Factor converting a stimulus/noise current in this model's units to µA/cm².
     pub fn current_to_density(&self) -> f64 {
         self.membrane_area_cm2.map_or(1.0, |a| 1.0 / a)
@@ -152,6 +168,27 @@ pub struct State {
 }
 
 impl State {
+    /// As the generic equations take it.
+    #[inline(always)]
+    pub(crate) fn vars(&self) -> Vars<f64> {
+        Vars {
+            v: self.v,
+            m: self.m,
+            h: self.h,
+            n: self.n,
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn from_vars(y: Vars<f64>) -> Self {
+        Self {
+            v: y.v,
+            m: y.m,
+            h: y.h,
+            n: y.n,
+        }
+    }
+
     /// Potential `v` with every gate at its steady state at `v`.
     ///
     /// ```
@@ -188,7 +225,7 @@ impl State {
 #[derive(Debug, Clone, PartialEq)]
 pub struct HodgkinHuxley {
     params: HhParams,
-    inv_c_m: f64,
+    coeffs: Coeffs<f64>,
 }
 
 impl HodgkinHuxley {
@@ -199,7 +236,7 @@ impl HodgkinHuxley {
     pub fn new(params: HhParams) -> Result<Self> {
         params.validate()?;
         Ok(Self {
-            inv_c_m: 1.0 / params.c_m,
+            coeffs: params.coeffs(),
             params,
         })
     }
@@ -212,7 +249,13 @@ impl HodgkinHuxley {
     /// 1 / c_m, cm²/µF.
     #[inline(always)]
     pub fn inv_c_m(&self) -> f64 {
-        self.inv_c_m
+        self.coeffs.inv_c_m
+    }
+
+    /// The constants as the integrators use them.
+    #[inline(always)]
+    pub(crate) fn coeffs(&self) -> &Coeffs<f64> {
+        &self.coeffs
     }
 
     /// Rates at `v`, with φ applied.
@@ -224,29 +267,16 @@ impl HodgkinHuxley {
     /// Total ionic current density at state `y`, µA/cm² (outward positive).
     #[inline(always)]
     pub fn ionic_current(&self, y: &State) -> f64 {
-        let p = &self.params;
-        let m3 = y.m * y.m * y.m;
-        let n2 = y.n * y.n;
-        m3 * p.g_na * y.h * (y.v - p.e_na) + n2 * n2 * p.g_k * (y.v - p.e_k) + p.g_l * (y.v - p.e_l)
+        crate::equations::ionic_current::<f64, Libm>(&y.vars(), &self.coeffs)
     }
 
-    /// Time derivative of the state under stimulus density `i_stim` (µA/cm²).
-    ///
-    /// ```
-    /// use hh_model::{HhParams, HodgkinHuxley, State};
-    /// let sys = HodgkinHuxley::new(HhParams::default())?;
-    /// let d = sys.rhs(&State::steady(0.0), 10.0);
-    /// assert!(d.v > 9.9); // at rest, 10 µA/cm² depolarises at ≈ 10 mV/ms
-    /// # Ok::<(), hh_model::Error>(())
-    /// ```
+    /// The right-hand side dy/dt of the ODE system at stimulus density `i_stim` (µA/cm²).
     #[inline(always)]
     pub fn rhs(&self, y: &State, i_stim: f64) -> State {
-        let r = self.rates(y.v);
-        State {
-            v: (i_stim - self.ionic_current(y)) * self.inv_c_m,
-            m: r.alpha_m * (1.0 - y.m) - r.beta_m * y.m,
-            h: r.alpha_h * (1.0 - y.h) - r.beta_h * y.h,
-            n: r.alpha_n * (1.0 - y.n) - r.beta_n * y.n,
-        }
+        State::from_vars(crate::equations::rhs::<f64, Libm>(
+            &y.vars(),
+            &self.coeffs,
+            i_stim,
+        ))
     }
 }

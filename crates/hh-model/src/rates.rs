@@ -11,19 +11,6 @@
 //! limit (αm(25) = 1, αn(10) = 0.1). All exponentials but exp(−v/18) are powers of
 //! exp(−v/80): two `exp` calls per evaluation instead of six, and no branch.
 
-/// e¹, e^2.5, e³: the constant factors of exp((10 − v)/10), exp((25 − v)/10), exp((30 − v)/10).
-const E1: f64 = std::f64::consts::E;
-const E25: f64 = 12.182_493_960_703_473;
-const E3: f64 = 20.085_536_923_187_668;
-
-/// `u / (eᵘ − 1)` given `em1 = eᵘ − 1`, with its series near u = 0 (no branch: a select).
-#[inline(always)]
-fn u_over_expm1(u: f64, em1: f64) -> f64 {
-    let series = 1.0 - u * (0.5 - u / 12.0);
-    let direct = u / em1;
-    if u.abs() < 1e-4 { series } else { direct }
-}
-
 /// The six rates at one potential.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -54,22 +41,14 @@ impl Rates {
     /// ```
     #[inline(always)]
     pub fn at(v: f64, phi: f64) -> Self {
-        // Multiplications by constant reciprocals: a division is ~4× the cost on the critical
-        // path, and the results differ from the textbook's divisions by an ulp or so.
-        let e80 = (v * (-1.0 / 80.0)).exp();
-        let e40 = e80 * e80;
-        let e20 = e40 * e40;
-        let e10 = e20 * e20;
-        let e18 = (v * (-1.0 / 18.0)).exp();
-        let um = (25.0 - v) * 0.1;
-        let un = (10.0 - v) * 0.1;
+        let r = crate::equations::rates::<f64, crate::real::Libm>(v, phi);
         Self {
-            alpha_m: phi * u_over_expm1(um, E25 * e10 - 1.0),
-            beta_m: phi * 4.0 * e18,
-            alpha_h: phi * 0.07 * e20,
-            beta_h: phi / (E3 * e10 + 1.0),
-            alpha_n: phi * 0.1 * u_over_expm1(un, E1 * e10 - 1.0),
-            beta_n: phi * 0.125 * e80,
+            alpha_m: r.alpha_m,
+            beta_m: r.beta_m,
+            alpha_h: r.alpha_h,
+            beta_h: r.beta_h,
+            alpha_n: r.alpha_n,
+            beta_n: r.beta_n,
         }
     }
 

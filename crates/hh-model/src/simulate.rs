@@ -10,7 +10,7 @@ use crate::protocol::{InitialState, Protocol, Stimulus};
 use crate::stepper::{ExpEuler, PyhhEuler, Rk4, Scheme, Stepper};
 
 /// |v| above this (mV, rest-relative) or NaN counts as a diverged integration.
-const DIVERGENCE_MV: f64 = 1000.0;
+pub(crate) const DIVERGENCE_MV: f64 = 1000.0;
 
 /// Per-run overrides that [`crate::HhSimulator`] maps θ onto without cloning the protocol.
 #[derive(Debug, Clone, Copy, Default)]
@@ -23,7 +23,11 @@ pub(crate) struct Overrides {
 
 /// The stimulus as piecewise-constant segments `(end_step, density)`, covering `0..n` in order:
 /// the integration loop then runs without per-step stimulus logic.
-fn segments(protocol: &Protocol, amplitude: Option<f64>, to_density: f64) -> Vec<(usize, f64)> {
+pub(crate) fn segments(
+    protocol: &Protocol,
+    amplitude: Option<f64>,
+    to_density: f64,
+) -> Vec<(usize, f64)> {
     let n = protocol.num_steps;
     match &protocol.stimulus {
         Stimulus::Pulses(ps) => {
@@ -123,7 +127,7 @@ pub(crate) fn run<R: Rng + ?Sized>(
 
 /// The likely cause of a divergence, from the run's settings: the noise if there is any (its
 /// per-step kick σ·√dt, in density units), else a stimulus far beyond physiology, else dt.
-fn divergence_hint(noise_kick: f64, stimulus: f64, dt: f64) -> String {
+pub(crate) fn divergence_hint(noise_kick: f64, stimulus: f64, dt: f64) -> String {
     if noise_kick > 0.0 {
         format!(
             "the noise current is too strong for the model (its per-step kick σ·√dt is \

@@ -1,7 +1,12 @@
 //! [`HhSimulator`]: the HH model as an [`sbi_core::Simulator`] over named parameters.
 
 use rand::Rng;
-use sbi_core::{Simulator, Trace, check_dim, check_finite};
+use sbi_core::{
+    BatchResults, RowMatrix, Simulator, SummarizedResults, SummaryStatistics, Trace, check_dim,
+    check_finite,
+};
+
+use crate::batch::{self, Kernel, Precision};
 
 use crate::error::{Error, Result};
 use crate::params::HhParams;
@@ -111,6 +116,8 @@ pub struct HhSimulator {
     protocol: Protocol,
     scheme: Scheme,
     theta: Vec<Parameter>,
+    precision: Precision,
+    kernel: Kernel,
 }
 
 impl HhSimulator {
@@ -152,6 +159,8 @@ impl HhSimulator {
             protocol,
             scheme,
             theta,
+            precision: Precision::F64,
+            kernel: Kernel::Simd,
         })
     }
 
@@ -163,6 +172,8 @@ impl HhSimulator {
             protocol: Protocol::notebook(5.0),
             scheme: Scheme::PyhhEuler,
             theta: vec![Parameter::VRest, Parameter::StimAmplitude],
+            precision: Precision::F64,
+            kernel: Kernel::Simd,
         }
     }
 
@@ -170,6 +181,29 @@ impl HhSimulator {
     pub fn with_scheme(mut self, scheme: Scheme) -> Self {
         self.scheme = scheme;
         self
+    }
+
+    /// Runs batches in `precision` ([`Precision::F64`] by default; see [`crate::Precision`]).
+    /// Single runs ([`Simulator::simulate`]) are always f64.
+    pub fn with_precision(mut self, precision: Precision) -> Self {
+        self.precision = precision;
+        self
+    }
+
+    /// Runs batches on `kernel` ([`Kernel::Simd`] by default).
+    pub fn with_kernel(mut self, kernel: Kernel) -> Self {
+        self.kernel = kernel;
+        self
+    }
+
+    /// The batch precision.
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    /// The batch kernel.
+    pub fn kernel(&self) -> Kernel {
+        self.kernel
     }
 
     /// Sets the protocol's noise strength (µA/cm²·√ms), unless θ sets it.
@@ -206,17 +240,9 @@ impl HhSimulator {
     pub fn theta_names(&self) -> Vec<&'static str> {
         self.theta.iter().map(|p| p.name()).collect()
     }
-}
 
-impl Simulator for HhSimulator {
-    type Output = Trace;
-    type Error = Error;
-
-    fn theta_dim(&self) -> usize {
-        self.theta.len()
-    }
-
-    fn simulate<R: Rng + ?Sized>(&self, theta: &[f64], rng: &mut R) -> Result<Trace> {
+    /// The model parameters and run overrides of one θ, validated.
+    pub(crate) fn configure(&self, theta: &[f64]) -> Result<(HhParams, Overrides)> {
         check_dim(self.theta.len(), theta.len())?;
         check_finite(theta)?;
         let mut p = self.params.clone();
@@ -246,6 +272,49 @@ impl Simulator for HhSimulator {
             }
         }
         p.validate()?;
+        Ok((p, ov))
+    }
+}
+
+impl Simulator for HhSimulator {
+    type Output = Trace;
+    type Error = Error;
+
+    fn theta_dim(&self) -> usize {
+        self.theta.len()
+    }
+
+    fn simulate<R: Rng + ?Sized>(&self, theta: &[f64], rng: &mut R) -> Result<Trace> {
+        let (p, ov) = self.configure(theta)?;
         run(&p, &self.protocol, self.scheme, ov, rng)
+    }
+
+    /// The batch simulator ([`crate::Kernel`]): SIMD lanes, or one trace at a time with
+    /// [`Kernel::Scalar`]; item *i* as [`Simulator::simulate`] with
+    /// `item_rng(seed, first_index + i)`, in parallel.
+    fn simulate_batch_each(
+        &self,
+        thetas: &RowMatrix,
+        seed: u64,
+        first_index: u64,
+    ) -> Result<BatchResults<Trace, Error>> {
+        batch::batch_each(self, thetas, seed, first_index)
+    }
+
+    /// The batch simulator, handing each trace's samples to the summary's stream as they are
+    /// made when it has one ([`SummaryStatistics::stream`]; every hh-stats feature set but
+    /// `ap_half_width` does), so no trace is held.
+    fn simulate_summarize_each<F>(
+        &self,
+        thetas: &RowMatrix,
+        seed: u64,
+        first_index: u64,
+        summary: &F,
+        out: &mut [f64],
+    ) -> Result<SummarizedResults<Error, F::Error>>
+    where
+        F: SummaryStatistics<Trace>,
+    {
+        batch::summarize_each(self, thetas, seed, first_index, summary, out)
     }
 }

@@ -1,6 +1,8 @@
 //! Integrators: one [`Stepper`] interface, three schemes.
 
+use crate::equations::Step;
 use crate::params::{HodgkinHuxley, State};
+use crate::real::Libm;
 
 /// Advances a [`State`] by one time step of a [`HodgkinHuxley`] system.
 ///
@@ -32,12 +34,12 @@ pub struct PyhhEuler;
 impl Stepper for PyhhEuler {
     #[inline(always)]
     fn step(&mut self, sys: &HodgkinHuxley, y: &mut State, i_stim: f64, dt: f64) {
-        let r = sys.rates(y.v);
-        let v = y.v + dt * (i_stim - sys.ionic_current(y)) * sys.inv_c_m();
-        y.n += dt * (r.alpha_n * (1.0 - y.n) - r.beta_n * y.n);
-        y.m += dt * (r.alpha_m * (1.0 - y.m) - r.beta_m * y.m);
-        y.h += dt * (r.alpha_h * (1.0 - y.h) - r.beta_h * y.h);
-        y.v = v;
+        *y = State::from_vars(<Self as Step>::advance::<f64, Libm>(
+            y.vars(),
+            sys.coeffs(),
+            i_stim,
+            dt,
+        ));
     }
 }
 
@@ -51,17 +53,12 @@ pub struct ExpEuler;
 impl Stepper for ExpEuler {
     #[inline(always)]
     fn step(&mut self, sys: &HodgkinHuxley, y: &mut State, i_stim: f64, dt: f64) {
-        let r = sys.rates(y.v);
-        let v = y.v + dt * (i_stim - sys.ionic_current(y)) * sys.inv_c_m();
-        let relax = |x: f64, a: f64, b: f64| {
-            let k = a + b;
-            let inf = a / k;
-            inf + (x - inf) * (-dt * k).exp()
-        };
-        y.m = relax(y.m, r.alpha_m, r.beta_m);
-        y.h = relax(y.h, r.alpha_h, r.beta_h);
-        y.n = relax(y.n, r.alpha_n, r.beta_n);
-        y.v = v;
+        *y = State::from_vars(<Self as Step>::advance::<f64, Libm>(
+            y.vars(),
+            sys.coeffs(),
+            i_stim,
+            dt,
+        ));
     }
 }
 
@@ -70,28 +67,15 @@ impl Stepper for ExpEuler {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Rk4;
 
-#[inline(always)]
-fn axpy(y: &State, a: f64, d: &State) -> State {
-    State {
-        v: y.v + a * d.v,
-        m: y.m + a * d.m,
-        h: y.h + a * d.h,
-        n: y.n + a * d.n,
-    }
-}
-
 impl Stepper for Rk4 {
     #[inline(always)]
     fn step(&mut self, sys: &HodgkinHuxley, y: &mut State, i_stim: f64, dt: f64) {
-        let k1 = sys.rhs(y, i_stim);
-        let k2 = sys.rhs(&axpy(y, 0.5 * dt, &k1), i_stim);
-        let k3 = sys.rhs(&axpy(y, 0.5 * dt, &k2), i_stim);
-        let k4 = sys.rhs(&axpy(y, dt, &k3), i_stim);
-        let w = dt / 6.0;
-        y.v += w * (k1.v + 2.0 * (k2.v + k3.v) + k4.v);
-        y.m += w * (k1.m + 2.0 * (k2.m + k3.m) + k4.m);
-        y.h += w * (k1.h + 2.0 * (k2.h + k3.h) + k4.h);
-        y.n += w * (k1.n + 2.0 * (k2.n + k3.n) + k4.n);
+        *y = State::from_vars(<Self as Step>::advance::<f64, Libm>(
+            y.vars(),
+            sys.coeffs(),
+            i_stim,
+            dt,
+        ));
     }
 }
 

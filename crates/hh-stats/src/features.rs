@@ -3,6 +3,7 @@
 use sbi_core::{SampleStream, SummaryStatistics, TimeWindow, Trace, TraceLayout};
 
 use crate::error::{Error, Result};
+use crate::lanes::LaneStream;
 use crate::stream::FeatureStream;
 
 /// One summary feature of a membrane-potential trace. Potentials in mV, times in ms.
@@ -384,7 +385,7 @@ impl FeatureSet {
             ..self.clone()
         };
         let mut s = FeatureStream::new(&set, trace.layout(), Some(trace.values()))?;
-        s.push(trace.values());
+        FeatureStream::push(&mut s, trace.values());
         let rest = s.finished_rest()?;
         Ok(s.take_spikes(rest))
     }
@@ -412,19 +413,31 @@ impl SummaryStatistics<Trace> for FeatureSet {
         sbi_core::check_dim(self.dim(), out.len())?;
         Self::check(trace)?;
         let mut s = FeatureStream::new(self, trace.layout(), Some(trace.values()))?;
-        s.push(trace.values());
-        s.finish(out).map(|_| ())
+        FeatureStream::push(&mut s, trace.values());
+        FeatureStream::finish(&mut s, out).map(|_| ())
     }
 
     /// Every feature streams but [`Feature::ApHalfWidth`], which needs the samples around each
-    /// peak. A rest-relative threshold ([`Threshold::AboveRest`]) is known only at the stimulus
-    /// onset; a trace with a sample above it before then (a spike before the stimulus) ends
-    /// with [`StreamEnd::NeedsTrace`](sbi_core::StreamEnd::NeedsTrace).
-    fn stream(&self, layout: &TraceLayout) -> Option<Box<dyn SampleStream<Error> + '_>> {
+    /// peak, for 1, 2, 4, 8 or 16 lanes ([`FeatureStream`] for one, vectorised over time; a
+    /// structure-of-arrays stream over the lanes otherwise). A rest-relative threshold
+    /// ([`Threshold::AboveRest`]) is known only at the stimulus onset; a trace with a sample
+    /// above it before then (a spike before the stimulus), or a non-finite sample in a lane,
+    /// ends with [`StreamEnd::NeedsTrace`](sbi_core::StreamEnd::NeedsTrace).
+    fn stream(
+        &self,
+        layout: &TraceLayout,
+        lanes: usize,
+    ) -> Option<Box<dyn SampleStream<Error> + '_>> {
         if self.features.contains(&Feature::ApHalfWidth) {
             return None;
         }
-        let s = FeatureStream::new(self, *layout, None).ok()?;
-        Some(Box::new(s))
+        match lanes {
+            1 => Some(Box::new(FeatureStream::new(self, *layout, None).ok()?)),
+            2 => Some(Box::new(LaneStream::<2>::new(self, *layout).ok()?)),
+            4 => Some(Box::new(LaneStream::<4>::new(self, *layout).ok()?)),
+            8 => Some(Box::new(LaneStream::<8>::new(self, *layout).ok()?)),
+            16 => Some(Box::new(LaneStream::<16>::new(self, *layout).ok()?)),
+            _ => None,
+        }
     }
 }

@@ -33,6 +33,7 @@
 
 mod error;
 mod features;
+mod lanes;
 mod moments;
 mod stream;
 

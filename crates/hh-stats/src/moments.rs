@@ -1,5 +1,7 @@
 //! Streaming central moments (one pass, numerically stable).
 
+use multiversion::multiversion;
+
 /// Running count, mean and central moments of a stream of values, one value at a time.
 ///
 /// Accumulates power sums of the values minus a shift `c` (the first value, unless given),
@@ -66,19 +68,16 @@ impl Moments {
         let chunks = xs[head..].chunks_exact(4);
         let rest = chunks.remainder();
         let mut acc = self.acc;
-        for chunk in chunks {
-            for (lane, &x) in chunk.iter().enumerate() {
-                let d = x - c;
-                let d2 = d * d;
-                acc[0][lane] += d;
-                acc[1][lane] += d2;
-                acc[2][lane] += d2 * d;
-                acc[3][lane] += d2 * d2;
-            }
-        }
+        accumulate(chunks, c, &mut acc);
         self.acc = acc;
         self.n += xs.len() - head - rest.len();
         rest.iter().for_each(|&x| self.push(x));
+    }
+
+    /// An accumulator from its parts: shift, count and the four lanes of each power sum, as
+    /// a structure-of-arrays accumulator over many streams keeps them.
+    pub(crate) fn from_parts(shift: Option<f64>, n: usize, acc: [[f64; 4]; 4]) -> Self {
+        Self { shift, n, acc }
     }
 
     /// Σ (x − c)ᵏ, the lanes added in a fixed order.
@@ -157,6 +156,22 @@ impl Moments {
         }
         let (m2, _, m4) = self.central();
         m4 / (m2 * m2)
+    }
+}
+
+/// Adds groups of four values to the four lanes of power sums; compiled for AVX-512, AVX2 and
+/// the baseline.
+#[multiversion(targets("x86_64+avx512f+avx512vl+avx512dq+avx512bw", "x86_64+avx2"))]
+fn accumulate(chunks: std::slice::ChunksExact<'_, f64>, c: f64, acc: &mut [[f64; 4]; 4]) {
+    for chunk in chunks {
+        for (lane, &x) in chunk.iter().enumerate() {
+            let d = x - c;
+            let d2 = d * d;
+            acc[0][lane] += d;
+            acc[1][lane] += d2;
+            acc[2][lane] += d2 * d;
+            acc[3][lane] += d2 * d2;
+        }
     }
 }
 

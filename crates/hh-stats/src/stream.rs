@@ -7,6 +7,7 @@
 
 use std::ops::Range;
 
+use multiversion::multiversion;
 use sbi_core::{SampleStream, StreamEnd, TimeWindow, TraceLayout};
 
 use crate::error::{Error, Result};
@@ -15,10 +16,10 @@ use crate::moments::Moments;
 
 /// A spike while the samples stream: its crossing time and its peak sample.
 #[derive(Debug, Clone, Copy)]
-struct Crossing {
-    time_ms: f64,
-    peak_mv: f64,
-    peak_index: usize,
+pub(crate) struct Crossing {
+    pub time_ms: f64,
+    pub peak_mv: f64,
+    pub peak_index: usize,
 }
 
 /// Threshold crossings with hysteresis, fed samples in order: a spike is an upward crossing of
@@ -56,6 +57,12 @@ impl Detector {
                 None => {
                     // The next upward crossing: a tight search.
                     let mut prev = self.prev;
+                    // Skip runs of eight samples that all stay below the threshold (most of
+                    // a trace), testing them with comparisons that vectorise.
+                    while k + 8 <= xs.len() && xs[k..k + 8].iter().fold(true, |b, &x| b & (x < t)) {
+                        prev = xs[k + 7];
+                        k += 8;
+                    }
                     while k < xs.len() && !(self.next + k > 0 && prev < t && xs[k] >= t) {
                         prev = xs[k];
                         k += 1;
@@ -135,6 +142,17 @@ fn half_width(v: &[f64], layout: &TraceLayout, peak: usize, rest: f64) -> f64 {
     t_down - t_up
 }
 
+/// Which accumulators the set's features read (the others are skipped).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Wants {
+    /// Moments of the whole trace (`mean`, `std`).
+    pub total: bool,
+    /// Moments of the resting tail (`resting_std`).
+    pub tail: bool,
+    /// Moments of the stimulus window.
+    pub stim: bool,
+}
+
 /// The running features of one trace (see the module docs). Made by
 /// [`sbi_core::SummaryStatistics::stream`] on a [`FeatureSet`], or internally for a stored
 /// trace.
@@ -144,22 +162,24 @@ pub struct FeatureStream<'a> {
     /// be found after the fact, and spike half-widths be measured.
     values: Option<&'a [f64]>,
     layout: TraceLayout,
-    window: Option<TimeWindow>,
+    pub(crate) window: Option<TimeWindow>,
     /// Pre-stimulus samples `0..pre` (the resting level), their last tenth (resting std) and
     /// the stimulus window (clipped to start at `pre`).
-    pre: usize,
-    tail: Range<usize>,
-    stim: Range<usize>,
+    pub(crate) pre: usize,
+    pub(crate) tail: Range<usize>,
+    pub(crate) stim: Range<usize>,
     next: usize,
     first_bad: Option<usize>,
     largest: f64,
     max: f64,
     total: Moments,
-    pre_sum: f64,
+    /// The pre-stimulus samples' moments (their mean is the resting level).
+    prefix: Moments,
     rest: Option<f64>,
     rest_tail: Moments,
     in_stim: Moments,
-    wants_spikes: bool,
+    pub(crate) wants_spikes: bool,
+    pub(crate) wants: Wants,
     detector: Option<Detector>,
     /// Before the resting level is known (rest-relative threshold): the prefix's maximum and
     /// last sample.
@@ -218,11 +238,26 @@ impl<'a> FeatureStream<'a> {
             largest: 0.0,
             max: f64::NEG_INFINITY,
             total: Moments::default(),
-            pre_sum: 0.0,
+            prefix: Moments::default(),
             rest: None,
             rest_tail: Moments::default(),
             in_stim: Moments::default(),
             wants_spikes: features.iter().any(|f| f.needs_spikes()),
+            wants: Wants {
+                total: features
+                    .iter()
+                    .any(|f| matches!(f, Feature::Mean | Feature::Std)),
+                tail: features.contains(&Feature::RestingStd),
+                stim: features.iter().any(|f| {
+                    matches!(
+                        f,
+                        Feature::StimulusMean
+                            | Feature::StimulusVariance
+                            | Feature::StimulusSkewness
+                            | Feature::StimulusKurtosis
+                    )
+                }),
+            },
             detector: None,
             prefix_max: f64::NEG_INFINITY,
             prefix_last: 0.0,
@@ -262,108 +297,34 @@ impl<'a> FeatureStream<'a> {
     fn piece(&mut self, xs: &[f64]) {
         let start = self.next;
         let end = start + xs.len();
-        if self.first_bad.is_none()
-            && let Some(k) = xs.iter().position(|x| !x.is_finite())
-        {
-            self.first_bad = Some(start + k);
+        let (max, largest, finite) = scan(xs, self.max, self.largest);
+        (self.max, self.largest) = (max, largest);
+        if !finite && self.first_bad.is_none() {
+            self.first_bad = xs.iter().position(|x| !x.is_finite()).map(|k| start + k);
         }
-        self.total.extend_from_slice(xs);
-        // Finite samples (checked at the end): plain comparisons, which vectorise.
-        for &x in xs {
-            self.max = if x > self.max { x } else { self.max };
-            let a = x.abs();
-            self.largest = if a > self.largest { a } else { self.largest };
+        if self.wants.total {
+            self.total.extend_from_slice(xs);
         }
         if start < self.pre {
-            for &x in xs {
-                self.pre_sum += x;
-            }
-            if start >= self.tail.start {
+            self.prefix.extend_from_slice(xs);
+            if self.wants.tail && start >= self.tail.start {
                 self.rest_tail.extend_from_slice(xs);
             }
-        } else if start >= self.stim.start && start < self.stim.end {
+        } else if self.wants.stim && start >= self.stim.start && start < self.stim.end {
             self.in_stim.extend_from_slice(xs);
         }
         match self.detector.as_mut() {
             Some(d) => d.push(xs, &self.layout),
             None if self.wants_spikes => {
-                for &x in xs {
-                    self.prefix_max = if x > self.prefix_max {
-                        x
-                    } else {
-                        self.prefix_max
-                    };
-                }
+                self.prefix_max = self.prefix_max.max(lane_max(xs));
                 self.prefix_last = xs[xs.len() - 1];
             }
             None => {}
         }
         self.next = end;
         if end == self.pre && self.rest.is_none() {
-            self.rest_known(self.pre_sum / self.pre as f64);
+            self.rest_known(self.prefix.mean());
         }
-    }
-
-    /// The features, given the spikes.
-    fn features(&self, rest: f64, spikes: &[Spike], out: &mut [f64]) -> Result<()> {
-        let isis: Vec<f64> = spikes
-            .windows(2)
-            .map(|w| w[1].time_ms - w[0].time_ms)
-            .collect();
-        let onset = self.window.map_or(self.layout.t0_ms, |w| w.start_ms);
-        let end = self.layout.time_ms(self.layout.len - 1);
-        let max = self.max;
-        for (slot, f) in out.iter_mut().zip(self.set.features()) {
-            *slot = match f {
-                Feature::Max => max,
-                Feature::Mean => self.total.mean(),
-                Feature::Std => self.total.std(),
-                Feature::SpikeCount => spikes.len() as f64,
-                Feature::FirstSpikeLatency => {
-                    spikes.first().map_or(end - onset, |s| s.time_ms - onset)
-                }
-                Feature::MeanIsi => mean(&isis),
-                Feature::IsiCv => {
-                    let m = mean(&isis);
-                    if isis.len() < 2 || m <= 0.0 {
-                        0.0
-                    } else {
-                        let var =
-                            isis.iter().map(|x| (x - m).powi(2)).sum::<f64>() / isis.len() as f64;
-                        var.sqrt() / m
-                    }
-                }
-                Feature::ApAmplitude => {
-                    if spikes.is_empty() {
-                        max - rest
-                    } else {
-                        spikes.iter().map(|s| s.peak_mv - rest).sum::<f64>() / spikes.len() as f64
-                    }
-                }
-                Feature::ApHalfWidth => {
-                    mean(&spikes.iter().map(|s| s.half_width_ms).collect::<Vec<_>>())
-                }
-                Feature::RestingMean => rest,
-                Feature::RestingStd => self.rest_tail.std(),
-                Feature::StimulusMean => {
-                    if self.in_stim.count() == 0 {
-                        rest
-                    } else {
-                        self.in_stim.mean()
-                    }
-                }
-                Feature::StimulusVariance => self.in_stim.variance(),
-                Feature::StimulusSkewness => self.in_stim.skewness(),
-                Feature::StimulusKurtosis => self.in_stim.kurtosis(),
-            };
-            if !slot.is_finite() {
-                return Err(Error::Overflow {
-                    feature: f.name(),
-                    largest: self.largest,
-                });
-            }
-        }
-        Ok(())
     }
 
     /// The spikes found, with half-widths when the whole trace is at hand (0 otherwise).
@@ -398,8 +359,9 @@ impl<'a> FeatureStream<'a> {
     }
 }
 
-impl SampleStream<Error> for FeatureStream<'_> {
-    fn push(&mut self, mut xs: &[f64]) {
+impl FeatureStream<'_> {
+    /// The next samples of the trace, in order (any split gives the same features).
+    pub fn push(&mut self, mut xs: &[f64]) {
         if self.next == 0
             && self.pre == 0
             && self.rest.is_none()
@@ -423,16 +385,164 @@ impl SampleStream<Error> for FeatureStream<'_> {
         }
     }
 
-    fn finish(&mut self, out: &mut [f64]) -> Result<StreamEnd> {
+    /// Writes the features into `out` once every sample has been pushed.
+    ///
+    /// # Errors
+    /// Missing samples, a non-finite one, or a feature that overflows.
+    pub fn finish(&mut self, out: &mut [f64]) -> Result<StreamEnd> {
         sbi_core::check_dim(self.set.features().len(), out.len())?;
         let rest = self.finished_rest()?;
         if self.needs_trace {
             return Ok(StreamEnd::NeedsTrace);
         }
         let spikes = self.take_spikes(rest);
-        self.features(rest, &spikes, out)?;
+        let totals = Totals {
+            set: self.set,
+            layout: self.layout,
+            window: self.window,
+            rest,
+            max: self.max,
+            largest: self.largest,
+            total: self.total,
+            rest_tail: self.rest_tail,
+            in_stim: self.in_stim,
+        };
+        write_features(&totals, &spikes, out)?;
         Ok(StreamEnd::Done)
     }
+}
+
+/// The accumulated state of one trace, from which its features follow.
+pub(crate) struct Totals<'t> {
+    pub set: &'t FeatureSet,
+    pub layout: TraceLayout,
+    pub window: Option<TimeWindow>,
+    pub rest: f64,
+    pub max: f64,
+    pub largest: f64,
+    pub total: Moments,
+    pub rest_tail: Moments,
+    pub in_stim: Moments,
+}
+
+/// The features of one trace, given its totals and spikes.
+pub(crate) fn write_features(t: &Totals<'_>, spikes: &[Spike], out: &mut [f64]) -> Result<()> {
+    let isis: Vec<f64> = spikes
+        .windows(2)
+        .map(|w| w[1].time_ms - w[0].time_ms)
+        .collect();
+    let onset = t.window.map_or(t.layout.t0_ms, |w| w.start_ms);
+    let end = t.layout.time_ms(t.layout.len - 1);
+    let (rest, max) = (t.rest, t.max);
+    for (slot, f) in out.iter_mut().zip(t.set.features()) {
+        *slot = match f {
+            Feature::Max => max,
+            Feature::Mean => t.total.mean(),
+            Feature::Std => t.total.std(),
+            Feature::SpikeCount => spikes.len() as f64,
+            Feature::FirstSpikeLatency => spikes.first().map_or(end - onset, |s| s.time_ms - onset),
+            Feature::MeanIsi => mean(&isis),
+            Feature::IsiCv => {
+                let m = mean(&isis);
+                if isis.len() < 2 || m <= 0.0 {
+                    0.0
+                } else {
+                    let var = isis.iter().map(|x| (x - m).powi(2)).sum::<f64>() / isis.len() as f64;
+                    var.sqrt() / m
+                }
+            }
+            Feature::ApAmplitude => {
+                if spikes.is_empty() {
+                    max - rest
+                } else {
+                    spikes.iter().map(|s| s.peak_mv - rest).sum::<f64>() / spikes.len() as f64
+                }
+            }
+            Feature::ApHalfWidth => {
+                mean(&spikes.iter().map(|s| s.half_width_ms).collect::<Vec<_>>())
+            }
+            Feature::RestingMean => rest,
+            Feature::RestingStd => t.rest_tail.std(),
+            Feature::StimulusMean => {
+                if t.in_stim.count() == 0 {
+                    rest
+                } else {
+                    t.in_stim.mean()
+                }
+            }
+            Feature::StimulusVariance => t.in_stim.variance(),
+            Feature::StimulusSkewness => t.in_stim.skewness(),
+            Feature::StimulusKurtosis => t.in_stim.kurtosis(),
+        };
+        if !slot.is_finite() {
+            return Err(Error::Overflow {
+                feature: f.name(),
+                largest: t.largest,
+            });
+        }
+    }
+    Ok(())
+}
+
+impl SampleStream<Error> for FeatureStream<'_> {
+    fn push(&mut self, samples: &[f64]) {
+        FeatureStream::push(self, samples);
+    }
+
+    fn finish(&mut self, lane: usize, out: &mut [f64]) -> Result<StreamEnd> {
+        sbi_core::check_dim(0, lane)?;
+        FeatureStream::finish(self, out)
+    }
+}
+
+/// The maximum and largest magnitude of `xs` and the running ones, and whether every value is
+/// finite: one pass in eight independent lanes of plain comparisons and additions, which
+/// vectorise; compiled for AVX-512, AVX2 and the baseline.
+#[multiversion(targets("x86_64+avx512f+avx512vl+avx512dq+avx512bw", "x86_64+avx2"))]
+fn scan(xs: &[f64], max: f64, largest: f64) -> (f64, f64, bool) {
+    // `x·0` is 0 for a finite x and NaN otherwise: their sum tells whether all are finite.
+    let (mut max, mut largest, mut zero) = ([max; 8], [largest; 8], [0.0f64; 8]);
+    let chunks = xs.chunks_exact(8);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for k in 0..8 {
+            let x = c[k];
+            max[k] = if x > max[k] { x } else { max[k] };
+            let a = x.abs();
+            largest[k] = if a > largest[k] { a } else { largest[k] };
+            zero[k] += x * 0.0;
+        }
+    }
+    for &x in tail {
+        max[0] = if x > max[0] { x } else { max[0] };
+        let a = x.abs();
+        largest[0] = if a > largest[0] { a } else { largest[0] };
+        zero[0] += x * 0.0;
+    }
+    let fold = |m: [f64; 8]| {
+        m.into_iter()
+            .fold(f64::NEG_INFINITY, |a, x| if x > a { x } else { a })
+    };
+    (fold(max), fold(largest), zero.iter().sum::<f64>() == 0.0)
+}
+
+/// The largest of `xs` (−∞ for none; NaN is skipped), in eight independent lanes so the
+/// comparisons vectorise rather than form one chain.
+#[multiversion(targets("x86_64+avx512f+avx512vl+avx512dq+avx512bw", "x86_64+avx2"))]
+fn lane_max(xs: &[f64]) -> f64 {
+    let mut m = [f64::NEG_INFINITY; 8];
+    let chunks = xs.chunks_exact(8);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for k in 0..8 {
+            m[k] = if c[k] > m[k] { c[k] } else { m[k] };
+        }
+    }
+    for &x in tail {
+        m[0] = if x > m[0] { x } else { m[0] };
+    }
+    m.into_iter()
+        .fold(f64::NEG_INFINITY, |a, x| if x > a { x } else { a })
 }
 
 /// Mean, 0 for an empty slice.
@@ -465,10 +575,10 @@ mod tests {
     }
 
     fn streamed(set: &FeatureSet, tr: &Trace, chunk: usize) -> (Vec<f64>, StreamEnd) {
-        let mut s = set.stream(&tr.layout()).expect("streams");
+        let mut s = set.stream(&tr.layout(), 1).expect("streams");
         tr.values().chunks(chunk).for_each(|c| s.push(c));
         let mut out = vec![0.0; set.dim()];
-        let end = s.finish(&mut out).unwrap();
+        let end = s.finish(0, &mut out).unwrap();
         (out, end)
     }
 
@@ -504,7 +614,7 @@ mod tests {
             streamed(&FeatureSet::notebook(), &tr, 100).1,
             StreamEnd::Done
         );
-        assert!(FeatureSet::all().stream(&tr.layout()).is_none());
+        assert!(FeatureSet::all().stream(&tr.layout(), 1).is_none());
     }
 
     #[test]
@@ -513,9 +623,9 @@ mod tests {
         v[417] = f64::NAN;
         let tr = Trace::new(0.1, 0.0, v).unwrap();
         let set = FeatureSet::notebook();
-        let mut s = set.stream(&tr.layout()).unwrap();
+        let mut s = set.stream(&tr.layout(), 1).unwrap();
         s.push(tr.values());
-        let err = s.finish(&mut [0.0; 3]).unwrap_err();
+        let err = s.finish(0, &mut [0.0; 3]).unwrap_err();
         assert!(matches!(err, Error::NonFinite { index: 417 }), "{err}");
     }
 }

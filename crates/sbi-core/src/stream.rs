@@ -1,8 +1,8 @@
 //! Summaries computed while a trace is being produced: [`TraceLayout`], [`SampleStream`].
 //!
 //! A simulator that makes many traces at once (SIMD lanes) need not keep every sample: it asks
-//! the summary for a stream ([`crate::SummaryStatistics::stream`]), pushes each trace's samples
-//! in order as they are produced, and reads the features at the end.
+//! the summary for a stream over its lanes ([`crate::SummaryStatistics::stream`]), pushes each
+//! block of samples as it is produced, and reads every trace's features at the end.
 
 use crate::trace::TimeWindow;
 
@@ -66,20 +66,24 @@ pub enum StreamEnd {
     /// The features were written.
     Done,
     /// This trace needs its samples after all (say, a spike before the stimulus when the
-    /// threshold is relative to the resting level): the caller summarises the whole trace
-    /// instead. Rare by design; the result is the same either way.
+    /// threshold is relative to the resting level, or a non-finite sample whose index the
+    /// error should name): the caller summarises the whole trace instead. Rare by design; the
+    /// result is the same either way.
     NeedsTrace,
 }
 
-/// The running state of one trace's summary, fed its samples in order.
+/// The running state of the summaries of `lanes` traces produced together (a simulator's SIMD
+/// lanes), fed their samples in order, interleaved: `samples[j·lanes + k]` is the next sample
+/// of trace `k` at row `j`. With `lanes = 1` it is one trace's stream.
 pub trait SampleStream<E>: Send {
-    /// The next samples of the trace, in order (any split gives the same features).
+    /// The next rows of samples (`samples.len()` a multiple of the lane count; any split into
+    /// pushes gives the same features).
     fn push(&mut self, samples: &[f64]);
 
-    /// Writes the features into `out` (`out.len()` = the summary's dimension) once every sample
-    /// has been pushed.
+    /// Writes trace `lane`'s features into `out` (`out.len()` = the summary's dimension) once
+    /// every sample has been pushed.
     ///
     /// # Errors
-    /// What the summary would report for the whole trace (e.g. a non-finite sample).
-    fn finish(&mut self, out: &mut [f64]) -> Result<StreamEnd, E>;
+    /// What the summary would report for the whole trace.
+    fn finish(&mut self, lane: usize, out: &mut [f64]) -> Result<StreamEnd, E>;
 }

@@ -217,13 +217,17 @@ pub trait SummaryStatistics<T: ?Sized>: Send + Sync {
         Ok(out)
     }
 
-    /// A stream computing these features from a trace's samples as they are produced, for a
-    /// trace of `layout`; `None` (the default) when this summary, or this layout, needs the
-    /// whole output. Simulators that make traces in bulk use it to avoid holding them (see
-    /// [`Simulator::simulate_summarize_each`]); a stream must give the features
-    /// [`SummaryStatistics::summarize_into`] gives for the same samples.
-    fn stream(&self, layout: &TraceLayout) -> Option<Box<dyn SampleStream<Self::Error> + '_>> {
-        let _ = layout;
+    /// A stream computing these features for `lanes` traces of `layout` from their samples as
+    /// they are produced ([`SampleStream`]); `None` (the default) when this summary, this
+    /// layout or this lane count needs whole outputs. Simulators that make traces in bulk use
+    /// it to avoid holding them (see [`Simulator::simulate_summarize_each`]); a stream must give
+    /// the features [`SummaryStatistics::summarize_into`] gives for the same samples.
+    fn stream(
+        &self,
+        layout: &TraceLayout,
+        lanes: usize,
+    ) -> Option<Box<dyn SampleStream<Self::Error> + '_>> {
+        let _ = (layout, lanes);
         None
     }
 
