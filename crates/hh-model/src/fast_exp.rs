@@ -29,7 +29,7 @@ pub fn exp_f64(x: f64) -> f64 {
     const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5·2⁵², rounds to an integer in the low bits
     const LN2_HI: f64 = 0.693_147_180_369_123_8;
     const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
-    let x = x.clamp(-700.0, 700.0);
+    let x = clamp(x, -700.0, 700.0);
     let t = x * std::f64::consts::LOG2_E + MAGIC;
     let n = t - MAGIC;
     let r = (x - n * LN2_HI) - n * LN2_LO;
@@ -40,6 +40,14 @@ pub fn exp_f64(x: f64) -> f64 {
     // n + 1023 in the exponent field: the low bits of t hold n (two's complement).
     let scale = f64::from_bits(t.to_bits().wrapping_add(1023) << 52);
     p * scale
+}
+
+/// `x` limited to [lo, hi] by two selects (NaN stays NaN, as with `clamp`), written so that
+/// every instruction set compiles it without a branch.
+#[inline(always)]
+fn clamp<T: PartialOrd>(x: T, lo: T, hi: T) -> T {
+    let x = if x < lo { lo } else { x };
+    if x > hi { hi } else { x }
 }
 
 /// 1/k! for k = 13 down to 0.
@@ -83,7 +91,7 @@ pub fn exp_f32(x: f32) -> f32 {
     const MAGIC: f32 = 12_582_912.0; // 1.5·2²³
     const LN2_HI: f32 = 0.693_359_4;
     const LN2_LO: f32 = -2.121_944_4e-4;
-    let x = x.clamp(-87.0, 87.0);
+    let x = clamp(x, -87.0, 87.0);
     let t = x * std::f32::consts::LOG2_E + MAGIC;
     let n = t - MAGIC;
     let r = (x - n * LN2_HI) - n * LN2_LO;
@@ -103,7 +111,7 @@ pub fn exp_f64_fused(x: f64) -> f64 {
     const MAGIC: f64 = 6_755_399_441_055_744.0;
     const LN2_HI: f64 = 0.693_147_180_369_123_8;
     const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
-    let x = x.clamp(-700.0, 700.0);
+    let x = clamp(x, -700.0, 700.0);
     let t = x.mul_add(std::f64::consts::LOG2_E, MAGIC);
     let n = t - MAGIC;
     let r = (-n).mul_add(LN2_LO, (-n).mul_add(LN2_HI, x));
@@ -121,7 +129,7 @@ pub fn exp_f32_fused(x: f32) -> f32 {
     const MAGIC: f32 = 12_582_912.0;
     const LN2_HI: f32 = 0.693_359_4;
     const LN2_LO: f32 = -2.121_944_4e-4;
-    let x = x.clamp(-87.0, 87.0);
+    let x = clamp(x, -87.0, 87.0);
     let t = x.mul_add(std::f32::consts::LOG2_E, MAGIC);
     let n = t - MAGIC;
     let r = (-n).mul_add(LN2_LO, (-n).mul_add(LN2_HI, x));

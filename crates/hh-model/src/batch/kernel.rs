@@ -169,6 +169,18 @@ fn advance_dispatched<T: Real, X: Exp<T>, S: Step, const L: usize>(
     advance_lanes::<T, X, S, L>(y, c, dt, stim, watch, out);
 }
 
+/// [`advance_lanes`] compiled for the baseline only.
+fn advance_baseline<T: Real, X: Exp<T>, S: Step, const L: usize>(
+    y: &mut LaneState<T, L>,
+    c: &LaneCoeffs<T, L>,
+    dt: T,
+    stim: &[[T; L]],
+    watch: &mut Watch<T, L>,
+    out: &mut [[T::Sample; L]],
+) {
+    advance_lanes::<T, X, S, L>(y, c, dt, stim, watch, out);
+}
+
 /// [`advance_lanes`] with run-time dispatch, or, with `portable`, the copy compiled for the
 /// target's baseline (x86-64: SSE2) whatever the CPU.
 #[inline]
@@ -182,7 +194,7 @@ pub(crate) fn advance<T: Real, X: Exp<T>, S: Step, const L: usize>(
     out: &mut [[T::Sample; L]],
 ) {
     if portable {
-        advance_lanes::<T, X, S, L>(y, c, dt, stim, watch, out);
+        advance_baseline::<T, X, S, L>(y, c, dt, stim, watch, out);
     } else {
         advance_dispatched::<T, X, S, L>(y, c, dt, stim, watch, out);
     }
