@@ -17,6 +17,112 @@
 //! The HH rates need eˣ for |x| ≤ 56 (|v| ≤ 1000 mV, the divergence limit, over 18 mV), and
 //! exponential Euler for −dt·(α + β) ∈ [−700, 0]; both lie well inside. NaN stays NaN.
 
+/// The constants of the reduction and polynomial for one float type.
+trait Consts:
+    Copy
+    + 'static
+    + PartialOrd
+    + std::ops::Add<Output = Self>
+    + std::ops::Sub<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + std::ops::Neg<Output = Self>
+{
+    /// 1.5·2^(mantissa bits): adding it rounds to an integer held in the low bits.
+    const MAGIC: Self;
+    const LOG2E: Self;
+    /// ln 2 in two parts (Cody–Waite), the first exact in few bits.
+    const LN2_HI: Self;
+    const LN2_LO: Self;
+    /// |x| limit: the result stays finite and normal.
+    const CLAMP: Self;
+    /// 1/k! from the highest degree down to 0.
+    const COEFFS: &'static [Self];
+    /// 2ⁿ from `t = x·log₂e + MAGIC`, whose low bits hold n: n plus the bias in the exponent
+    /// field.
+    fn two_to_n(t: Self) -> Self;
+    fn mul_add(self, b: Self, c: Self) -> Self;
+}
+
+impl Consts for f64 {
+    const MAGIC: f64 = 6_755_399_441_055_744.0;
+    const LOG2E: f64 = std::f64::consts::LOG2_E;
+    const LN2_HI: f64 = 0.693_147_180_369_123_8;
+    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+    const CLAMP: f64 = 700.0;
+    const COEFFS: &'static [f64] = &[
+        1.0 / 6_227_020_800.0,
+        1.0 / 479_001_600.0,
+        1.0 / 39_916_800.0,
+        1.0 / 3_628_800.0,
+        1.0 / 362_880.0,
+        1.0 / 40_320.0,
+        1.0 / 5_040.0,
+        1.0 / 720.0,
+        1.0 / 120.0,
+        1.0 / 24.0,
+        1.0 / 6.0,
+        0.5,
+        1.0,
+        1.0,
+    ];
+    #[inline(always)]
+    fn two_to_n(t: f64) -> f64 {
+        f64::from_bits(t.to_bits().wrapping_add(1023) << 52)
+    }
+    #[inline(always)]
+    fn mul_add(self, b: f64, c: f64) -> f64 {
+        f64::mul_add(self, b, c)
+    }
+}
+
+impl Consts for f32 {
+    const MAGIC: f32 = 12_582_912.0;
+    const LOG2E: f32 = std::f32::consts::LOG2_E;
+    const LN2_HI: f32 = 0.693_359_4;
+    const LN2_LO: f32 = -2.121_944_4e-4;
+    const CLAMP: f32 = 87.0;
+    const COEFFS: &'static [f32] = &[
+        1.0 / 5_040.0,
+        1.0 / 720.0,
+        1.0 / 120.0,
+        1.0 / 24.0,
+        1.0 / 6.0,
+        0.5,
+        1.0,
+        1.0,
+    ];
+    #[inline(always)]
+    fn two_to_n(t: f32) -> f32 {
+        f32::from_bits(t.to_bits().wrapping_add(127) << 23)
+    }
+    #[inline(always)]
+    fn mul_add(self, b: f32, c: f32) -> f32 {
+        f32::mul_add(self, b, c)
+    }
+}
+
+/// `a·b + c`, fused (one rounding) or not.
+#[inline(always)]
+fn madd<T: Consts, const FUSED: bool>(a: T, b: T, c: T) -> T {
+    if FUSED { a.mul_add(b, c) } else { a * b + c }
+}
+
+/// The exponential: clamp, reduce, Horner, scale (module docs).
+#[inline(always)]
+fn exp_poly<T: Consts, const FUSED: bool>(x: T) -> T {
+    // Two selects (NaN stays NaN, as with `clamp`), which compile without a branch.
+    let x = if x < -T::CLAMP { -T::CLAMP } else { x };
+    let x = if x > T::CLAMP { T::CLAMP } else { x };
+    let t = madd::<T, FUSED>(x, T::LOG2E, T::MAGIC);
+    let n = t - T::MAGIC;
+    let r = madd::<T, FUSED>(-n, T::LN2_LO, madd::<T, FUSED>(-n, T::LN2_HI, x));
+    let mut p = T::COEFFS[0];
+    for &c in &T::COEFFS[1..] {
+        p = madd::<T, FUSED>(p, r, c);
+    }
+    p * T::two_to_n(t)
+}
+
 /// eˣ in f64, to within 2 ulp for x ∈ [−700, 700]; `exp_f64(x)` for x beyond is the value at
 /// the clamp (≈ 10^±304), not ∞ or 0.
 ///
@@ -26,59 +132,16 @@
 /// ```
 #[inline(always)]
 pub fn exp_f64(x: f64) -> f64 {
-    const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5·2⁵², rounds to an integer in the low bits
-    const LN2_HI: f64 = 0.693_147_180_369_123_8;
-    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
-    let x = clamp(x, -700.0, 700.0);
-    let t = x * std::f64::consts::LOG2_E + MAGIC;
-    let n = t - MAGIC;
-    let r = (x - n * LN2_HI) - n * LN2_LO;
-    let mut p = C64[0];
-    for c in &C64[1..] {
-        p = p * r + c;
-    }
-    // n + 1023 in the exponent field: the low bits of t hold n (two's complement).
-    let scale = f64::from_bits(t.to_bits().wrapping_add(1023) << 52);
-    p * scale
+    exp_poly::<f64, false>(x)
 }
 
-/// `x` limited to [lo, hi] by two selects (NaN stays NaN, as with `clamp`), written so that
-/// every instruction set compiles it without a branch.
+/// [`exp_f64`] with fused multiply-adds in the reduction and the polynomial: the same bound,
+/// one instruction per Horner step on a CPU with FMA (compiled for it), a slow library call
+/// without.
 #[inline(always)]
-fn clamp<T: PartialOrd>(x: T, lo: T, hi: T) -> T {
-    let x = if x < lo { lo } else { x };
-    if x > hi { hi } else { x }
+pub fn exp_f64_fused(x: f64) -> f64 {
+    exp_poly::<f64, true>(x)
 }
-
-/// 1/k! for k = 13 down to 0.
-const C64: [f64; 14] = [
-    1.0 / 6_227_020_800.0,
-    1.0 / 479_001_600.0,
-    1.0 / 39_916_800.0,
-    1.0 / 3_628_800.0,
-    1.0 / 362_880.0,
-    1.0 / 40_320.0,
-    1.0 / 5_040.0,
-    1.0 / 720.0,
-    1.0 / 120.0,
-    1.0 / 24.0,
-    1.0 / 6.0,
-    0.5,
-    1.0,
-    1.0,
-];
-
-/// 1/k! for k = 7 down to 0.
-const C32: [f32; 8] = [
-    1.0 / 5_040.0,
-    1.0 / 720.0,
-    1.0 / 120.0,
-    1.0 / 24.0,
-    1.0 / 6.0,
-    0.5,
-    1.0,
-    1.0,
-];
 
 /// eˣ in f32, to within 2 ulp for x ∈ [−87, 87]; beyond, the value at the clamp.
 ///
@@ -88,57 +151,13 @@ const C32: [f32; 8] = [
 /// ```
 #[inline(always)]
 pub fn exp_f32(x: f32) -> f32 {
-    const MAGIC: f32 = 12_582_912.0; // 1.5·2²³
-    const LN2_HI: f32 = 0.693_359_4;
-    const LN2_LO: f32 = -2.121_944_4e-4;
-    let x = clamp(x, -87.0, 87.0);
-    let t = x * std::f32::consts::LOG2_E + MAGIC;
-    let n = t - MAGIC;
-    let r = (x - n * LN2_HI) - n * LN2_LO;
-    let mut p = C32[0];
-    for c in &C32[1..] {
-        p = p * r + c;
-    }
-    let scale = f32::from_bits(t.to_bits().wrapping_add(127) << 23);
-    p * scale
-}
-
-/// [`exp_f64`] with fused multiply-adds in the reduction and the polynomial: the same bound,
-/// one instruction per Horner step on a CPU with FMA (compiled for it), a slow library call
-/// without.
-#[inline(always)]
-pub fn exp_f64_fused(x: f64) -> f64 {
-    const MAGIC: f64 = 6_755_399_441_055_744.0;
-    const LN2_HI: f64 = 0.693_147_180_369_123_8;
-    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
-    let x = clamp(x, -700.0, 700.0);
-    let t = x.mul_add(std::f64::consts::LOG2_E, MAGIC);
-    let n = t - MAGIC;
-    let r = (-n).mul_add(LN2_LO, (-n).mul_add(LN2_HI, x));
-    let mut p = C64[0];
-    for c in &C64[1..] {
-        p = p.mul_add(r, *c);
-    }
-    let scale = f64::from_bits(t.to_bits().wrapping_add(1023) << 52);
-    p * scale
+    exp_poly::<f32, false>(x)
 }
 
 /// [`exp_f32`] with fused multiply-adds (see [`exp_f64_fused`]).
 #[inline(always)]
 pub fn exp_f32_fused(x: f32) -> f32 {
-    const MAGIC: f32 = 12_582_912.0;
-    const LN2_HI: f32 = 0.693_359_4;
-    const LN2_LO: f32 = -2.121_944_4e-4;
-    let x = clamp(x, -87.0, 87.0);
-    let t = x.mul_add(std::f32::consts::LOG2_E, MAGIC);
-    let n = t - MAGIC;
-    let r = (-n).mul_add(LN2_LO, (-n).mul_add(LN2_HI, x));
-    let mut p = C32[0];
-    for c in &C32[1..] {
-        p = p.mul_add(r, *c);
-    }
-    let scale = f32::from_bits(t.to_bits().wrapping_add(127) << 23);
-    p * scale
+    exp_poly::<f32, true>(x)
 }
 
 #[cfg(test)]
