@@ -167,48 +167,42 @@ type GroupFn<E> =
 /// The kernel for a simulator's settings: the group function, its lane count, and whether it
 /// runs the portable copy.
 fn group_fn<E>(sim: &HhSimulator) -> (GroupFn<E>, usize, bool) {
-    // Fused multiply-adds where the dispatched kernel has them; plain ones on the baseline.
-    let fused = sim.kernel() == Kernel::Simd && kernel::fma_available();
-    let portable = !fused;
     // Without AVX2 the lanes compile to scalar instructions (measured: 33 ns per step on the
     // SSE2 baseline, against 29 for one trace at a time with libm's exp): take the scalar path.
     let scalar = sim.kernel() == Kernel::Scalar
         || (sim.kernel() == Kernel::Simd && kernel::selected_isa() == "baseline");
+    // Fused multiply-adds where the dispatched kernel has them; everything else runs the
+    // baseline copy, unfused.
+    let fused = !scalar && sim.kernel() == Kernel::Simd && kernel::fma_available();
+    let portable = !fused;
     macro_rules! pick {
         ($s:ty) => {
-            match (
-                if scalar { Kernel::Scalar } else { sim.kernel() },
-                sim.precision(),
-                fused,
-            ) {
-                (Kernel::Scalar, _, _) => (run_group::<f64, Libm, $s, 1, E> as GroupFn<E>, 1, true),
-                (_, Precision::F64, true) => {
-                    (run_group::<f64, PolyFma, $s, 8, E> as GroupFn<E>, 8, false)
+            match (scalar, sim.precision(), fused) {
+                (true, _, _) => (run_group::<f64, Libm, $s, 1, E> as GroupFn<E>, 1),
+                (false, Precision::F64, true) => {
+                    (run_group::<f64, PolyFma, $s, 8, E> as GroupFn<E>, 8)
                 }
-                (_, Precision::F64, false) => {
-                    (run_group::<f64, Poly, $s, 8, E> as GroupFn<E>, 8, portable)
+                (false, Precision::F64, false) => {
+                    (run_group::<f64, Poly, $s, 8, E> as GroupFn<E>, 8)
                 }
-                (_, Precision::F32, true) => (
-                    run_group::<f32, PolyFma, $s, 16, E> as GroupFn<E>,
-                    16,
-                    false,
-                ),
-                (_, Precision::F32, false) => (
-                    run_group::<f32, Poly, $s, 16, E> as GroupFn<E>,
-                    16,
-                    portable,
-                ),
+                (false, Precision::F32, true) => {
+                    (run_group::<f32, PolyFma, $s, 16, E> as GroupFn<E>, 16)
+                }
+                (false, Precision::F32, false) => {
+                    (run_group::<f32, Poly, $s, 16, E> as GroupFn<E>, 16)
+                }
             }
         };
     }
-    match sim.scheme() {
+    let (run, lanes) = match sim.scheme() {
         Scheme::PyhhEuler => pick!(PyhhEuler),
         Scheme::ExpEuler => pick!(ExpEuler),
         Scheme::Rk4 => pick!(Rk4),
-    }
+    };
+    (run, lanes, portable)
 }
 
-/// The items of rows `range` of `thetas` (`None` where θ is invalid, with its error).
+/// The items of rows `range` of `thetas` (an error where θ is invalid).
 fn items(
     sim: &HhSimulator,
     thetas: &RowMatrix,
