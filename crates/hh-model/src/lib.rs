@@ -37,7 +37,8 @@
 mod batch;
 mod equations;
 mod error;
-pub mod fast_exp;
+/// Branch-free polynomial exponentials (the batch kernel's), from sbi-core.
+pub use sbi_core::fast_exp;
 mod params;
 mod protocol;
 mod rates;

@@ -46,6 +46,7 @@
 
 mod atomic;
 mod error;
+pub mod fast_exp;
 mod identity;
 mod matrix;
 mod progress;

@@ -1,12 +1,24 @@
-//! A linear-Gaussian toy with an analytic posterior, for testing estimators without HH
-//! (feature `testing`).
+//! Test tasks with reference posteriors, for testing estimators without HH (feature
+//! `testing`):
 //!
-//! Model: x = θ + σ·ε, ε ~ N(0, I), θ ∈ ℝᵈ. Under a box-uniform prior on `[low, high]` the
-//! posterior factorises into independent normals N(xⱼ, σ²) truncated to `[lowⱼ, highⱼ]`, whose
-//! moments and samples are exact here.
+//! * [`LinearGaussian`]: x = θ + σ·ε, ε ~ N(0, I), θ ∈ ℝᵈ. Under a box-uniform prior on
+//!   `[low, high]` the posterior factorises into independent normals N(xⱼ, σ²) truncated to
+//!   `[lowⱼ, highⱼ]`, whose moments and samples are exact here;
+//! * [`TwoMoons`] (bimodal, two crescents) and [`Crescent`] (one thin parabolic crescent),
+//!   2-D, with reference posteriors by quadrature ([`GridPosterior`]);
+//! * [`CorrelatedGaussian`]: 5-D with correlated noise, exact posterior samples.
 
 #[cfg(feature = "boundary")]
 pub mod boundary;
+mod correlated_gaussian;
+mod crescent;
+mod grid;
+mod two_moons;
+
+pub use correlated_gaussian::CorrelatedGaussian;
+pub use crescent::Crescent;
+pub use grid::GridPosterior;
+pub use two_moons::TwoMoons;
 
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};

@@ -12,10 +12,12 @@
 //! | [`exp_f32`] | ±87 | degree 7 | r⁸/8! < 6·10⁻⁹ | ≤ 2 ulp over [−87, 87] |
 //!
 //! [`exp_f64_fused`] and [`exp_f32_fused`] are the same with fused multiply-adds (the batch
-//! kernel's choice on CPUs with FMA), within the same bounds.
+//! kernel's choice on CPUs with FMA), within the same bounds. NaN stays NaN.
 //!
-//! The HH rates need eˣ for |x| ≤ 56 (|v| ≤ 1000 mV, the divergence limit, over 18 mV), and
-//! exponential Euler for −dt·(α + β) ∈ [−700, 0]; both lie well inside. NaN stays NaN.
+//! Users: hh-model's SIMD batch simulator (the HH rates need eˣ for |x| ≤ 56 — |v| ≤ 1000 mV,
+//! the divergence limit, over 18 mV — and exponential Euler for −dt·(α + β) ∈ [−700, 0]; both
+//! lie well inside; `hh_model::fast_exp` re-exports this module), and sbi-npe's flow training
+//! (gates and splines, over whole batches).
 
 /// The constants of the reduction and polynomial for one float type.
 trait Consts:
@@ -128,7 +130,7 @@ fn exp_poly<T: Consts, const FUSED: bool>(x: T) -> T {
 ///
 /// ```
 /// let x = 1.2345;
-/// assert!((hh_model::fast_exp::exp_f64(x) / x.exp() - 1.0).abs() < 5e-16);
+/// assert!((sbi_core::fast_exp::exp_f64(x) / x.exp() - 1.0).abs() < 5e-16);
 /// ```
 #[inline(always)]
 pub fn exp_f64(x: f64) -> f64 {
@@ -147,7 +149,7 @@ pub fn exp_f64_fused(x: f64) -> f64 {
 ///
 /// ```
 /// let x = -3.5f32;
-/// assert!((hh_model::fast_exp::exp_f32(x) / x.exp() - 1.0).abs() < 3e-7);
+/// assert!((sbi_core::fast_exp::exp_f32(x) / x.exp() - 1.0).abs() < 3e-7);
 /// ```
 #[inline(always)]
 pub fn exp_f32(x: f32) -> f32 {
