@@ -20,7 +20,7 @@ use hh_sbi_examples::explorer::{Explorer, MAX_SEED, NUM_SAMPLES, View};
 use hh_sbi_examples::notebook::{HIGH, LOW, load_checked, trained_on};
 use hh_stats::FeatureSet;
 use sbi_core::SummaryStatistics;
-use sbi_npe::{MdnEstimator, MdnPosterior, Npe, TerminalProgress, TrainConfig};
+use sbi_npe::{DirectPosterior, MdnEstimator, Npe, TerminalProgress, TrainConfig};
 use sbi_prior::BoxUniform;
 use tiny_http::{Header, Method, Request, Response, Server};
 
@@ -90,7 +90,7 @@ fn posterior(
     args: &Args,
     sim: &HhSimulator,
     features: &FeatureSet,
-) -> Result<MdnPosterior, CliError> {
+) -> Result<DirectPosterior, CliError> {
     let prior = BoxUniform::new(LOW.to_vec(), HIGH.to_vec())?;
     let expected = trained_on(sim, features, args.noise);
     match &args.load {

@@ -20,7 +20,7 @@ use hh_sbi_examples::notebook::{
 use hh_stats::FeatureSet;
 use rand::SeedableRng;
 use sbi_core::{Posterior, Prior, SeedRng, Simulator, SummaryStatistics, item_rng, item_seed};
-use sbi_npe::{MdnEstimator, MdnPosterior, Npe, TerminalProgress, TrainConfig};
+use sbi_npe::{DirectPosterior, MdnEstimator, Npe, TerminalProgress, TrainConfig};
 use sbi_prior::BoxUniform;
 
 const USAGE: &str = "\
@@ -325,7 +325,7 @@ fn validate(
     prior: &BoxUniform,
     sim: &HhSimulator,
     features: &FeatureSet,
-    posterior: &MdnPosterior,
+    posterior: &DirectPosterior,
     k: usize,
     num_samples: usize,
     seed: u64,

@@ -8,7 +8,7 @@ use hh_model::HhSimulator;
 use hh_stats::FeatureSet;
 use rand::SeedableRng;
 use sbi_core::{Posterior, SeedRng, item_seed};
-use sbi_npe::MdnPosterior;
+use sbi_npe::DirectPosterior;
 
 use crate::cli::CliError;
 use crate::notebook::{HIGH, LOW, NAMES, Pictures, Scene, describe, observe, render_pictures};
@@ -35,7 +35,7 @@ pub struct ViewRequest {
 pub struct Explorer {
     sim: HhSimulator,
     features: FeatureSet,
-    posterior: MdnPosterior,
+    posterior: DirectPosterior,
     train_noise: f64,
 }
 
@@ -57,7 +57,7 @@ impl Explorer {
     pub fn new(
         sim: HhSimulator,
         features: FeatureSet,
-        posterior: MdnPosterior,
+        posterior: DirectPosterior,
         train_noise: f64,
     ) -> Self {
         Self {

@@ -6,7 +6,7 @@ use hh_stats::FeatureSet;
 use plotters::style::RGBColor;
 use rand::SeedableRng;
 use sbi_core::{Posterior, RowMatrix, SeedRng, Simulator, SummaryStatistics, Trace, item_seed};
-use sbi_npe::{MdnPosterior, TrainedOn};
+use sbi_npe::{DirectPosterior, TrainedOn};
 
 use crate::cli::CliError;
 use crate::plot::{PALETTE, PosteriorView, Series, render_posterior_2d, render_traces};
@@ -42,8 +42,8 @@ pub fn load_checked(
     path: &std::path::Path,
     features: &FeatureSet,
     expected: &TrainedOn,
-) -> Result<MdnPosterior, CliError> {
-    let p = MdnPosterior::load(path)?;
+) -> Result<DirectPosterior, CliError> {
+    let p = DirectPosterior::load(path)?;
     if p.x_dim() != features.dim() || p.theta_dim() != 2 {
         return Err(CliError(format!(
             "{} was trained on {} features for {} parameters; this run uses {} for 2",
@@ -142,7 +142,7 @@ pub struct Scene<'a> {
     /// The simulator (for the predictive simulations).
     pub sim: &'a HhSimulator,
     /// The posterior.
-    pub posterior: &'a MdnPosterior,
+    pub posterior: &'a DirectPosterior,
     /// The true θ.
     pub truth: [f64; 2],
     /// The observed trace and its features.

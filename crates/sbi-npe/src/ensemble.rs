@@ -1,5 +1,6 @@
 //! [`Ensemble`]: an equal-weight mixture of independently trained posteriors (sbi's
-//! `NeuralPosteriorEnsemble`), for any [`Posterior`]; its MDN form [`MdnEnsemble`] adds MAP
+//! `NeuralPosteriorEnsemble`), for any [`Posterior`]; its form for this crate's posteriors
+//! ([`DirectEnsemble`]) adds MAP
 //! and save/load.
 
 use rand::{Rng, RngExt};
@@ -8,7 +9,7 @@ use sbi_core::{Bounds, DensityEstimator, Posterior, Progress, RowMatrix, check_d
 use crate::error::{Error, Result};
 use crate::mixture::log_sum_exp;
 use crate::pipeline::member_seed;
-use crate::posterior::MdnPosterior;
+use crate::posterior::DirectPosterior;
 
 /// The most members an ensemble may have (each is a full training run).
 pub const MAX_MEMBERS: usize = 1000;
@@ -25,15 +26,15 @@ pub const MAX_MEMBERS: usize = 1000;
 /// * [`sample`](Posterior::sample): each draw picks a member uniformly at random and samples
 ///   it; an ensemble of one samples exactly as its member.
 /// * [`log_prob`](Posterior::log_prob): ln((1/M) Σₘ qₘ(θ | x)), normalised when each member is.
-/// * For MDN members ([`MdnEnsemble`]): [`Ensemble::map`], [`Ensemble::save`] and
+/// * For this crate's posteriors ([`DirectEnsemble`], MDN or flow members): [`Ensemble::map`], [`Ensemble::save`] and
 ///   [`Ensemble::load`] (bit-identical samples after a round trip).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ensemble<P> {
     members: Vec<P>,
 }
 
-/// An ensemble of mixture-density posteriors.
-pub type MdnEnsemble = Ensemble<MdnPosterior>;
+/// An ensemble of this crate's posteriors (MDNs, flows, or both).
+pub type DirectEnsemble = Ensemble<DirectPosterior>;
 
 /// Checks an ensemble size: 1 to [`MAX_MEMBERS`].
 pub(crate) fn check_num_members(num_members: usize) -> Result<()> {
@@ -205,34 +206,74 @@ where
     }
 }
 
-impl Ensemble<MdnPosterior> {
-    /// The maximum-a-posteriori θ at `x`: the ensemble density at x is one Gaussian mixture
-    /// (member m's leakage-corrected components with weights wₘₖ / M, from each member's
-    /// [`MdnPosterior::at`]); mean-shift iterations on it from every component and every
-    /// member's MAP, keeping the best point inside the support.
+impl Ensemble<DirectPosterior> {
+    /// The maximum-a-posteriori θ at `x`, keeping the best point inside the support.
+    ///
+    /// * MDN members: the ensemble density at x is one Gaussian mixture (member m's
+    ///   leakage-corrected components with weights wₘₖ / M, from each member's
+    ///   [`DirectPosterior::at`]); mean-shift iterations on it from every component and every
+    ///   member's MAP.
+    /// * Otherwise (flows among the members): a Nelder–Mead search on the ensemble's
+    ///   log-density from every member's MAP (in member 0's standardised θ units).
     ///
     /// # Errors
     /// Wrong x dimension, non-finite x, a member's error at x, or
     /// [`Error::NoModeInSupport`].
     pub fn map(&self, x: &[f64]) -> Result<Vec<f64>> {
         let ln_m = (self.members.len() as f64).ln();
-        let (mut log_weights, mut means, mut precisions) = (Vec::new(), Vec::new(), Vec::new());
-        let mut starts = Vec::with_capacity(self.members.len());
-        for member in &self.members {
-            let at = member.at(x)?;
-            let mix = at.raw_mixture(-ln_m)?;
-            log_weights.extend(mix.log_weights);
-            means.extend(mix.means);
-            precisions.extend(mix.precisions);
-            starts.push(at.map()?);
-        }
-        let combined =
-            crate::mixture::Mixture::from_parts(self.theta_dim(), log_weights, means, precisions)?;
+        let ats = self
+            .members
+            .iter()
+            .map(|m| m.at(x))
+            .collect::<Result<Vec<_>>>()?;
+        let starts = ats.iter().map(|a| a.map()).collect::<Result<Vec<_>>>()?;
         let support = self.members[0].support();
-        // Component means first, then the members' MAPs.
-        let all: Vec<Vec<f64>> = combined.component_means().chain(starts).collect();
-        combined
-            .best_mode(all, |t| support.contains(t))
-            .ok_or(Error::NoModeInSupport)
+        let mixtures = ats
+            .iter()
+            .map(|a| a.raw_mixture(-ln_m))
+            .collect::<Option<Vec<_>>>();
+        if let Some(mixtures) = mixtures {
+            let (mut log_weights, mut means, mut precisions) = (Vec::new(), Vec::new(), Vec::new());
+            for mix in mixtures {
+                let mix = mix?;
+                log_weights.extend(mix.log_weights);
+                means.extend(mix.means);
+                precisions.extend(mix.precisions);
+            }
+            let combined = crate::mixture::Mixture::from_parts(
+                self.theta_dim(),
+                log_weights,
+                means,
+                precisions,
+            )?;
+            // Component means first, then the members' MAPs.
+            let all: Vec<Vec<f64>> = combined.component_means().chain(starts).collect();
+            return combined
+                .best_mode(all, |t| support.contains(t))
+                .ok_or(Error::NoModeInSupport);
+        }
+        let z = self.members[0].theta_zscore();
+        let mut raw = vec![0.0; self.theta_dim()];
+        let mut density = |zt: &[f64]| -> f64 {
+            raw.copy_from_slice(zt);
+            z.invert(&mut raw);
+            let lps: Vec<f64> = ats
+                .iter()
+                .map(|a| a.log_prob(&raw).unwrap_or(f64::NEG_INFINITY))
+                .collect();
+            log_sum_exp(&lps)
+        };
+        let mut best: Option<(f64, Vec<f64>)> = None;
+        for start in starts {
+            let mut zs = vec![0.0; start.len()];
+            z.apply(&start, &mut zs);
+            let (found, lp) = crate::mode::nelder_mead_max(&mut density, &zs, 0.1, 2000);
+            if lp.is_finite() && best.as_ref().is_none_or(|b| lp > b.0) {
+                best = Some((lp, found));
+            }
+        }
+        let (_, mut found) = best.ok_or(Error::NoModeInSupport)?;
+        z.invert(&mut found);
+        Ok(found)
     }
 }

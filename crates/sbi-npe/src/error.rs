@@ -125,6 +125,9 @@ pub enum Error {
     /// A saved posterior is corrupt or does not fit its own configuration.
     #[error("invalid saved posterior: {0}")]
     InvalidFile(String),
+    /// A density estimator name other than `mdn`, `nsf` or `maf`.
+    #[error("unknown density estimator `{0}`: expected mdn, nsf or maf")]
+    UnknownEstimator(String),
     /// A tensor operation of the training backend failed.
     #[error("backend error: {0}")]
     Backend(String),

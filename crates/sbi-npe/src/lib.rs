@@ -16,8 +16,8 @@
 //!   [burn](https://burn.dev) on the CPU ([`TrainConfig`]: Adam 5·10⁻⁴, minibatches of 200,
 //!   10 % validation, early stopping after 20 epochs with the best weights restored, global
 //!   gradient-norm clipping at 5), θ and x standardised inside ([`ZScore`]);
-//! * **posterior** ([`MdnPosterior`]): implements [`sbi_core::Posterior`]; [`MdnPosterior::at`]
-//!   gives the posterior at one x ([`MdnConditional`]: samples with leakage rejection,
+//! * **posterior** ([`DirectPosterior`]): implements [`sbi_core::Posterior`]; [`DirectPosterior::at`]
+//!   gives the posterior at one x ([`DirectConditional`]: samples with leakage rejection,
 //!   leakage-corrected log-density, MAP); save/load to bit-identical samples;
 //! * **diagnostics** for any posterior: simulation-based calibration and expected coverage
 //!   ([`Calibration`]), a classifier two-sample test ([`c2st`]);
@@ -54,30 +54,39 @@
 //! ```
 #![deny(missing_docs)]
 
+mod architecture;
+mod c2st_mlp;
 mod config;
 mod dataset;
+mod density;
 mod diagnostics;
 mod ensemble;
 mod error;
 mod estimator;
+mod flow;
+mod flow_net;
 mod mixture;
 mod mlp;
+mod mode;
 mod network;
 pub mod persist;
 mod pipeline;
 mod posterior;
 mod progress;
+mod spline;
 mod standardize;
+mod tensor_ops;
 mod train;
 
-pub use config::{MdnConfig, TrainConfig};
+pub use c2st_mlp::c2st_mlp;
+pub use config::{FlowConfig, FlowKind, MdnConfig, TrainConfig};
 pub use dataset::{Dataset, Failure, FailureKind, FailureStage};
 pub use diagnostics::{Calibration, c2st};
-pub use ensemble::{Ensemble, MAX_MEMBERS, MdnEnsemble};
+pub use ensemble::{DirectEnsemble, Ensemble, MAX_MEMBERS};
 pub use error::{Error, Result};
-pub use estimator::MdnEstimator;
+pub use estimator::{FlowEstimator, MdnEstimator, NeuralEstimator};
 pub use pipeline::{FAIL_FAST_AFTER, Npe, NpeReport, NpeRun, member_seed};
-pub use posterior::{MdnConditional, MdnPosterior, TrainedOn};
+pub use posterior::{DirectConditional, DirectPosterior, TrainedOn};
 pub use progress::{EpochReport, Progress, TerminalProgress};
 pub use standardize::ZScore;
 pub use train::TrainingReport;
@@ -87,11 +96,11 @@ mod send_sync {
     fn assert_send_sync<T: Send + Sync>() {}
     #[test]
     fn public_types_are_send_sync() {
-        assert_send_sync::<crate::MdnPosterior>();
-        assert_send_sync::<crate::MdnEnsemble>();
+        assert_send_sync::<crate::DirectPosterior>();
+        assert_send_sync::<crate::DirectEnsemble>();
         assert_send_sync::<crate::MdnEstimator>();
         assert_send_sync::<crate::Dataset>();
-        assert_send_sync::<crate::MdnConditional<'static>>();
+        assert_send_sync::<crate::DirectConditional<'static>>();
         assert_send_sync::<crate::Error>();
     }
 }

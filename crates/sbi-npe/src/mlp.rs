@@ -17,7 +17,42 @@ pub(crate) struct Dense {
 }
 
 impl Dense {
-    fn check(&self, what: &str) -> Result<()> {
+    /// A layer with weights and biases drawn from U(−bound, bound) (PyTorch's `Linear`
+    /// initialisation for bound = 1/√d_in), weights first, row by row.
+    pub(crate) fn uniform<R: rand::Rng + ?Sized>(
+        d_in: usize,
+        d_out: usize,
+        bound: f64,
+        rng: &mut R,
+    ) -> Self {
+        use rand::RngExt;
+        let mut draw = |n: usize| -> Vec<f32> {
+            (0..n)
+                .map(|_| rng.random_range(-bound..bound) as f32)
+                .collect()
+        };
+        let weight = draw(d_in * d_out);
+        let bias = draw(d_out);
+        Self {
+            d_in,
+            d_out,
+            weight,
+            bias,
+        }
+    }
+
+    /// `out += Σᵢ xᵢ·W[first_row + i]`: part of the product, for inputs split in pieces.
+    pub(crate) fn accumulate(&self, first_row: usize, x: &[f64], out: &mut [f64]) {
+        for (i, xi) in x.iter().enumerate() {
+            let r = first_row + i;
+            let row = &self.weight[r * self.d_out..(r + 1) * self.d_out];
+            for (o, w) in out.iter_mut().zip(row) {
+                *o += xi * f64::from(*w);
+            }
+        }
+    }
+
+    pub(crate) fn check(&self, what: &str) -> Result<()> {
         if self.weight.len() != self.d_in * self.d_out || self.bias.len() != self.d_out {
             return Err(Error::InvalidFile(format!(
                 "{what}: weight shapes do not match"
@@ -29,7 +64,7 @@ impl Dense {
         Ok(())
     }
 
-    fn forward(&self, x: &[f64], relu: bool, out: &mut Vec<f64>) {
+    pub(crate) fn forward(&self, x: &[f64], relu: bool, out: &mut Vec<f64>) {
         out.clear();
         out.extend(self.bias.iter().map(|b| f64::from(*b)));
         for (i, xi) in x.iter().enumerate() {

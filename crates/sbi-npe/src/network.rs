@@ -41,7 +41,7 @@ pub(crate) struct MdnNet {
     output: Linear,
 }
 
-fn dense_to_linear(l: &Dense, device: &Device) -> Linear {
+pub(crate) fn dense_to_linear(l: &Dense, device: &Device) -> Linear {
     let w = Tensor::<2>::from_data(TensorData::new(l.weight.clone(), [l.d_in, l.d_out]), device);
     let b = Tensor::<1>::from_data(TensorData::new(l.bias.clone(), [l.d_out]), device);
     Linear {
@@ -50,19 +50,19 @@ fn dense_to_linear(l: &Dense, device: &Device) -> Linear {
     }
 }
 
-fn linear_to_dense(l: &Linear) -> Result<Dense> {
+/// A tensor's values on the host.
+pub(crate) fn to_host<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
+    t.into_data()
+        .try_into_vec::<f32>()
+        .map_err(|e| Error::Backend(format!("{e:?}")))
+}
+
+pub(crate) fn linear_to_dense(l: &Linear) -> Result<Dense> {
     let w = l.weight.val();
     let [d_in, d_out] = w.dims();
-    let weight = w
-        .into_data()
-        .try_into_vec::<f32>()
-        .map_err(|e| Error::Backend(format!("{e:?}")))?;
+    let weight = to_host(w)?;
     let bias = match &l.bias {
-        Some(b) => b
-            .val()
-            .into_data()
-            .try_into_vec::<f32>()
-            .map_err(|e| Error::Backend(format!("{e:?}")))?,
+        Some(b) => to_host(b.val())?,
         None => vec![0.0; d_out],
     };
     Ok(Dense {
@@ -143,18 +143,6 @@ impl MdnNet {
         })
     }
 
-    /// Parameter ids with their ranks (weights 2, biases 1), for global-norm clipping.
-    pub(crate) fn param_ids(&self) -> Vec<(burn::module::ParamId, usize)> {
-        let mut ids = Vec::new();
-        for l in self.hidden.iter().chain(std::iter::once(&self.output)) {
-            ids.push((l.weight.id, 2));
-            if let Some(b) = &l.bias {
-                ids.push((b.id, 1));
-            }
-        }
-        ids
-    }
-
     /// ln q(θ | x) per row, standardised units: `theta` `[B, d]`, `x` `[B, dₓ]` → `[B]`.
     ///
     /// For each component, with δ = θ − μₖ and the upper-triangular factor Aₖ (diagonal through
@@ -196,10 +184,8 @@ impl MdnNet {
         let comp = ((half_log_det - quad.mul_scalar(0.5)).reshape([b, k]) + log_w
             - (d as f64 * HALF_LN_2PI))
             .clamp_min(MIN_COMPONENT_LOG_PROB);
-        // Stable log-sum-exp over components (burn has none): shift by the detached maximum.
-        let m = comp.clone().max_dim(1).detach();
-        let lse = (comp - m.clone()).exp().sum_dim(1).log() + m;
-        lse.reshape([b])
+        // Stable log-sum-exp over components (burn has none).
+        crate::tensor_ops::log_sum_exp(comp).reshape([b])
     }
 }
 

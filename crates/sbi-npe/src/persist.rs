@@ -6,22 +6,35 @@
 //! training settings and seed, the standardisation of θ and x, the prior support (±∞ as
 //! `null`), the weights, the training report and what it was trained on. An ensemble's payload
 //! holds its members' payloads.
+//!
+//! A mixture-density network's payload has format `hh-sbi/mdn-posterior` and its architecture
+//! under `mdn`; a flow's has format `hh-sbi/flow-posterior` and its architecture under `flow`
+//! (kind `Nsf` or `Maf`), with the weights of each transform under `weights.transforms`.
+//! [`DirectPosterior::load`] reads either.
 
 use std::path::Path;
 
 use sbi_core::Bounds;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{MdnConfig, TrainConfig};
+use crate::config::{FlowConfig, MdnConfig, TrainConfig};
+use crate::density::Net;
 use crate::ensemble::Ensemble;
 use crate::error::{Error, Result};
+use crate::flow::FlowWeights;
 use crate::mlp::Weights;
-use crate::posterior::{MdnPosterior, TrainedOn};
+use crate::posterior::{DirectPosterior, TrainedOn};
 use crate::standardize::ZScore;
 use crate::train::TrainingReport;
 
 const POSTERIOR_FORMAT: &str = "hh-sbi/mdn-posterior";
-const ENSEMBLE_FORMAT: &str = "hh-sbi/mdn-ensemble";
+const FLOW_FORMAT: &str = "hh-sbi/flow-posterior";
+/// Ensembles of any members; MDN-only ensembles saved before flows existed carry the same
+/// layout under the name "hh-sbi/mdn-ensemble", which still loads.
+const ENSEMBLE_FORMAT: &str = "hh-sbi/ensemble";
+const OLD_ENSEMBLE_FORMAT: &str = "hh-sbi/mdn-ensemble";
+/// The first version of the flow format.
+const FLOW_VERSION: u32 = 1;
 /// Version 2 records the training seed beside the training settings; version 1 (where the
 /// seed was one of the settings) still loads.
 const VERSION: u32 = 2;
@@ -38,6 +51,24 @@ struct Payload {
     format: String,
     version: u32,
     mdn: MdnConfig,
+    #[serde(flatten)]
+    common: Common,
+    weights: Weights,
+}
+
+#[derive(Serialize, Deserialize)]
+struct FlowPayload {
+    format: String,
+    version: u32,
+    flow: FlowConfig,
+    #[serde(flatten)]
+    common: Common,
+    weights: FlowWeights,
+}
+
+/// What every posterior's payload holds beside its network.
+#[derive(Serialize, Deserialize)]
+struct Common {
     train: TrainConfig,
     /// Absent in version 1 (it was `train.seed`).
     #[serde(default)]
@@ -45,7 +76,6 @@ struct Payload {
     theta_zscore: ZScore,
     x_zscore: ZScore,
     prior_support: SavedBounds,
-    weights: Weights,
     report: Option<TrainingReport>,
     #[serde(default)]
     trained_on: TrainedOn,
@@ -118,12 +148,9 @@ pub(crate) fn check_support(b: &Bounds) -> std::result::Result<(), String> {
     Ok(())
 }
 
-fn to_payload(p: &MdnPosterior) -> serde_json::Result<serde_json::Value> {
+fn to_payload(p: &DirectPosterior) -> serde_json::Result<serde_json::Value> {
     let opt = |v: &[f64]| v.iter().map(|b| b.is_finite().then_some(*b)).collect();
-    serde_json::to_value(Payload {
-        format: POSTERIOR_FORMAT.into(),
-        version: VERSION,
-        mdn: p.mdn.clone(),
+    let common = Common {
         train: p.train.clone(),
         seed: Some(p.seed),
         theta_zscore: p.theta_z.clone(),
@@ -132,31 +159,72 @@ fn to_payload(p: &MdnPosterior) -> serde_json::Result<serde_json::Value> {
             low: opt(&p.support.low),
             high: opt(&p.support.high),
         },
-        weights: p.weights.clone(),
         report: p.report.clone(),
         trained_on: p.trained_on.clone(),
-    })
+    };
+    match &p.net {
+        Net::Mdn { config, weights } => serde_json::to_value(Payload {
+            format: POSTERIOR_FORMAT.into(),
+            version: VERSION,
+            mdn: config.clone(),
+            common,
+            weights: weights.clone(),
+        }),
+        Net::Flow { config, weights } => serde_json::to_value(FlowPayload {
+            format: FLOW_FORMAT.into(),
+            version: FLOW_VERSION,
+            flow: config.clone(),
+            common,
+            weights: weights.clone(),
+        }),
+    }
 }
 
 /// Rebuilds a posterior from its saved form, checking that the parts fit together.
-fn from_payload(value: serde_json::Value) -> Result<MdnPosterior> {
+fn from_payload(value: serde_json::Value) -> Result<DirectPosterior> {
     let bad = |m: String| Error::InvalidFile(m);
+    let format = value
+        .get("format")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     // Version 1 kept the seed among the training settings.
     let v1_seed = value
         .pointer("/train/seed")
         .and_then(serde_json::Value::as_u64);
-    let p: Payload = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
-    if p.format != POSTERIOR_FORMAT || !(1..=VERSION).contains(&p.version) {
-        return Err(bad(format!(
-            "format {} v{} is not {POSTERIOR_FORMAT} v1–v{VERSION}",
-            p.format, p.version
-        )));
-    }
-    let seed = match (p.version, p.seed, v1_seed) {
+    let (version, common, net) = if format == FLOW_FORMAT {
+        let p: FlowPayload = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
+        if p.version != FLOW_VERSION {
+            return Err(bad(format!(
+                "format {FLOW_FORMAT} v{} is not v{FLOW_VERSION}",
+                p.version
+            )));
+        }
+        let net = Net::Flow {
+            config: p.flow,
+            weights: p.weights,
+        };
+        (VERSION, p.common, net)
+    } else {
+        let p: Payload = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
+        if p.format != POSTERIOR_FORMAT || !(1..=VERSION).contains(&p.version) {
+            return Err(bad(format!(
+                "format {} v{} is not {POSTERIOR_FORMAT} v1–v{VERSION} or {FLOW_FORMAT} \
+                 v{FLOW_VERSION}",
+                p.format, p.version
+            )));
+        }
+        let net = Net::Mdn {
+            config: p.mdn,
+            weights: p.weights,
+        };
+        (p.version, p.common, net)
+    };
+    let seed = match (version, common.seed, v1_seed) {
         (1, _, Some(s)) | (2.., Some(s), _) => s,
         _ => return Err(bad("the training seed is missing".into())),
     };
-    p.mdn.validate()?;
+    let p = common;
     let d = p.theta_zscore.mean.len();
     let dx = p.x_zscore.mean.len();
     let consistent = d > 0
@@ -189,12 +257,7 @@ fn from_payload(value: serde_json::Value) -> Result<MdnPosterior> {
             w.len()
         )));
     }
-    if p.weights.hidden.len() != p.mdn.num_hidden_layers {
-        return Err(bad(
-            "number of hidden layers disagrees with the configuration".into(),
-        ));
-    }
-    p.weights.check(dx, d, p.mdn.num_components)?;
+    net.check(dx, d)?;
     let unwrap = |v: &[Option<f64>], inf: f64| v.iter().map(|b| b.unwrap_or(inf)).collect();
     let support = Bounds {
         low: unwrap(&p.prior_support.low, f64::NEG_INFINITY),
@@ -216,11 +279,10 @@ fn from_payload(value: serde_json::Value) -> Result<MdnPosterior> {
             p.trained_on.feature_names.len()
         )));
     }
-    Ok(MdnPosterior {
-        mdn: p.mdn,
+    Ok(DirectPosterior {
+        net,
         train: p.train,
         seed,
-        weights: p.weights,
         theta_z: p.theta_zscore,
         x_z: p.x_zscore,
         support,
@@ -229,7 +291,7 @@ fn from_payload(value: serde_json::Value) -> Result<MdnPosterior> {
     })
 }
 
-impl MdnPosterior {
+impl DirectPosterior {
     /// Writes the posterior — configuration, weights, standardisation, prior support, seed and
     /// training report — to a JSON file with a checksum (format: the `persist` module docs).
     /// The write is atomic: a failed save leaves an existing file as it was.
@@ -241,7 +303,7 @@ impl MdnPosterior {
         write_checked(path, value)
     }
 
-    /// Reads a posterior written by [`MdnPosterior::save`]; it samples bit-identically to the
+    /// Reads a posterior written by [`DirectPosterior::save`]; it samples bit-identically to the
     /// saved one for the same seed.
     ///
     /// # Errors
@@ -252,8 +314,8 @@ impl MdnPosterior {
     }
 }
 
-impl Ensemble<MdnPosterior> {
-    /// Writes every member (as [`MdnPosterior::save`] would) to one JSON file with a checksum,
+impl Ensemble<DirectPosterior> {
+    /// Writes every member (as [`DirectPosterior::save`] would) to one JSON file with a checksum,
     /// atomically.
     ///
     /// # Errors
@@ -284,9 +346,12 @@ impl Ensemble<MdnPosterior> {
     pub fn load(path: &Path) -> Result<Self> {
         let p: EnsemblePayload = serde_json::from_value(read_checked(path)?)
             .map_err(|e| Error::InvalidFile(format!("not a saved ensemble: {e}")))?;
-        if p.format != ENSEMBLE_FORMAT || !(1..=VERSION).contains(&p.version) {
+        let known = (p.format == ENSEMBLE_FORMAT && p.version == VERSION)
+            || (p.format == OLD_ENSEMBLE_FORMAT && (1..=VERSION).contains(&p.version));
+        if !known {
             return Err(Error::InvalidFile(format!(
-                "format {} v{} is not {ENSEMBLE_FORMAT} v1–v{VERSION}",
+                "format {} v{} is not {ENSEMBLE_FORMAT} v{VERSION} (or {OLD_ENSEMBLE_FORMAT} \
+                 v1–v{VERSION})",
                 p.format, p.version
             )));
         }
@@ -332,13 +397,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v1.json");
         write_checked(&path, v).unwrap();
-        assert_eq!(MdnPosterior::load(&path).unwrap(), post);
+        assert_eq!(DirectPosterior::load(&path).unwrap(), post);
         // A version-2 file without its seed is refused.
         let mut v = to_payload(&post).unwrap();
         v.as_object_mut().unwrap().remove("seed");
         write_checked(&path, v).unwrap();
         assert!(matches!(
-            MdnPosterior::load(&path),
+            DirectPosterior::load(&path),
             Err(Error::InvalidFile(m)) if m.contains("seed")
         ));
     }

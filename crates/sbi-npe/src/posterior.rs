@@ -1,14 +1,16 @@
-//! The trained posterior [`MdnPosterior`], and [`MdnConditional`], the posterior at one x:
-//! sampling with leakage rejection, leakage-corrected log-density, MAP.
+//! The trained posterior [`DirectPosterior`] (an MDN's or a flow's), and
+//! [`DirectConditional`], the posterior at one x: sampling with leakage rejection,
+//! leakage-corrected log-density, MAP.
 
 use rand::{Rng, SeedableRng};
 use sbi_core::{Bounds, RowMatrix, SeedRng, check_dim, check_finite, item_seed};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{MdnConfig, TrainConfig};
+use crate::config::{FlowConfig, MdnConfig, TrainConfig};
+use crate::density::{Density, Net};
 use crate::error::{Error, Result};
+use crate::flow::Scratch;
 use crate::mixture::Mixture;
-use crate::mlp::Weights;
 use crate::standardize::ZScore;
 use crate::train::TrainingReport;
 
@@ -18,12 +20,13 @@ const ACCEPTANCE_PROPOSALS: usize = 10_000;
 const MIN_PROPOSALS_BEFORE_GIVING_UP: usize = 10_000;
 const MIN_ACCEPTANCE: f64 = 1e-3;
 
-/// A posterior q(θ | x) learned by a mixture-density network, restricted to the prior's
-/// support (sbi's `DirectPosterior`).
+/// A posterior q(θ | x) learned by a mixture-density network ([`crate::MdnEstimator`]) or a
+/// normalising flow ([`crate::FlowEstimator`]), restricted to the prior's support (sbi's
+/// `DirectPosterior`).
 ///
-/// [`MdnPosterior::at`] conditions it on one observation: the returned [`MdnConditional`]
-/// holds the mixture at that x and its leakage correction, and samples, evaluates and
-/// maximises it. The [`sbi_core::Posterior`] methods go through the same code:
+/// [`DirectPosterior::at`] conditions it on one observation: the returned
+/// [`DirectConditional`] holds the density at that x and its leakage correction, and samples,
+/// evaluates and maximises it. The [`sbi_core::Posterior`] methods go through the same code:
 ///
 /// * [`sample`](sbi_core::Posterior::sample) draws from the mixture and rejects draws outside
 ///   the support ("leakage"); if fewer than 1 in 1000 proposals fall inside, it fails with
@@ -32,18 +35,18 @@ const MIN_ACCEPTANCE: f64 = 1e-3;
 ///   distribution: ln q(θ | x) − ln P(support | x), where the acceptance probability
 ///   P(support | x) is estimated from 10,000 proposals (seeded by x and the training seed, so
 ///   it is reproducible); −∞ outside the support. Evaluating many θ at one x? Call `at(x)`
-///   once and reuse it: the estimate is made once per [`MdnConditional`].
+///   once and reuse it: the estimate is made once per [`DirectConditional`].
 ///
 /// The posterior holds no mutable state. Inference runs on the host in f64 from the trained
 /// (f32) weights; it needs no tensor backend and gives bit-identical results after
-/// [`MdnPosterior::save`] / [`MdnPosterior::load`].
+/// [`DirectPosterior::save`] / [`DirectPosterior::load`] (one file format for every
+/// estimator: `load` reads whichever was saved).
 #[derive(Debug, Clone, PartialEq)]
-pub struct MdnPosterior {
-    pub(crate) mdn: MdnConfig,
+pub struct DirectPosterior {
+    pub(crate) net: Net,
     pub(crate) train: TrainConfig,
     /// The training seed (also seeds the acceptance estimate and the MAP search).
     pub(crate) seed: u64,
-    pub(crate) weights: Weights,
     pub(crate) theta_z: ZScore,
     pub(crate) x_z: ZScore,
     pub(crate) support: Bounds,
@@ -53,7 +56,7 @@ pub struct MdnPosterior {
 
 /// What a posterior was trained on, beyond shapes: the names of the features x and the
 /// simulator's settings. Saved with the posterior and compared when it is reused
-/// ([`MdnPosterior::check_trained_on`]), so a file trained with another noise level, other
+/// ([`DirectPosterior::check_trained_on`]), so a file trained with another noise level, other
 /// features of the same width or another prior box is refused instead of giving confident
 /// nonsense.
 ///
@@ -88,7 +91,7 @@ impl TrainedOn {
     }
 }
 
-impl MdnPosterior {
+impl DirectPosterior {
     /// Records what the posterior was trained on (saved with it).
     pub fn with_trained_on(mut self, trained_on: TrainedOn) -> Self {
         self.trained_on = trained_on;
@@ -151,9 +154,25 @@ impl MdnPosterior {
         self.x_z.mean.len()
     }
 
-    /// The network architecture.
-    pub fn mdn_config(&self) -> &MdnConfig {
-        &self.mdn
+    /// The estimator that trained this posterior: `"mdn"`, `"nsf"` or `"maf"`.
+    pub fn estimator_name(&self) -> &'static str {
+        self.net.name()
+    }
+
+    /// The mixture-density network's architecture (`None` for a flow).
+    pub fn mdn_config(&self) -> Option<&MdnConfig> {
+        match &self.net {
+            Net::Mdn { config, .. } => Some(config),
+            Net::Flow { .. } => None,
+        }
+    }
+
+    /// The flow's architecture (`None` for a mixture-density network).
+    pub fn flow_config(&self) -> Option<&FlowConfig> {
+        match &self.net {
+            Net::Flow { config, .. } => Some(config),
+            Net::Mdn { .. } => None,
+        }
     }
 
     /// The training settings.
@@ -186,43 +205,40 @@ impl MdnPosterior {
         &self.x_z
     }
 
-    /// The mixture at `x` and what sampling it needs, without the leakage correction (which
+    /// The density at `x` and what sampling it needs, without the leakage correction (which
     /// only densities need).
     fn proposal(&self, x: &[f64]) -> Result<Proposal<'_>> {
         check_dim(self.x_dim(), x.len())?;
         check_finite(x)?;
         let mut xz = vec![0.0; x.len()];
         self.x_z.apply(x, &mut xz);
-        let mix = self
-            .weights
-            .mixture(&xz, self.theta_dim(), &self.mdn)
-            .map_err(|cause| {
-                // Name the feature farthest from the training data (per-dimension z-score).
-                let (feature, z) = x
-                    .iter()
-                    .zip(self.x_z.mean.iter().zip(&self.x_z.std))
-                    .map(|(v, (m, s))| ((v - m) / s).abs())
-                    .enumerate()
-                    .fold((0, 0.0), |b, (i, z)| if z > b.1 { (i, z) } else { b });
-                Error::OutsideTrainingData {
-                    feature,
-                    z,
-                    cause: Box::new(cause),
-                }
-            })?;
+        let density = self.net.at(&xz, self.theta_dim()).map_err(|cause| {
+            // Name the feature farthest from the training data (per-dimension z-score).
+            let (feature, z) = x
+                .iter()
+                .zip(self.x_z.mean.iter().zip(&self.x_z.std))
+                .map(|(v, (m, s))| ((v - m) / s).abs())
+                .enumerate()
+                .fold((0, 0.0), |b, (i, z)| if z > b.1 { (i, z) } else { b });
+            Error::OutsideTrainingData {
+                feature,
+                z,
+                cause: Box::new(cause),
+            }
+        })?;
         Ok(Proposal {
-            mix,
+            density,
             theta_z: &self.theta_z,
             support: &self.support,
         })
     }
 
-    /// The posterior at observation `x`: the mixture the network gives there, with its
+    /// The posterior at observation `x`: the density the network gives there, with its
     /// acceptance probability P(θ ∈ support | x) estimated from 10,000 proposals seeded by x
     /// and the training seed (1 for an unbounded support).
     ///
     /// ```no_run
-    /// # fn demo(posterior: &sbi_npe::MdnPosterior) -> sbi_npe::Result<()> {
+    /// # fn demo(posterior: &sbi_npe::DirectPosterior) -> sbi_npe::Result<()> {
     /// use rand::SeedableRng;
     /// let at = posterior.at(&[1.0, -1.0])?;
     /// let samples = at.sample(1000, &mut sbi_core::SeedRng::seed_from_u64(0))?;
@@ -235,7 +251,7 @@ impl MdnPosterior {
     /// Wrong x dimension, non-finite x, x so far outside the training data that the network
     /// gives no density ([`Error::OutsideTrainingData`]), or an acceptance below 1/1000
     /// ([`Error::LowAcceptance`]).
-    pub fn at(&self, x: &[f64]) -> Result<MdnConditional<'_>> {
+    pub fn at(&self, x: &[f64]) -> Result<DirectConditional<'_>> {
         let proposal = self.proposal(x)?;
         let acceptance = if self.bounded() {
             // Seeded by x and the training seed: the estimate is reproducible.
@@ -244,7 +260,7 @@ impl MdnPosterior {
         } else {
             1.0
         };
-        Ok(MdnConditional {
+        Ok(DirectConditional {
             log_norm: -self.theta_z.log_scale() - acceptance.ln(),
             proposal,
             acceptance,
@@ -261,10 +277,10 @@ impl MdnPosterior {
     }
 }
 
-/// The mixture at one x in standardised θ units, with the standardisation and the support.
+/// The density at one x in standardised θ units, with the standardisation and the support.
 #[derive(Debug, Clone)]
 struct Proposal<'a> {
-    mix: Mixture,
+    density: Density<'a>,
     theta_z: &'a ZScore,
     support: &'a Bounds,
 }
@@ -272,12 +288,12 @@ struct Proposal<'a> {
 impl Proposal<'_> {
     /// Draws `n` samples, rejecting those outside the support.
     fn sample<R: Rng + ?Sized>(&self, n: usize, rng: &mut R) -> Result<RowMatrix> {
-        let d = self.mix.d;
+        let d = self.density.dim();
         let mut out = RowMatrix::zeros(n, d)?;
-        let (mut z, mut th) = (vec![0.0; d], vec![0.0; d]);
+        let (mut s, mut th) = (Scratch::default(), vec![0.0; d]);
         let (mut accepted, mut proposed) = (0usize, 0usize);
         while accepted < n {
-            self.mix.sample_into(rng, &mut z, &mut th);
+            self.density.sample_into(rng, &mut th, &mut s);
             self.theta_z.invert(&mut th);
             proposed += 1;
             if self.support.contains(&th) {
@@ -294,11 +310,11 @@ impl Proposal<'_> {
 
     /// The fraction of [`ACCEPTANCE_PROPOSALS`] draws inside the support.
     fn acceptance<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<f64> {
-        let d = self.mix.d;
-        let (mut z, mut th) = (vec![0.0; d], vec![0.0; d]);
+        let d = self.density.dim();
+        let (mut s, mut th) = (Scratch::default(), vec![0.0; d]);
         let mut inside = 0usize;
         for _ in 0..ACCEPTANCE_PROPOSALS {
-            self.mix.sample_into(rng, &mut z, &mut th);
+            self.density.sample_into(rng, &mut th, &mut s);
             self.theta_z.invert(&mut th);
             inside += usize::from(self.support.contains(&th));
         }
@@ -312,11 +328,11 @@ impl Proposal<'_> {
     }
 }
 
-/// The posterior at one observation x ([`MdnPosterior::at`]): the network's mixture there
+/// The posterior at one observation x ([`DirectPosterior::at`]): the network's density there
 /// and its leakage correction, computed once. Sampling, densities and the MAP at this x all
 /// reuse them.
 #[derive(Debug, Clone)]
-pub struct MdnConditional<'a> {
+pub struct DirectConditional<'a> {
     proposal: Proposal<'a>,
     acceptance: f64,
     /// −Σ ln std(θ) − ln P(support | x): from the standardised density to the raw,
@@ -325,13 +341,13 @@ pub struct MdnConditional<'a> {
     map_seed: u64,
 }
 
-impl MdnConditional<'_> {
+impl DirectConditional<'_> {
     /// Dimension of θ.
     pub fn theta_dim(&self) -> usize {
-        self.proposal.mix.d
+        self.proposal.density.dim()
     }
 
-    /// The acceptance probability P(θ ∈ support | x) of the unrestricted mixture (the leakage
+    /// The acceptance probability P(θ ∈ support | x) of the unrestricted density (the leakage
     /// correction; 1 for an unbounded support).
     pub fn acceptance(&self) -> f64 {
         self.acceptance
@@ -355,19 +371,19 @@ impl MdnConditional<'_> {
             return Err(sbi_core::Error::NonFinite { index }.into());
         }
         let mut z = vec![0.0; theta.len()];
-        Ok(self.log_prob_with(theta, &mut z))
+        Ok(self.log_prob_with(theta, &mut z, &mut Scratch::default()))
     }
 
-    fn log_prob_with(&self, theta: &[f64], z: &mut [f64]) -> f64 {
+    fn log_prob_with(&self, theta: &[f64], z: &mut [f64], s: &mut Scratch) -> f64 {
         let p = &self.proposal;
         if !p.support.contains(theta) {
             return f64::NEG_INFINITY;
         }
         p.theta_z.apply(theta, z);
-        p.mix.log_prob(z) + self.log_norm
+        p.density.log_prob(z, s) + self.log_norm
     }
 
-    /// [`MdnConditional::log_prob`] of every row.
+    /// [`DirectConditional::log_prob`] of every row.
     ///
     /// # Errors
     /// Wrong θ dimension, NaN in θ.
@@ -376,17 +392,17 @@ impl MdnConditional<'_> {
         if let Some(index) = thetas.as_slice().iter().position(|v| v.is_nan()) {
             return Err(sbi_core::Error::NonFinite { index }.into());
         }
-        let mut z = vec![0.0; self.theta_dim()];
+        let (mut z, mut s) = (vec![0.0; self.theta_dim()], Scratch::default());
         Ok(thetas
             .rows()
-            .map(|t| self.log_prob_with(t, &mut z))
+            .map(|t| self.log_prob_with(t, &mut z, &mut s))
             .collect())
     }
 
     /// `n` samples and the log-density of each.
     ///
     /// # Errors
-    /// As [`MdnConditional::sample`].
+    /// As [`DirectConditional::sample`].
     pub fn sample_with_log_prob<R: Rng + ?Sized>(
         &self,
         n: usize,
@@ -397,10 +413,14 @@ impl MdnConditional<'_> {
         Ok((samples, lp))
     }
 
-    /// The maximum-a-posteriori θ: mean-shift iterations on the mixture (which increase the
-    /// density monotonically) from every component mean and from the best five of 200
-    /// posterior samples, keeping the best point inside the support. Deterministic (the
-    /// samples are seeded by the training seed).
+    /// The maximum-a-posteriori θ, from the best five of 200 posterior samples (seeded by
+    /// the training seed, so the result is deterministic), keeping the best point inside the
+    /// support:
+    ///
+    /// * a mixture (MDN): mean-shift iterations on the mixture (which increase the density
+    ///   monotonically) from those samples and from every component mean;
+    /// * a flow: a Nelder–Mead search on the log-density (standardised θ, 2,000 evaluations per
+    ///   start) from those samples.
     ///
     /// # Errors
     /// [`Error::LowAcceptance`] when the samples cannot be drawn, [`Error::NoModeInSupport`]
@@ -409,54 +429,78 @@ impl MdnConditional<'_> {
         let p = &self.proposal;
         let mut rng = SeedRng::seed_from_u64(self.map_seed);
         let samples = p.sample(200, &mut rng)?;
+        let mut s = Scratch::default();
         let mut starts: Vec<(f64, Vec<f64>)> = samples
             .rows()
             .map(|t| {
                 let mut z = vec![0.0; t.len()];
                 p.theta_z.apply(t, &mut z);
-                (p.mix.log_prob(&z), z)
+                (p.density.log_prob(&z, &mut s), z)
             })
             .collect();
         starts.sort_by(|a, b| b.0.total_cmp(&a.0));
         starts.truncate(5);
         let mut raw = vec![0.0; self.theta_dim()];
-        let mut best = p
-            .mix
-            .best_mode(
-                starts
-                    .into_iter()
-                    .map(|s| s.1)
-                    .chain(p.mix.component_means()),
-                |z| {
-                    raw.copy_from_slice(z);
-                    p.theta_z.invert(&mut raw);
-                    p.support.contains(&raw)
-                },
-            )
-            .ok_or(Error::NoModeInSupport)?;
+        let mut inside = |z: &[f64]| {
+            raw.copy_from_slice(z);
+            p.theta_z.invert(&mut raw);
+            p.support.contains(&raw)
+        };
+        let mut best = match &p.density {
+            Density::Mixture(mix) => mix.best_mode(
+                starts.into_iter().map(|s| s.1).chain(mix.component_means()),
+                inside,
+            ),
+            Density::Flow(_) => {
+                let mut best: Option<(f64, Vec<f64>)> = None;
+                for (lp0, z0) in starts {
+                    let (z, lp) = crate::mode::nelder_mead_max(
+                        |z| {
+                            if inside(z) {
+                                p.density.log_prob(z, &mut s)
+                            } else {
+                                f64::NEG_INFINITY
+                            }
+                        },
+                        &z0,
+                        0.1,
+                        2000,
+                    );
+                    let cand = if lp > lp0 { (lp, z) } else { (lp0, z0) };
+                    if best.as_ref().is_none_or(|b| cand.0 > b.0) {
+                        best = Some(cand);
+                    }
+                }
+                best.map(|b| b.1)
+            }
+        }
+        .ok_or(Error::NoModeInSupport)?;
         p.theta_z.invert(&mut best);
         Ok(best)
     }
 
-    /// The leakage-corrected mixture in raw θ units (equal to this density inside the
-    /// support), with every weight shifted by `log_weight_shift`.
-    pub(crate) fn raw_mixture(&self, log_weight_shift: f64) -> Result<Mixture> {
-        self.proposal.mix.to_raw(
-            self.proposal.theta_z,
-            log_weight_shift - self.acceptance.ln(),
-        )
+    /// For a mixture: the leakage-corrected mixture in raw θ units (equal to this density
+    /// inside the support), with every weight shifted by `log_weight_shift`; `None` for a flow.
+    pub(crate) fn raw_mixture(&self, log_weight_shift: f64) -> Option<Result<Mixture>> {
+        match &self.proposal.density {
+            Density::Mixture(mix) => Some(mix.to_raw(
+                self.proposal.theta_z,
+                log_weight_shift - self.acceptance.ln(),
+            )),
+            Density::Flow(_) => None,
+        }
     }
 }
 
-impl sbi_core::Posterior for MdnPosterior {
+impl sbi_core::Posterior for DirectPosterior {
     type Error = Error;
 
     fn theta_dim(&self) -> usize {
-        MdnPosterior::theta_dim(self)
+        DirectPosterior::theta_dim(self)
     }
 
     fn x_dim(&self) -> usize {
-        MdnPosterior::x_dim(self)
+        DirectPosterior::x_dim(self)
     }
 
     fn support(&self) -> Bounds {

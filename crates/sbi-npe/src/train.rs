@@ -12,12 +12,12 @@ use rand::{Rng, RngExt, SeedableRng};
 use sbi_core::{EpochReport, Progress, RowMatrix, SeedRng};
 use serde::{Deserialize, Serialize};
 
+use crate::architecture::{Architecture, param_ids};
 use crate::config::{MdnConfig, TrainConfig};
 use crate::error::{Error, Result};
 use crate::mlp::{Dense, Weights, tri};
-use crate::network::{Layout, MdnNet, plain_device, training_device};
+use crate::network::{plain_device, training_device};
 use crate::standardize::ZScore;
-use sbi_core::invalid;
 
 /// What a training run did. Equality ignores the wall-clock time (`seconds`): two runs with
 /// the same seed did the same thing.
@@ -96,35 +96,29 @@ impl PartialEq for TrainingReport {
 }
 
 /// A trained network with its standardisation.
-pub(crate) struct Trained {
-    pub weights: Weights,
+pub(crate) struct Trained<W> {
+    pub weights: W,
     pub theta_z: ZScore,
     pub x_z: ZScore,
     pub report: TrainingReport,
-}
-
-fn uniform_vec<R: Rng + ?Sized>(rng: &mut R, n: usize, bound: f64) -> Vec<f32> {
-    (0..n)
-        .map(|_| (rng.random_range(-bound..bound)) as f32)
-        .collect()
 }
 
 /// Seeded initialisation: hidden layers as PyTorch's `Linear` (U(±1/√fan_in)); the output layer
 /// starts near a uniform mixture (logit weights ±10⁻³, biases 0) with near-identity precision
 /// factors (weights ±10⁻³, diagonal biases softplus⁻¹(1), off-diagonal 0) and means that
 /// depend on x from the start (PyTorch's default bounds).
-fn init_weights<R: Rng + ?Sized>(cfg: &MdnConfig, dx: usize, d: usize, rng: &mut R) -> Weights {
+pub(crate) fn init_mdn_weights<R: Rng + ?Sized>(
+    cfg: &MdnConfig,
+    dx: usize,
+    d: usize,
+    rng: &mut R,
+) -> Weights {
     let mut hidden = Vec::new();
     let mut d_in = dx;
     for _ in 0..cfg.num_hidden_layers {
         let bound = 1.0 / (d_in as f64).sqrt();
         let h = cfg.hidden_features;
-        hidden.push(Dense {
-            d_in,
-            d_out: h,
-            weight: uniform_vec(rng, d_in * h, bound),
-            bias: uniform_vec(rng, h, bound),
-        });
+        hidden.push(Dense::uniform(d_in, h, bound, rng));
         d_in = h;
     }
     let (k, t) = (cfg.num_components, tri(d));
@@ -192,8 +186,8 @@ fn scalar(t: Tensor<1>) -> Result<f64> {
 /// (PyTorch's `clip_grad_norm_`, which sbi uses; burn's own clipping is per parameter).
 /// Returns the norm before clipping (NaN or ∞ when a gradient is not finite: nothing is
 /// scaled then, and the caller skips the step).
-fn clip_global_norm(grads: &mut GradientsParams, net: &MdnNet, max_norm: f64) -> Result<f64> {
-    let ids = net.param_ids();
+fn clip_global_norm<M: Module>(grads: &mut GradientsParams, net: &M, max_norm: f64) -> Result<f64> {
+    let ids = param_ids(net);
     let mut total: Option<Tensor<1>> = None;
     for &(id, rank) in &ids {
         let sq = match rank {
@@ -229,32 +223,6 @@ fn clip_global_norm(grads: &mut GradientsParams, net: &MdnNet, max_norm: f64) ->
     Ok(norm)
 }
 
-/// The most weights a network may have: 10⁸ (400 MB of f32, before Adam's two copies).
-const MAX_WEIGHTS: usize = 100_000_000;
-
-/// Checks that the network for `dx` features and `d` parameters has at most [`MAX_WEIGHTS`]
-/// weights (θ of a few thousand dimensions makes the factor output quadratic in d).
-fn check_network_size(mdn: &MdnConfig, dx: usize, d: usize) -> Result<()> {
-    let h = mdn.hidden_features;
-    let out = tri(d)
-        .checked_add(1 + d)
-        .and_then(|t| t.checked_mul(mdn.num_components));
-    let total = out.and_then(|o| {
-        let hidden = (dx + 1) * h + mdn.num_hidden_layers.saturating_sub(1) * (h + 1) * h;
-        let last = if mdn.num_hidden_layers == 0 { dx } else { h };
-        (last + 1).checked_mul(o)?.checked_add(hidden)
-    });
-    match total {
-        Some(t) if t <= MAX_WEIGHTS => Ok(()),
-        _ => Err(invalid(
-            "network size",
-            total.map_or(f64::INFINITY, |t| t as f64),
-            "the network would have more than 10⁸ weights (θ dimension, components or \
-             hidden units too large)",
-        )),
-    }
-}
-
 /// Non-finite batch losses in a row before the best weights are restored.
 const BAD_STEPS_BEFORE_RECOVERY: usize = 5;
 /// Learning-rate halvings before training gives up and returns the best network.
@@ -262,7 +230,7 @@ const MAX_LR_REDUCTIONS: usize = 6;
 
 /// Restores the best weights and halves the learning rate; `false` once that has been done
 /// [`MAX_LR_REDUCTIONS`] times.
-fn recover(net: &mut MdnNet, best: &MdnNet, lr: &mut f64, reductions: &mut usize) -> bool {
+fn recover<M: Clone>(net: &mut M, best: &M, lr: &mut f64, reductions: &mut usize) -> bool {
     if *reductions >= MAX_LR_REDUCTIONS {
         return false;
     }
@@ -273,16 +241,16 @@ fn recover(net: &mut MdnNet, best: &MdnNet, lr: &mut f64, reductions: &mut usize
 }
 
 /// Trains q(θ | x) on the rows of `theta` and `x` with seed `seed`, reporting each epoch.
-pub(crate) fn train(
+pub(crate) fn train<A: Architecture>(
     theta: &RowMatrix,
     x: &RowMatrix,
-    mdn: &MdnConfig,
+    arch: &A,
     tc: &TrainConfig,
     seed: u64,
     progress: &mut dyn Progress,
-) -> Result<Trained> {
+) -> Result<Trained<A::Weights>> {
     let start = Instant::now();
-    mdn.validate()?;
+    arch.validate()?;
     tc.validate()?;
     if theta.nrows() != x.nrows() {
         return Err(Error::RowMismatch {
@@ -323,7 +291,7 @@ pub(crate) fn train(
         ZScore::fit(x, &train_rows)
     };
     let (d, dx) = (theta.ncols(), x.ncols());
-    check_network_size(mdn, dx, d)?;
+    arch.check_size(dx, d)?;
     // Statistics that overflowed (values near ±f64::MAX) would train, save as `null`, and
     // fail to load: refuse them here.
     for (what, z) in [("θ", &theta_z), ("x", &x_z)] {
@@ -340,9 +308,9 @@ pub(crate) fn train(
     }
 
     let device = training_device();
-    let layout = Layout::new(d, mdn, &device);
-    let init = init_weights(mdn, dx, d, &mut rng);
-    let mut net = MdnNet::from_weights(&init, &device);
+    let layout = arch.layout(d, &device);
+    let init = arch.init(dx, d, &mut rng);
+    let mut net = arch.build(&init, &device);
     drop(init);
     // A fresh optimiser (no moments): at the start, and after each recovery.
     let adam = || {
@@ -354,7 +322,7 @@ pub(crate) fn train(
     // Validation data, built once, in chunks, on the plain device: validation runs on
     // `net.valid()`, without building an autodiff graph.
     let plain = plain_device();
-    let val_layout = Layout::new(d, mdn, &plain);
+    let val_layout = arch.layout(d, &plain);
     let val: Vec<(Tensor<2>, Tensor<2>)> = val_rows
         .chunks(4096)
         .map(|c| {
@@ -367,7 +335,7 @@ pub(crate) fn train(
 
     // The best network so far (a cheap handle clone; weights are read out once at the end);
     // the initial network until an epoch validates, so there is always one to fall back to.
-    let mut best: (f64, usize, MdnNet) = (f64::INFINITY, 0, net.clone());
+    let mut best: (f64, usize, A::Net) = (f64::INFINITY, 0, net.clone());
     let mut since = 0;
     let mut epoch = 0;
     let mut converged = false;
@@ -385,7 +353,7 @@ pub(crate) fn train(
         for chunk in train_rows.chunks(tc.batch_size) {
             let th = batch_tensor(theta, &theta_z, chunk, &device);
             let xs = batch_tensor(x, &x_z, chunk, &device);
-            let loss = net.log_prob(th, xs, &layout).mean().neg();
+            let loss = A::log_prob(&net, th, xs, &layout)?.mean().neg();
             let batch_loss = scalar(loss.clone().detach())?;
             let mut grads = GradientsParams::from_grads(loss.backward(), &net);
             let norm = clip_global_norm(&mut grads, &net, tc.clip_max_norm)?;
@@ -418,7 +386,7 @@ pub(crate) fn train(
         let mut val_sum = 0.0;
         let eval = net.valid();
         for (th, xs) in &val {
-            let lp = eval.log_prob(th.clone(), xs.clone(), &val_layout).sum();
+            let lp = A::log_prob(&eval, th.clone(), xs.clone(), &val_layout)?.sum();
             val_sum -= scalar(lp)?;
         }
         let validation_loss = val_sum / n_val as f64;
@@ -455,7 +423,7 @@ pub(crate) fn train(
         // Not one epoch gave a finite validation loss: there is no trained network to return.
         return Err(Error::Diverged { epoch });
     }
-    let weights = best_net.to_weights()?;
+    let weights = arch.extract(&best_net, d)?;
     Ok(Trained {
         weights,
         theta_z,

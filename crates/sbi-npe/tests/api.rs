@@ -6,7 +6,7 @@ use sbi_core::{
     Bounds, DensityEstimator, EpochReport, Identity, Posterior, Prior, Progress, RowMatrix,
     SeedRng, Simulator,
 };
-use sbi_npe::{Error, MdnConfig, MdnEnsemble, MdnEstimator, MdnPosterior, Npe, TrainConfig};
+use sbi_npe::{DirectEnsemble, DirectPosterior, Error, MdnConfig, MdnEstimator, Npe, TrainConfig};
 use sbi_prior::BoxUniform;
 
 fn prior() -> BoxUniform {
@@ -14,7 +14,7 @@ fn prior() -> BoxUniform {
 }
 
 /// A small, quick training run (few epochs): enough for API tests.
-fn quick(seed: u64) -> MdnPosterior {
+fn quick(seed: u64) -> DirectPosterior {
     let est = MdnEstimator::new()
         .with_mdn(MdnConfig::new().with_num_components(3))
         .with_train(TrainConfig::new().with_max_epochs(15));
@@ -56,7 +56,7 @@ fn save_load_round_trip_gives_bit_identical_samples() {
     let dir = temp("roundtrip");
     let path = dir.join("posterior.json");
     post.save(&path).unwrap();
-    let loaded = MdnPosterior::load(&path).unwrap();
+    let loaded = DirectPosterior::load(&path).unwrap();
     assert_eq!(loaded, post);
     let xs = RowMatrix::from_rows(&[[0.0, 0.0], [2.9, -1.0]]).unwrap();
     let a = post.sample_batch(&xs, 500, 42);
@@ -100,7 +100,7 @@ fn corrupt_or_mismatched_files_are_errors() {
     for (what, body) in cases {
         std::fs::write(&path, body).unwrap();
         assert!(
-            matches!(MdnPosterior::load(&path), Err(Error::InvalidFile(_))),
+            matches!(DirectPosterior::load(&path), Err(Error::InvalidFile(_))),
             "{what}"
         );
     }
@@ -114,11 +114,11 @@ fn corrupt_or_mismatched_files_are_errors() {
     v["checksum"] = serde_json::json!(format!("{h:016x}"));
     std::fs::write(&path, serde_json::to_string(&v).unwrap()).unwrap();
     assert!(matches!(
-        MdnPosterior::load(&path),
+        DirectPosterior::load(&path),
         Err(Error::InvalidFile(_))
     ));
     assert!(matches!(
-        MdnPosterior::load(&dir.join("missing.json")),
+        DirectPosterior::load(&dir.join("missing.json")),
         Err(Error::Io { .. })
     ));
     std::fs::remove_dir_all(&dir).ok();
@@ -293,7 +293,7 @@ impl Progress for Epochs {
 }
 
 /// Three quick members trained on one small data set.
-fn quick_ensemble(seed: u64) -> MdnEnsemble {
+fn quick_ensemble(seed: u64) -> DirectEnsemble {
     let est = MdnEstimator::new()
         .with_mdn(MdnConfig::new().with_num_components(3))
         .with_train(TrainConfig::new().with_max_epochs(15));
@@ -370,7 +370,7 @@ fn ensemble_save_load_and_bad_inputs() {
     let dir = temp("ensemble");
     let path = dir.join("ensemble.json");
     ens.save(&path).unwrap();
-    let loaded = MdnEnsemble::load(&path).unwrap();
+    let loaded = DirectEnsemble::load(&path).unwrap();
     assert_eq!(loaded, ens);
     let x = [0.5, -1.0];
     let a = ens.sample(&x, 300, &mut SeedRng::seed_from_u64(4)).unwrap();
@@ -385,26 +385,26 @@ fn ensemble_save_load_and_bad_inputs() {
     );
     // Files of the other kind, and an edited file, are errors.
     assert!(matches!(
-        MdnPosterior::load(&path),
+        DirectPosterior::load(&path),
         Err(Error::InvalidFile(_))
     ));
     let single = dir.join("single.json");
     ens.members()[0].save(&single).unwrap();
     assert!(matches!(
-        MdnEnsemble::load(&single),
+        DirectEnsemble::load(&single),
         Err(Error::InvalidFile(_))
     ));
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.replacen("\"seed\":", "\"seed\":1", 1)).unwrap();
     assert!(matches!(
-        MdnEnsemble::load(&path),
+        DirectEnsemble::load(&path),
         Err(Error::InvalidFile(_))
     ));
     std::fs::remove_dir_all(&dir).ok();
 
     // No member; members that do not fit together; zero members asked for; bad x.
     assert!(matches!(
-        MdnEnsemble::new(vec![]),
+        DirectEnsemble::new(vec![]),
         Err(Error::IncompatibleMembers(_))
     ));
     let other_support = Bounds {
@@ -427,7 +427,7 @@ fn ensemble_save_load_and_bad_inputs() {
     let mut members = ens.members().to_vec();
     members.push(odd);
     assert!(matches!(
-        MdnEnsemble::new(members),
+        DirectEnsemble::new(members),
         Err(Error::IncompatibleMembers(_))
     ));
     let x3 = RowMatrix::zeros(100, 3).unwrap();
@@ -435,7 +435,7 @@ fn ensemble_save_load_and_bad_inputs() {
         .fit(&theta, &x3, &prior().bounds(), 0, &mut ())
         .unwrap();
     assert!(matches!(
-        MdnEnsemble::new(vec![ens.members()[0].clone(), wide]),
+        DirectEnsemble::new(vec![ens.members()[0].clone(), wide]),
         Err(Error::IncompatibleMembers(_))
     ));
     let sim = LinearGaussian::new(2, 0.5).unwrap();
@@ -477,7 +477,7 @@ fn train_ensemble_extends_train() {
     assert_eq!(again, run.posterior);
     std::fs::remove_dir_all(&dir).ok();
     // An ensemble of one is the single network, draw for draw.
-    let one = MdnEnsemble::new(vec![single.posterior.clone()]).unwrap();
+    let one = DirectEnsemble::new(vec![single.posterior.clone()]).unwrap();
     let x = [0.3, -0.7];
     assert_eq!(
         one.sample(&x, 50, &mut SeedRng::seed_from_u64(8)).unwrap(),

@@ -11,7 +11,7 @@ use sbi_core::testing::LinearGaussian;
 use sbi_core::testing::boundary::{config, mostly, small_or_huge};
 use sbi_core::{DensityEstimator, Identity};
 use sbi_core::{Posterior, Prior, RowMatrix, SeedRng};
-use sbi_npe::{MdnConfig, MdnEstimator, MdnPosterior, Npe, TrainConfig};
+use sbi_npe::{DirectPosterior, MdnConfig, MdnEstimator, Npe, TrainConfig};
 use sbi_prior::BoxUniform;
 
 fn prior() -> BoxUniform {
@@ -93,7 +93,7 @@ fn check_loaded(text: &str) -> Result<(), TestCaseError> {
         std::thread::current().id()
     ));
     std::fs::write(&path, text).unwrap();
-    let loaded = MdnPosterior::load(&path);
+    let loaded = DirectPosterior::load(&path);
     std::fs::remove_file(&path).ok();
     if let Ok(p) = loaded {
         let mut rng = SeedRng::seed_from_u64(0);

@@ -6,7 +6,7 @@ use rand::SeedableRng;
 use sbi_core::testing::LinearGaussian;
 use sbi_core::{DensityEstimator, Identity, Posterior, Prior, RowMatrix, SeedRng};
 use sbi_npe::{
-    Calibration, Error, MdnConfig, MdnEstimator, MdnPosterior, Npe, TrainConfig, TrainedOn, c2st,
+    Calibration, DirectPosterior, Error, MdnConfig, MdnEstimator, Npe, TrainConfig, TrainedOn, c2st,
 };
 use sbi_prior::BoxUniform;
 
@@ -15,7 +15,7 @@ fn prior() -> BoxUniform {
 }
 
 /// A small, quick posterior (enough for shape and error tests).
-fn quick() -> MdnPosterior {
+fn quick() -> DirectPosterior {
     let est = MdnEstimator::new()
         .with_mdn(MdnConfig::new().with_num_components(2))
         .with_train(TrainConfig::new().with_max_epochs(4));
@@ -80,7 +80,7 @@ fn checksum_valid_files_with_meaningless_parts_are_refused() {
     for (what, edit) in cases {
         post.save(&path).unwrap();
         edit_saved(&path, edit);
-        match MdnPosterior::load(&path) {
+        match DirectPosterior::load(&path) {
             Err(Error::InvalidFile(m)) => eprintln!("{what}: {m}"),
             other => panic!("{what}: {other:?}"),
         }
@@ -98,7 +98,7 @@ fn what_a_posterior_was_trained_on_is_saved_and_checked() {
     let dir = temp("trained-on");
     let path = dir.join("p.json");
     post.save(&path).unwrap();
-    let loaded = MdnPosterior::load(&path).unwrap();
+    let loaded = DirectPosterior::load(&path).unwrap();
     assert_eq!(loaded.trained_on(), post.trained_on());
     let same = TrainedOn::default()
         .with_feature_names(vec!["x0".into(), "x1".into()])
@@ -254,14 +254,14 @@ fn saves_replace_the_file_atomically() {
     let post = quick();
     post.save(&path).unwrap();
     assert_eq!(std::fs::read_to_string(&link).unwrap(), "previous content");
-    assert!(MdnPosterior::load(&path).is_ok());
-    let ensemble = sbi_npe::MdnEnsemble::new(vec![post.clone(), post]).unwrap();
+    assert!(DirectPosterior::load(&path).is_ok());
+    let ensemble = sbi_npe::DirectEnsemble::new(vec![post.clone(), post]).unwrap();
     std::fs::remove_file(&link).unwrap();
     std::fs::hard_link(&path, &link).unwrap();
     let before = std::fs::read_to_string(&link).unwrap();
     ensemble.save(&path).unwrap();
     assert_eq!(std::fs::read_to_string(&link).unwrap(), before);
-    assert!(sbi_npe::MdnEnsemble::load(&path).is_ok());
+    assert!(sbi_npe::DirectEnsemble::load(&path).is_ok());
     // Only the two names are left: no temporary file behind.
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
     std::fs::remove_dir_all(&dir).ok();

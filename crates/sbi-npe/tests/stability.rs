@@ -7,7 +7,7 @@ use rand::Rng;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 use sbi_core::{Error as CoreError, Identity, Posterior, SeedRng, Simulator};
-use sbi_npe::{MdnConfig, MdnEstimator, MdnPosterior, Npe, NpeRun};
+use sbi_npe::{DirectPosterior, MdnConfig, MdnEstimator, Npe, NpeRun};
 use sbi_prior::BoxUniform;
 
 /// θ ↦ four draws of a correlated 2-D Gaussian, flattened (8 features).
@@ -37,7 +37,7 @@ impl Simulator for FourDraws {
 /// θ* and its observation, the check both tests make: the posterior of the well-identified
 /// means (θ₁, θ₂) is centred near θ* (within 3 posterior standard deviations) and clearly
 /// narrower than the prior (std 6/√12 ≈ 1.73).
-fn check_usable(posterior: &sbi_npe::MdnPosterior) {
+fn check_usable(posterior: &sbi_npe::DirectPosterior) {
     let truth = [0.5, -1.0, 1.2, 0.9, 0.5];
     let x = FourDraws
         .simulate(&truth, &mut SeedRng::seed_from_u64(99))
@@ -66,7 +66,7 @@ fn check_usable(posterior: &sbi_npe::MdnPosterior) {
     }
 }
 
-fn train(n: usize, mdn: MdnConfig) -> NpeRun<MdnPosterior> {
+fn train(n: usize, mdn: MdnConfig) -> NpeRun<DirectPosterior> {
     let prior = BoxUniform::new(vec![-3.0; 5], vec![3.0; 5]).unwrap();
     let est = MdnEstimator::new().with_mdn(mdn);
     Npe::new(&prior, &FourDraws, &Identity::new(8))

@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use rand::SeedableRng;
 use sbi_core::testing::LinearGaussian;
 use sbi_core::{Identity, Posterior, Prior, RowMatrix, SeedRng, Simulator};
-use sbi_npe::{Calibration, Ensemble, MdnEstimator, MdnPosterior, Npe, c2st};
+use sbi_npe::{Calibration, DirectPosterior, Ensemble, MdnEstimator, Npe, c2st};
 use sbi_prior::BoxUniform;
 
 const SIGMA: f64 = 0.5;
@@ -33,8 +33,8 @@ fn setup() -> (BoxUniform, LinearGaussian) {
 }
 
 /// One trained posterior shared by the tests of this file (5,000 simulations, seed 3).
-fn posterior() -> &'static MdnPosterior {
-    static POST: OnceLock<MdnPosterior> = OnceLock::new();
+fn posterior() -> &'static DirectPosterior {
+    static POST: OnceLock<DirectPosterior> = OnceLock::new();
     POST.get_or_init(|| {
         let (prior, sim) = setup();
         let run = Npe::new(&prior, &sim, &Identity::new(2))
