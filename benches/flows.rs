@@ -8,7 +8,7 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
-use sbi_core::{DensityEstimator, Posterior, Prior, RowMatrix, SeedRng};
+use sbi_core::{DensityEstimator, Prior, RowMatrix, SeedRng};
 use sbi_npe::{NeuralEstimator, TrainConfig};
 use sbi_prior::BoxUniform;
 
@@ -54,11 +54,15 @@ fn flows(c: &mut Criterion) {
             .fit(&theta, &x, &support, 0, &mut ())
             .unwrap();
         let x_obs = [0.5, -1.0];
-        group.bench_function(format!("sample_1000/{name}"), |b| {
-            let mut rng = SeedRng::seed_from_u64(1);
-            b.iter(|| posterior.sample(black_box(&x_obs), 1000, &mut rng).unwrap())
+        // The posterior at a new x: its leakage estimate (10,000 draws) included.
+        group.bench_function(format!("at_new_x/{name}"), |b| {
+            b.iter(|| posterior.at(black_box(&x_obs)).unwrap().acceptance())
         });
         let at = posterior.at(&x_obs).unwrap();
+        group.bench_function(format!("sample_1000_at_x/{name}"), |b| {
+            let mut rng = SeedRng::seed_from_u64(1);
+            b.iter(|| at.sample(1000, &mut rng).unwrap())
+        });
         let thetas = at.sample(1000, &mut SeedRng::seed_from_u64(2)).unwrap();
         group.bench_function(format!("log_prob_1000_at_x/{name}"), |b| {
             b.iter(|| at.log_prob_batch(black_box(&thetas)).unwrap())

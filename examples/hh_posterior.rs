@@ -20,24 +20,27 @@ use hh_sbi_examples::notebook::{
 use hh_stats::FeatureSet;
 use rand::SeedableRng;
 use sbi_core::{Posterior, Prior, SeedRng, Simulator, SummaryStatistics, item_rng, item_seed};
-use sbi_npe::{DirectPosterior, MdnEstimator, Npe, TerminalProgress, TrainConfig};
+use sbi_npe::{DirectPosterior, NeuralEstimator, Npe, TerminalProgress, TrainConfig};
 use sbi_prior::BoxUniform;
 
 const USAGE: &str = "\
 usage: hh_posterior [--v-rest <mV>] [--stim <uA/cm2>] [--num-simulations N] [--num-samples M]
-                    [--features notebook|sbi7] [--noise <sigma>] [--seed S] [--out-dir DIR]
+                    [--features notebook|sbi7] [--noise <sigma>] [--estimator mdn|nsf|maf]
+                    [--seed S] [--out-dir DIR]
                     [--save-posterior FILE] [--load-posterior FILE] [--validate K] [--json]
 
 Infers theta = (V_rest in [40, 60] mV, stimulus amplitude in [3, 7] uA/cm2) of a classic HH
 neuron (200 ms, dt 0.01 ms, pulse 70-130 ms) from one simulated trace: BoxUniform prior, N
 simulations (default 500) in parallel, summary features (default: the notebook's max, mean,
-std), a mixture-density posterior, M posterior samples (default 1000) at the observation
+std), a neural posterior (default: sbi's mixture-density network), M posterior samples (default 1000) at the observation
 simulated at the true theta (default V_rest 50, stim 5). Prints posterior mean, std and 90 %
 interval per parameter and writes pictures to DIR (default hh_posterior_out): posterior.svg,
 observed_trace.svg, posterior_predictive.svg.
 
 --noise sigma   white-noise current (uA/cm2*sqrt(ms)) in every simulation: the notebook's
                 simulator is deterministic, which makes its true posterior nearly a point
+--estimator E   the density estimator: mdn (mixture of 10 Gaussians, the notebook's; default),
+                nsf (neural spline flow) or maf (masked autoregressive flow); see docs/npe.md
 --save-posterior FILE / --load-posterior FILE   keep a trained posterior / reuse it (skips
                 simulation and training; use the same --features and --noise)
 --validate K    also evaluate K held-out theta from the prior: mean absolute error of the
@@ -56,6 +59,7 @@ struct Args {
     load: Option<PathBuf>,
     validate: Option<usize>,
     json: bool,
+    estimator: NeuralEstimator,
 }
 
 fn parse_args() -> Result<Args, CliError> {
@@ -73,6 +77,7 @@ fn parse_args() -> Result<Args, CliError> {
         load: None,
         validate: None,
         json: false,
+        estimator: NeuralEstimator::default(),
     };
     while let Some(arg) = p.next()? {
         match arg {
@@ -90,6 +95,7 @@ fn parse_args() -> Result<Args, CliError> {
             Long("load-posterior") => a.load = Some(PathBuf::from(p.value()?)),
             Long("validate") => a.validate = Some(parse_value("--validate", p.value()?)?),
             Long("json") => a.json = true,
+            Long("estimator") => a.estimator = parse_value("--estimator", p.value()?)?,
             Short('h') | Long("help") => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -164,7 +170,10 @@ fn main() {
             None => {
                 // sbi's defaults, plus whitening of x: V_rest shifts `max` and `mean` alike,
                 // so the stimulus hides in their small differences (docs/notebook.md).
-                let est = MdnEstimator::new().with_train(TrainConfig::new().with_whiten_x(true));
+                let est = args
+                    .estimator
+                    .clone()
+                    .with_train(TrainConfig::new().with_whiten_x(true));
                 let run = Npe::new(&prior, &sim, &features)
                     .num_simulations(args.num_simulations)
                     .seed(args.seed)
@@ -250,6 +259,7 @@ fn main() {
                 "features": args.features,
                 "noise": args.noise,
                 "seed": args.seed,
+                "estimator": posterior.estimator_name(),
                 "seconds": {
                     "simulate": simulate_s,
                     "train": train_s,
@@ -268,7 +278,8 @@ fn main() {
             println!("{out}");
         } else {
             println!(
-                "posterior from {} samples ({} features{}):",
+                "{} posterior from {} samples ({} features{}):",
+                posterior.estimator_name(),
                 args.num_samples,
                 args.features,
                 if args.noise > 0.0 {

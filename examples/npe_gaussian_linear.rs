@@ -8,14 +8,16 @@ use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
 use rand::SeedableRng;
 use sbi_core::testing::LinearGaussian;
 use sbi_core::{Identity, Posterior, SeedRng};
-use sbi_npe::{Dataset, MdnEstimator, Npe, NpeReport, NpeRun, TerminalProgress};
+use sbi_npe::{Dataset, NeuralEstimator, Npe, NpeReport, NpeRun, TerminalProgress};
 use sbi_prior::BoxUniform;
 
 const USAGE: &str = "\
 usage: npe_gaussian_linear --x-obs <x1> <x2> [--num-simulations N] [--seed S] [--ensemble M]
+                           [--estimator mdn|nsf|maf]
                            [--save-dataset FILE.npz | --dataset FILE.npz] [--json]
 
-Trains a mixture-density posterior on the toy x = theta + N(0, 0.5^2 I) with prior
+Trains a neural posterior (--estimator: mdn, a mixture of 10 Gaussians, the default; nsf, a
+neural spline flow; maf, a masked autoregressive flow) on the toy x = theta + N(0, 0.5^2 I) with prior
 BoxUniform([-3,-3], [3,3]) (default 5000 simulations, seed 0), draws 10,000 posterior samples
 at x-obs and prints their mean vector and covariance matrix, next to the exact posterior's
 moments. --ensemble M trains M networks on the same simulations and samples their
@@ -35,6 +37,7 @@ struct Args {
     save_dataset: Option<std::path::PathBuf>,
     dataset: Option<std::path::PathBuf>,
     json: bool,
+    estimator: NeuralEstimator,
 }
 
 fn parse_args() -> Result<Args, CliError> {
@@ -42,6 +45,7 @@ fn parse_args() -> Result<Args, CliError> {
     let mut parser = lexopt::Parser::from_env();
     let (mut x_obs, mut num_simulations, mut seed, mut json) = (None, 5000usize, 0u64, false);
     let mut ensemble = 1usize;
+    let mut estimator = NeuralEstimator::default();
     let (mut save_dataset, mut dataset) = (None, None);
     while let Some(arg) = parser.next()? {
         match arg {
@@ -58,6 +62,7 @@ fn parse_args() -> Result<Args, CliError> {
             Long("save-dataset") => save_dataset = Some(parser.value()?.into()),
             Long("dataset") => dataset = Some(parser.value()?.into()),
             Long("json") => json = true,
+            Long("estimator") => estimator = parse_value("--estimator", parser.value()?)?,
             Short('h') | Long("help") => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -79,6 +84,7 @@ fn parse_args() -> Result<Args, CliError> {
         save_dataset,
         dataset,
         json,
+        estimator,
     })
 }
 
@@ -96,12 +102,11 @@ fn main() {
             .seed(args.seed)
             .progress(&mut progress);
         let run = match &args.dataset {
-            None => npe.train_ensemble(&MdnEstimator::new(), args.ensemble)?,
+            None => npe.train_ensemble(&args.estimator, args.ensemble)?,
             Some(path) => {
                 let dataset = Dataset::load_npz(path)?;
                 let start = std::time::Instant::now();
-                let posterior =
-                    npe.train_ensemble_on(&dataset, &MdnEstimator::new(), args.ensemble)?;
+                let posterior = npe.train_ensemble_on(&dataset, &args.estimator, args.ensemble)?;
                 let train_seconds = start.elapsed().as_secs_f64();
                 NpeRun {
                     posterior,
@@ -150,6 +155,7 @@ fn main() {
                 "exact_mean": exact_mean,
                 "exact_std": exact_std,
                 "ensemble": args.ensemble,
+                "estimator": args.estimator.name(),
                 "epochs": epochs,
                 "seconds": {
                     "simulate": run.report.simulate_seconds,
@@ -159,7 +165,11 @@ fn main() {
             });
             println!("{out}");
         } else {
-            println!("posterior at x = {:?} (10,000 samples)", args.x_obs);
+            println!(
+                "{} posterior at x = {:?} (10,000 samples)",
+                args.estimator.name(),
+                args.x_obs
+            );
             println!("  mean        [{:.4}, {:.4}]", mean[0], mean[1]);
             println!("  covariance  [[{:.4}, {:.4}],", cov[0][0], cov[0][1]);
             println!("               [{:.4}, {:.4}]]", cov[1][0], cov[1][1]);

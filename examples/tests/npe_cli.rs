@@ -50,6 +50,7 @@ fn missing_or_bad_flags_fail() {
         &["--x-obs", "1"],
         &["--x-obs", "1", "2", "--num-simulations", "5"],
         &["--x-obs", "1", "2", "--ensemble", "0"],
+        &["--x-obs", "1", "2", "--estimator", "flow"],
     ] {
         let out = Command::new(example("npe_gaussian_linear"))
             .args(args)
@@ -57,6 +58,41 @@ fn missing_or_bad_flags_fail() {
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
+}
+
+#[test]
+fn every_estimator_trains_through_the_flag() {
+    for name in ["nsf", "maf"] {
+        let v = run_json(&[
+            "--x-obs",
+            "1.0",
+            "-0.5",
+            "--num-simulations",
+            "2000",
+            "--estimator",
+            name,
+            "--json",
+        ]);
+        assert_eq!(v["estimator"], name);
+        let mean: Vec<f64> = serde_json::from_value(v["mean"].clone()).unwrap();
+        let cov: Vec<Vec<f64>> = serde_json::from_value(v["cov"].clone()).unwrap();
+        assert!(
+            (mean[0] - 1.0).abs() < 0.15 && (mean[1] + 0.5).abs() < 0.15,
+            "{name}: {mean:?}"
+        );
+        for j in 0..2 {
+            assert!((cov[j][j] / 0.25 - 1.0).abs() < 0.35, "{name}: {cov:?}");
+        }
+    }
+    let out = Command::new(example("npe_gaussian_linear"))
+        .args(["--x-obs", "1", "2", "--estimator", "flow"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--estimator") && err.contains("mdn, nsf or maf"),
+        "{err}"
+    );
 }
 
 #[test]

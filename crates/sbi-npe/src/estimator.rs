@@ -239,6 +239,13 @@ impl NeuralEstimator {
     }
 }
 
+/// The mixture-density network with sbi's defaults (the notebook's estimator).
+impl Default for NeuralEstimator {
+    fn default() -> Self {
+        Self::Mdn(MdnEstimator::new())
+    }
+}
+
 impl std::str::FromStr for NeuralEstimator {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
@@ -249,6 +256,18 @@ impl std::str::FromStr for NeuralEstimator {
 impl From<FlowKind> for NeuralEstimator {
     fn from(kind: FlowKind) -> Self {
         Self::Flow(FlowEstimator::new(FlowConfig::new(kind)))
+    }
+}
+
+impl From<MdnEstimator> for NeuralEstimator {
+    fn from(e: MdnEstimator) -> Self {
+        Self::Mdn(e)
+    }
+}
+
+impl From<FlowEstimator> for NeuralEstimator {
+    fn from(e: FlowEstimator) -> Self {
+        Self::Flow(e)
     }
 }
 

@@ -64,6 +64,8 @@ mod ensemble;
 mod error;
 mod estimator;
 mod flow;
+#[cfg(test)]
+mod flow_accuracy_tests;
 mod flow_net;
 mod mixture;
 mod mlp;

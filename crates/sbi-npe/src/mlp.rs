@@ -1,11 +1,26 @@
 //! The trained network's weights on the host, in f64: a small dense MLP x ↦ mixture
 //! parameters. Inference needs no tensor backend: each call is a small dense forward pass.
 
+use multiversion::multiversion;
 use serde::{Deserialize, Serialize};
 
 use crate::config::MdnConfig;
 use crate::error::{Error, Result};
 use crate::mixture::Mixture;
+
+/// `out += Σᵢ xᵢ·rows[i]` for the `x.len()` rows of `out.len()` weights each: the inner loop
+/// of every dense layer on the host, compiled for AVX-512 and AVX2 and chosen at run time.
+/// Each output adds its terms in the order of i whatever the instruction set (no fused
+/// multiply-adds, no reassociation), so results are bit-identical on every machine.
+#[multiversion(targets("x86_64+avx512f+avx512vl+avx512dq+avx512bw", "x86_64+avx2"))]
+fn axpy_rows(rows: &[f32], x: &[f64], out: &mut [f64]) {
+    let n = out.len();
+    for (xi, row) in x.iter().zip(rows.chunks_exact(n)) {
+        for (o, w) in out.iter_mut().zip(row) {
+            *o += xi * f64::from(*w);
+        }
+    }
+}
 
 /// One dense layer, `y = x·W + b`, weights `d_in × d_out` row-major (burn's row layout).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,13 +58,9 @@ impl Dense {
 
     /// `out += Σᵢ xᵢ·W[first_row + i]`: part of the product, for inputs split in pieces.
     pub(crate) fn accumulate(&self, first_row: usize, x: &[f64], out: &mut [f64]) {
-        for (i, xi) in x.iter().enumerate() {
-            let r = first_row + i;
-            let row = &self.weight[r * self.d_out..(r + 1) * self.d_out];
-            for (o, w) in out.iter_mut().zip(row) {
-                *o += xi * f64::from(*w);
-            }
-        }
+        let start = first_row * self.d_out;
+        let rows = &self.weight[start..start + x.len() * self.d_out];
+        axpy_rows(rows, x, out);
     }
 
     pub(crate) fn check(&self, what: &str) -> Result<()> {
@@ -67,12 +78,7 @@ impl Dense {
     pub(crate) fn forward(&self, x: &[f64], relu: bool, out: &mut Vec<f64>) {
         out.clear();
         out.extend(self.bias.iter().map(|b| f64::from(*b)));
-        for (i, xi) in x.iter().enumerate() {
-            let row = &self.weight[i * self.d_out..(i + 1) * self.d_out];
-            for (o, w) in out.iter_mut().zip(row) {
-                *o += xi * f64::from(*w);
-            }
-        }
+        axpy_rows(&self.weight[..x.len() * self.d_out], x, out);
         if relu {
             out.iter_mut().for_each(|o| *o = o.max(0.0));
         }
