@@ -85,6 +85,35 @@ impl Density<'_> {
         }
     }
 
+    /// ln q(θ_z | x) of each row of `z` (n × d, overwritten) into `out` (n).
+    pub(crate) fn log_prob_rows(&self, z: &mut [f64], out: &mut [f64], s: &mut Scratch) {
+        match self {
+            Self::Mixture(m) => {
+                for (lp, row) in out.iter_mut().zip(z.chunks_exact(m.d)) {
+                    *lp = m.log_prob(row);
+                }
+            }
+            Self::Flow(f) => f.log_prob_rows(z, out, s),
+        }
+    }
+
+    /// Draws into every row of `out` (n × d): the same stream as one draw at a time.
+    pub(crate) fn sample_rows<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        out: &mut [f64],
+        s: &mut Scratch,
+    ) {
+        match self {
+            Self::Mixture(m) => {
+                for row in out.chunks_exact_mut(m.d) {
+                    self.sample_into(rng, row, s);
+                }
+            }
+            Self::Flow(f) => f.sample_rows(rng, out, s),
+        }
+    }
+
     /// One draw into `out`.
     pub(crate) fn sample_into<R: Rng + ?Sized>(
         &self,

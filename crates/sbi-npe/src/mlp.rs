@@ -22,6 +22,20 @@ fn axpy_rows(rows: &[f32], x: &[f64], out: &mut [f64]) {
     }
 }
 
+/// `c` (m × n) += `a` (m × k) · `b` (k × n), all row-major f64: nalgebra's `gemm` on the
+/// transposed (column-major) views, which runs `matrixmultiply`'s kernels once every dimension
+/// exceeds 5 and its own loops below. A row's result can therefore differ in the last bits
+/// between a batch of one and a larger batch; each is deterministic.
+fn gemm_add(m: usize, k: usize, n: usize, a: &[f64], b: &[f64], c: &mut [f64]) {
+    if m == 0 || n == 0 || k == 0 {
+        return;
+    }
+    let at = nalgebra::DMatrixView::from_slice(a, k, m);
+    let bt = nalgebra::DMatrixView::from_slice(b, n, k);
+    let mut ct = nalgebra::DMatrixViewMut::from_slice(c, n, m);
+    ct.gemm(1.0, &bt, &at, 1.0);
+}
+
 /// One dense layer, `y = x·W + b`, weights `d_in × d_out` row-major (burn's row layout).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Dense {
@@ -61,6 +75,50 @@ impl Dense {
         let start = first_row * self.d_out;
         let rows = &self.weight[start..start + x.len() * self.d_out];
         axpy_rows(rows, x, out);
+    }
+
+    /// `out` (n × d_out, row-major) += `x` (n × k) · W[first_row … first_row + k]: the
+    /// rows of a batch through part of the layer, as one matrix product (`w64` holds the
+    /// rows of W in f64).
+    pub(crate) fn accumulate_rows(
+        &self,
+        first_row: usize,
+        x: &[f64],
+        out: &mut [f64],
+        w64: &mut Vec<f64>,
+    ) {
+        let n = out.len() / self.d_out;
+        if n == 0 {
+            return;
+        }
+        let k = x.len() / n;
+        let start = first_row * self.d_out;
+        w64.clear();
+        w64.extend(
+            self.weight[start..start + k * self.d_out]
+                .iter()
+                .map(|w| f64::from(*w)),
+        );
+        gemm_add(n, k, self.d_out, x, w64, out);
+    }
+
+    /// `out` = the layer on each row of `x` (n × d_in, row-major), ReLU'd if `relu`.
+    pub(crate) fn forward_rows(
+        &self,
+        x: &[f64],
+        relu: bool,
+        out: &mut Vec<f64>,
+        w64: &mut Vec<f64>,
+    ) {
+        let n = x.len() / self.d_in;
+        out.clear();
+        for _ in 0..n {
+            out.extend(self.bias.iter().map(|b| f64::from(*b)));
+        }
+        self.accumulate_rows(0, x, out, w64);
+        if relu {
+            out.iter_mut().for_each(|o| *o = o.max(0.0));
+        }
     }
 
     pub(crate) fn check(&self, what: &str) -> Result<()> {

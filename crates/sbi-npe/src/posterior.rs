@@ -16,6 +16,8 @@ use crate::train::TrainingReport;
 
 /// Proposals used to estimate the acceptance rate (probability mass inside the support).
 const ACCEPTANCE_PROPOSALS: usize = 10_000;
+/// Rows drawn or scored together (one matrix product per layer of a flow).
+const BLOCK: usize = 256;
 /// Sampling gives up when, after this many proposals, fewer than 1 in 1000 were accepted.
 const MIN_PROPOSALS_BEFORE_GIVING_UP: usize = 10_000;
 const MIN_ACCEPTANCE: f64 = 1e-3;
@@ -286,23 +288,28 @@ struct Proposal<'a> {
 }
 
 impl Proposal<'_> {
-    /// Draws `n` samples, rejecting those outside the support.
+    /// Draws `n` samples, rejecting those outside the support. Proposals are drawn
+    /// [`BLOCK`] at a time (fewer when fewer are missing), so a flow runs its layers as matrix
+    /// products over a block.
     fn sample<R: Rng + ?Sized>(&self, n: usize, rng: &mut R) -> Result<RowMatrix> {
         let d = self.density.dim();
         let mut out = RowMatrix::zeros(n, d)?;
-        let (mut s, mut th) = (Scratch::default(), vec![0.0; d]);
+        let (mut s, mut block) = (Scratch::default(), Vec::new());
         let (mut accepted, mut proposed) = (0usize, 0usize);
         while accepted < n {
-            self.density.sample_into(rng, &mut th, &mut s);
-            self.theta_z.invert(&mut th);
-            proposed += 1;
-            if self.support.contains(&th) {
-                out.row_mut(accepted).copy_from_slice(&th);
-                accepted += 1;
-            } else if proposed >= MIN_PROPOSALS_BEFORE_GIVING_UP
-                && (accepted as f64) < MIN_ACCEPTANCE * proposed as f64
-            {
-                return Err(Error::LowAcceptance { accepted, proposed });
+            block.resize((n - accepted).min(BLOCK) * d, 0.0);
+            self.density.sample_rows(rng, &mut block, &mut s);
+            for th in block.chunks_exact_mut(d) {
+                self.theta_z.invert(th);
+                proposed += 1;
+                if self.support.contains(th) {
+                    out.row_mut(accepted).copy_from_slice(th);
+                    accepted += 1;
+                } else if proposed >= MIN_PROPOSALS_BEFORE_GIVING_UP
+                    && (accepted as f64) < MIN_ACCEPTANCE * proposed as f64
+                {
+                    return Err(Error::LowAcceptance { accepted, proposed });
+                }
             }
         }
         Ok(out)
@@ -311,12 +318,17 @@ impl Proposal<'_> {
     /// The fraction of [`ACCEPTANCE_PROPOSALS`] draws inside the support.
     fn acceptance<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<f64> {
         let d = self.density.dim();
-        let (mut s, mut th) = (Scratch::default(), vec![0.0; d]);
-        let mut inside = 0usize;
-        for _ in 0..ACCEPTANCE_PROPOSALS {
-            self.density.sample_into(rng, &mut th, &mut s);
-            self.theta_z.invert(&mut th);
-            inside += usize::from(self.support.contains(&th));
+        let (mut s, mut block) = (Scratch::default(), Vec::new());
+        let (mut inside, mut drawn) = (0usize, 0usize);
+        while drawn < ACCEPTANCE_PROPOSALS {
+            let m = (ACCEPTANCE_PROPOSALS - drawn).min(BLOCK);
+            block.resize(m * d, 0.0);
+            self.density.sample_rows(rng, &mut block, &mut s);
+            for th in block.chunks_exact_mut(d) {
+                self.theta_z.invert(th);
+                inside += usize::from(self.support.contains(th));
+            }
+            drawn += m;
         }
         if (inside as f64) < MIN_ACCEPTANCE * ACCEPTANCE_PROPOSALS as f64 {
             return Err(Error::LowAcceptance {
@@ -392,11 +404,30 @@ impl DirectConditional<'_> {
         if let Some(index) = thetas.as_slice().iter().position(|v| v.is_nan()) {
             return Err(sbi_core::Error::NonFinite { index }.into());
         }
-        let (mut z, mut s) = (vec![0.0; self.theta_dim()], Scratch::default());
-        Ok(thetas
-            .rows()
-            .map(|t| self.log_prob_with(t, &mut z, &mut s))
-            .collect())
+        let d = self.theta_dim();
+        let p = &self.proposal;
+        let mut out = vec![f64::NEG_INFINITY; thetas.nrows()];
+        let (mut z, mut lp, mut s) = (Vec::new(), Vec::new(), Scratch::default());
+        for (rows, out) in thetas
+            .as_slice()
+            .chunks(BLOCK * d)
+            .zip(out.chunks_mut(BLOCK))
+        {
+            // Only the rows inside the support are scored; the others stay −∞.
+            let inside: Vec<usize> = (0..out.len())
+                .filter(|&i| p.support.contains(&rows[i * d..(i + 1) * d]))
+                .collect();
+            z.resize(inside.len() * d, 0.0);
+            for (zr, &i) in z.chunks_exact_mut(d).zip(&inside) {
+                p.theta_z.apply(&rows[i * d..(i + 1) * d], zr);
+            }
+            lp.resize(inside.len(), 0.0);
+            p.density.log_prob_rows(&mut z, &mut lp, &mut s);
+            for (&i, l) in inside.iter().zip(&lp) {
+                out[i] = l + self.log_norm;
+            }
+        }
+        Ok(out)
     }
 
     /// `n` samples and the log-density of each.
