@@ -46,6 +46,18 @@ fn flows(c: &mut Criterion) {
                     .unwrap()
             })
         });
+        // Eleven epochs: (t₁₁ − t₁)/10 is the cost of an epoch without the set-up, which is
+        // how benches/python/sbi_flow_epoch.py times sbi's own training loop.
+        let eleven = NeuralEstimator::from_name(name)
+            .unwrap()
+            .with_train(TrainConfig::new().with_max_epochs(11));
+        group.bench_function(format!("train_11_epochs_10k/{name}"), |b| {
+            b.iter(|| {
+                eleven
+                    .fit(black_box(&theta), black_box(&x), &support, 0, &mut ())
+                    .unwrap()
+            })
+        });
     }
     for name in ["nsf", "maf"] {
         let posterior = NeuralEstimator::from_name(name)
