@@ -68,7 +68,7 @@ struct Split {
 #[derive(Debug, Clone)]
 enum Cols {
     Range(usize, usize),
-    Set(Tensor<1, Int>),
+    Set(Box<Tensor<1, Int>>),
 }
 
 impl Cols {
@@ -76,14 +76,14 @@ impl Cols {
         let contiguous = cols.windows(2).all(|w| w[1] == w[0] + 1);
         match cols.first() {
             Some(&start) if contiguous => Self::Range(start, cols.len()),
-            _ => Self::Set(indices(cols, device)),
+            _ => Self::Set(Box::new(indices(cols, device))),
         }
     }
 
     fn take(&self, v: Tensor<2>) -> Tensor<2> {
         match self {
             Self::Range(start, len) => v.narrow(1, *start, *len),
-            Self::Set(i) => v.select(1, i.clone()),
+            Self::Set(i) => v.select(1, (**i).clone()),
         }
     }
 }
@@ -96,7 +96,7 @@ enum Back {
     /// θ = [transformed | identity].
     TrFirst,
     /// θ = [identity | transformed] with its columns selected.
-    Select(Tensor<1, Int>),
+    Select(Box<Tensor<1, Int>>),
 }
 
 /// Constant tensors of a flow's log-density.
@@ -137,7 +137,7 @@ impl FlowLayout {
                 } else if in_order(&tr_then_id) {
                     Back::TrFirst
                 } else {
-                    Back::Select(indices(&back, device))
+                    Back::Select(Box::new(indices(&back, device)))
                 };
                 Split {
                     tr: Cols::new(&tr, device),
@@ -386,7 +386,7 @@ impl FlowNet {
                 (Some(x_id), Back::IdFirst) => Tensor::cat(vec![x_id, y], 1),
                 (Some(x_id), Back::TrFirst) => Tensor::cat(vec![y, x_id], 1),
                 (Some(x_id), Back::Select(back)) => {
-                    Tensor::cat(vec![x_id, y], 1).select(1, back.clone())
+                    Tensor::cat(vec![x_id, y], 1).select(1, (**back).clone())
                 }
                 (None, _) => y,
             };

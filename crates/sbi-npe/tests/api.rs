@@ -1,5 +1,8 @@
 //! Save/load, reproducibility, bad input, and the estimator interfaces.
 
+mod common;
+
+use common::{Epochs, box_grid, integral, temp};
 use rand::SeedableRng;
 use sbi_core::testing::LinearGaussian;
 use sbi_core::{
@@ -28,12 +31,6 @@ fn quick(seed: u64) -> DirectPosterior {
     .train(&est)
     .unwrap()
     .posterior
-}
-
-fn temp(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("sbi-npe-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 #[test]
@@ -279,19 +276,6 @@ fn log_prob_pairs_scores_many_observations_at_once() {
     assert!(post.log_prob_pairs(&thetas, &nan_x).is_err());
 }
 
-/// Collects every epoch report.
-#[derive(Default)]
-struct Epochs(Vec<EpochReport>, Vec<String>);
-
-impl Progress for Epochs {
-    fn stage(&mut self, label: &str) {
-        self.1.push(label.to_owned());
-    }
-    fn epoch(&mut self, r: &EpochReport) {
-        self.0.push(*r);
-    }
-}
-
 /// Three quick members trained on one small data set.
 fn quick_ensemble(seed: u64) -> DirectEnsemble {
     let est = MdnEstimator::new()
@@ -332,15 +316,8 @@ fn ensemble_is_the_equal_mixture_of_its_members() {
     assert!((ens.log_prob(&th, &x).unwrap() - want).abs() < 1e-12);
     // Normalised over the box (midpoint rule), and −∞ outside.
     let h = 0.05;
-    let n = (6.0 / h) as usize;
-    let grid: Vec<[f64; 2]> = (0..n)
-        .flat_map(|i| {
-            (0..n).map(move |j| [-3.0 + (i as f64 + 0.5) * h, -3.0 + (j as f64 + 0.5) * h])
-        })
-        .collect();
-    let grid = RowMatrix::from_rows(&grid).unwrap();
-    let lp = ens.log_prob_batch(&grid, &x).unwrap();
-    let total: f64 = lp.iter().map(|l| l.exp() * h * h).sum();
+    let lp = ens.log_prob_batch(&box_grid(h), &x).unwrap();
+    let total = integral(&lp, h);
     assert!((total - 1.0).abs() < 0.02, "∫p = {total}");
     assert_eq!(ens.log_prob(&[3.5, 0.0], &x).unwrap(), f64::NEG_INFINITY);
     // Sample mean = mean of the members' means (30,000 draws each: standard error < 0.004).

@@ -2,9 +2,12 @@
 //! with bit-identical samples, a normalised leakage-corrected density, MAP, ensembles,
 //! progress, estimator names, and bad files.
 
+mod common;
+
+use common::{Epochs, box_grid, integral, temp};
 use rand::SeedableRng;
 use sbi_core::testing::LinearGaussian;
-use sbi_core::{DensityEstimator, EpochReport, Identity, Posterior, Progress, RowMatrix, SeedRng};
+use sbi_core::{DensityEstimator, Identity, Posterior, Progress, RowMatrix, SeedRng};
 use sbi_npe::{
     DirectEnsemble, DirectPosterior, Error, FlowConfig, FlowEstimator, FlowKind, NeuralEstimator,
     Npe, TrainConfig,
@@ -39,27 +42,8 @@ fn quick(kind: FlowKind, seed: u64, progress: &mut dyn Progress) -> DirectPoster
     .posterior
 }
 
-fn temp(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("sbi-npe-flow-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
 fn bits(m: &RowMatrix) -> Vec<u64> {
     m.as_slice().iter().map(|v| v.to_bits()).collect()
-}
-
-/// Collects every epoch report and stage.
-#[derive(Default)]
-struct Epochs(Vec<EpochReport>, Vec<String>);
-
-impl Progress for Epochs {
-    fn stage(&mut self, label: &str) {
-        self.1.push(label.to_owned());
-    }
-    fn epoch(&mut self, r: &EpochReport) {
-        self.0.push(*r);
-    }
 }
 
 #[test]
@@ -81,7 +65,7 @@ fn same_seed_same_flow_save_load_bit_identical_and_progress() {
             l.fold(f64::INFINITY, f64::min)
         });
 
-        let dir = temp(kind.name());
+        let dir = temp(&format!("flow-{}", kind.name()));
         let path = dir.join("posterior.json");
         post.save(&path).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
@@ -127,16 +111,8 @@ fn flow_density_is_normalised_with_leakage_and_map_is_its_mode() {
         // Near the edge of the box: part of the flow's mass leaks out and is corrected for.
         let x = [2.6, 0.4];
         let h = 0.03;
-        let n = (6.0 / h) as usize;
-        let grid: Vec<[f64; 2]> = (0..n)
-            .flat_map(|i| {
-                (0..n).map(move |j| [-3.0 + (i as f64 + 0.5) * h, -3.0 + (j as f64 + 0.5) * h])
-            })
-            .collect();
-        let lp = post
-            .log_prob_batch(&RowMatrix::from_rows(&grid).unwrap(), &x)
-            .unwrap();
-        let total: f64 = lp.iter().map(|l| l.exp() * h * h).sum();
+        let lp = post.log_prob_batch(&box_grid(h), &x).unwrap();
+        let total = integral(&lp, h);
         assert!((total - 1.0).abs() < 0.02, "{kind:?}: ∫q = {total}");
         assert_eq!(post.log_prob(&[3.5, 0.0], &x).unwrap(), f64::NEG_INFINITY);
         let at = post.at(&x).unwrap();
@@ -181,7 +157,7 @@ fn ensembles_of_flows_and_of_mixed_estimators() {
         let own = m.at(&x).unwrap().map().unwrap();
         assert!(ens.log_prob(&map, &x).unwrap() >= ens.log_prob(&own, &x).unwrap() - 1e-9);
     }
-    let dir = temp("ensemble");
+    let dir = temp("flow-ensemble");
     let path = dir.join("ensemble.json");
     ens.save(&path).unwrap();
     let loaded = DirectEnsemble::load(&path).unwrap();

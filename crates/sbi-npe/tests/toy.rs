@@ -13,7 +13,11 @@
 //! edge of the prior box the MDN's Gaussians are pulled inwards by the truncation (mean error
 //! ≈ −0.1 at x₁ = 2.6, as sbi's MDN), so the edge observation is checked by C2ST only.
 
+mod common;
+
 use std::sync::OnceLock;
+
+use common::{box_grid, integral};
 
 use rand::SeedableRng;
 use sbi_core::testing::LinearGaussian;
@@ -189,16 +193,8 @@ fn log_prob_is_a_normalised_density_and_map_is_the_mode() {
     let x = [2.6, 0.4];
     // Leakage-corrected density integrates to 1 over the box (midpoint rule, 0.03 grid).
     let h = 0.03;
-    let n = (6.0 / h) as usize;
-    let grid: Vec<[f64; 2]> = (0..n)
-        .flat_map(|i| {
-            (0..n).map(move |j| [-3.0 + (i as f64 + 0.5) * h, -3.0 + (j as f64 + 0.5) * h])
-        })
-        .collect();
-    let lp = post
-        .log_prob_batch(&RowMatrix::from_rows(&grid).unwrap(), &x)
-        .unwrap();
-    let total: f64 = lp.iter().map(|l| l.exp() * h * h).sum();
+    let lp = post.log_prob_batch(&box_grid(h), &x).unwrap();
+    let total = integral(&lp, h);
     assert!((total - 1.0).abs() < 0.02, "∫q = {total}");
     assert_eq!(post.log_prob(&[3.5, 0.0], &x).unwrap(), f64::NEG_INFINITY);
     let at = post.at(&x).unwrap();
