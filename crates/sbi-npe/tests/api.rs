@@ -6,8 +6,7 @@ use common::{Epochs, box_grid, integral, temp};
 use rand::SeedableRng;
 use sbi_core::testing::LinearGaussian;
 use sbi_core::{
-    Bounds, DensityEstimator, EpochReport, Identity, Posterior, Prior, Progress, RowMatrix,
-    SeedRng, Simulator,
+    Bounds, DensityEstimator, Identity, Posterior, Prior, RowMatrix, SeedRng, Simulator,
 };
 use sbi_npe::{DirectEnsemble, DirectPosterior, Error, MdnConfig, MdnEstimator, Npe, TrainConfig};
 use sbi_prior::BoxUniform;
