@@ -13,10 +13,12 @@ use crate::density::Density;
 use crate::flow::Scratch;
 use crate::{DirectPosterior, FlowEstimator, Npe, c2st_mlp};
 
-/// The C2ST threshold of the 5-D task at 10,000 simulations. Measured (training seed 1,
-/// 2,000 + 2,000 samples): NSF 0.57–0.62, MAF 0.58–0.61 over three observations; the MDN
-/// 0.68–0.74. The classifier's standard error with 4,000 points is ≈ 0.008.
-pub(crate) const THRESHOLD_5D: f64 = 0.65;
+/// The C2ST thresholds of the 5-D task at 10,000 simulations: the mean over the observations
+/// and each one. Measured (training seed 1, 2,000 + 2,000 samples): NSF 0.59–0.61, MAF
+/// 0.59–0.61 over three observations; the MDN 0.68–0.74. The classifier's standard error with
+/// 4,000 points is ≈ 0.008, but a change of rounding in training (another CPU's GEMM kernels,
+/// say) moves one observation's C2ST by up to ±0.05, hence the wider bound on each.
+pub(crate) const THRESHOLD_5D: (f64, f64) = (0.65, 0.70);
 
 /// `n` draws of the posterior at `x` with the forward map applied to base draws.
 fn broken_samples(post: &DirectPosterior, x: &[f64], n: usize, seed: u64) -> RowMatrix {
@@ -51,6 +53,7 @@ fn a_broken_inverse_fails_the_5d_c2st_that_the_nsf_meets() {
         .seed(1)
         .train(&FlowEstimator::nsf())
         .unwrap();
+    let mut good = Vec::new();
     for (k, theta) in [[0.3, 0.2, -1.0, 0.5, 2.0], [-2.0, 0.5, 1.0, 1.5, -0.5]]
         .iter()
         .enumerate()
@@ -61,16 +64,19 @@ fn a_broken_inverse_fails_the_5d_c2st_that_the_nsf_meets() {
         let exact = task
             .posterior_sample(&x, 2000, &mut SeedRng::seed_from_u64(7))
             .unwrap();
-        let good = run
+        let samples = run
             .posterior
             .sample(&x, 2000, &mut SeedRng::seed_from_u64(8))
             .unwrap();
-        let acc = c2st_mlp(&exact, &good, 3).unwrap();
+        let acc = c2st_mlp(&exact, &samples, 3).unwrap();
         eprintln!("5-D NSF, x {k}: C2ST {acc:.3}");
-        assert!(acc <= THRESHOLD_5D, "x {x:?}: C2ST {acc}");
+        assert!(acc <= THRESHOLD_5D.1, "x {x:?}: C2ST {acc}");
+        good.push(acc);
         let broken = broken_samples(&run.posterior, &x, 2000, 8);
         let acc = c2st_mlp(&exact, &broken, 3).unwrap();
         eprintln!("5-D NSF with a broken inverse, x {k}: C2ST {acc:.3}");
-        assert!(acc > THRESHOLD_5D + 0.1, "broken inverse: C2ST {acc}");
+        assert!(acc > THRESHOLD_5D.1 + 0.1, "broken inverse: C2ST {acc}");
     }
+    let mean = good.iter().sum::<f64>() / good.len() as f64;
+    assert!(mean <= THRESHOLD_5D.0, "mean C2ST {mean} ({good:?})");
 }

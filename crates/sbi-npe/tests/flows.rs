@@ -11,7 +11,7 @@
 //! NSF "about 0.61" on such a task) and each observation against 0.65 — margins of ≥ 3
 //! classifier standard errors (≈ 0.008 with 4,000 points) for the means; the MDN stays at
 //! 0.76–0.80 and 0.75–0.78, so ≥ 0.70 at each observation says it cannot, and the gap between
-//! the thresholds is the "clearly below". The 5-D threshold (0.65) and the proof that a broken
+//! the thresholds is the "clearly below". The 5-D thresholds (mean 0.65, each 0.70) and the proof that a broken
 //! inverse fails it are in the crate's own tests (`flow_accuracy_tests.rs`).
 
 use rand::SeedableRng;
@@ -121,7 +121,8 @@ fn the_mdn_cannot_resolve_the_crescent() {
 
 #[test]
 fn maf_fits_the_correlated_5d_gaussian() {
-    // MAF measured 0.58–0.61; the threshold is the NSF's (0.65).
+    // MAF measured 0.59–0.61; the thresholds are the NSF's (mean 0.65, each 0.70: see
+    // `flow_accuracy_tests.rs`).
     let task = CorrelatedGaussian::new();
     let acc = accuracies(
         &task,
@@ -133,7 +134,7 @@ fn maf_fits_the_correlated_5d_gaussian() {
                 .unwrap()
         },
     );
-    for a in acc {
-        assert!(a <= 0.65, "MAF 5-D: C2ST {a}");
-    }
+    let mean = acc.iter().sum::<f64>() / acc.len() as f64;
+    assert!(mean <= 0.65, "MAF 5-D: mean C2ST {mean} ({acc:?})");
+    assert!(acc.iter().all(|a| *a <= 0.70), "MAF 5-D: C2ST {acc:?}");
 }
