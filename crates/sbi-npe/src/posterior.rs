@@ -382,17 +382,28 @@ impl DirectConditional<'_> {
         if let Some(index) = theta.iter().position(|v| v.is_nan()) {
             return Err(sbi_core::Error::NonFinite { index }.into());
         }
-        let mut z = vec![0.0; theta.len()];
-        Ok(self.log_prob_with(theta, &mut z, &mut Scratch::default()))
+        let mut out = [f64::NEG_INFINITY];
+        self.score_rows(theta, &mut out, &mut Scratch::default());
+        Ok(out[0])
     }
 
-    fn log_prob_with(&self, theta: &[f64], z: &mut [f64], s: &mut Scratch) -> f64 {
+    /// The corrected log-density of each row of `rows` (row-major, d columns, no NaN) into
+    /// `out`: rows outside the support stay −∞, the others are scored together.
+    fn score_rows(&self, rows: &[f64], out: &mut [f64], s: &mut Scratch) {
+        let d = self.theta_dim();
         let p = &self.proposal;
-        if !p.support.contains(theta) {
-            return f64::NEG_INFINITY;
+        let inside: Vec<usize> = (0..out.len())
+            .filter(|&i| p.support.contains(&rows[i * d..(i + 1) * d]))
+            .collect();
+        let mut z = vec![0.0; inside.len() * d];
+        for (zr, &i) in z.chunks_exact_mut(d).zip(&inside) {
+            p.theta_z.apply(&rows[i * d..(i + 1) * d], zr);
         }
-        p.theta_z.apply(theta, z);
-        p.density.log_prob(z, s) + self.log_norm
+        let mut lp = vec![0.0; inside.len()];
+        p.density.log_prob_rows(&mut z, &mut lp, s);
+        for (&i, l) in inside.iter().zip(&lp) {
+            out[i] = l + self.log_norm;
+        }
     }
 
     /// [`DirectConditional::log_prob`] of every row.
@@ -405,27 +416,14 @@ impl DirectConditional<'_> {
             return Err(sbi_core::Error::NonFinite { index }.into());
         }
         let d = self.theta_dim();
-        let p = &self.proposal;
         let mut out = vec![f64::NEG_INFINITY; thetas.nrows()];
-        let (mut z, mut lp, mut s) = (Vec::new(), Vec::new(), Scratch::default());
+        let mut s = Scratch::default();
         for (rows, out) in thetas
             .as_slice()
             .chunks(BLOCK * d)
             .zip(out.chunks_mut(BLOCK))
         {
-            // Only the rows inside the support are scored; the others stay −∞.
-            let inside: Vec<usize> = (0..out.len())
-                .filter(|&i| p.support.contains(&rows[i * d..(i + 1) * d]))
-                .collect();
-            z.resize(inside.len() * d, 0.0);
-            for (zr, &i) in z.chunks_exact_mut(d).zip(&inside) {
-                p.theta_z.apply(&rows[i * d..(i + 1) * d], zr);
-            }
-            lp.resize(inside.len(), 0.0);
-            p.density.log_prob_rows(&mut z, &mut lp, &mut s);
-            for (&i, l) in inside.iter().zip(&lp) {
-                out[i] = l + self.log_norm;
-            }
+            self.score_rows(rows, out, &mut s);
         }
         Ok(out)
     }
