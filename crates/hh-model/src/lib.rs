@@ -10,6 +10,8 @@
 //!   by [`Scheme`];
 //! * [`Protocol`]: time step, duration, [`Stimulus`] (pulses by time window or a sampled
 //!   waveform), seeded white-noise current, [`InitialState`];
+//! * [`Substepped`]: integrate at `dt / k`, output at `dt` (to match a recording's sampling,
+//!   with [`Protocol::from_samples`]);
 //! * [`simulate`] for one run and [`HhSimulator`], an [`sbi_core::Simulator`] mapping θ onto
 //!   named parameters, with parallel batches that are identical for any thread count.
 //!
@@ -46,6 +48,7 @@ mod real;
 mod simulate;
 mod simulator;
 mod stepper;
+mod substeps;
 
 pub use batch::{Kernel, Precision, selected_isa};
 pub use error::{Error, Result};
@@ -55,6 +58,7 @@ pub use rates::Rates;
 pub use simulate::simulate;
 pub use simulator::{HhSimulator, Parameter};
 pub use stepper::{ExpEuler, PyhhEuler, Rk4, Scheme, Stepper};
+pub use substeps::Substepped;
 
 #[cfg(test)]
 mod send_sync {

@@ -19,6 +19,17 @@ pub(crate) struct Overrides {
     pub stim_amplitude: Option<f64>,
     /// Replaces the protocol's noise strength.
     pub noise_sigma: Option<f64>,
+    /// Multiplies the whole stimulus.
+    pub stim_scale: Option<f64>,
+}
+
+impl Overrides {
+    /// The factor an item's stimulus segments are multiplied by, when segments are built
+    /// with a unit amplitude under θ's `stim_amplitude`: the amplitude times the scale. The
+    /// scalar and batch paths both use it, so their stimuli agree to the bit.
+    pub(crate) fn stim_factor(&self) -> f64 {
+        self.stim_amplitude.unwrap_or(1.0) * self.stim_scale.unwrap_or(1.0)
+    }
 }
 
 /// The stimulus as piecewise-constant segments `(end_step, density)`, covering `0..n` in order:
@@ -105,7 +116,11 @@ pub(crate) fn run<R: Rng + ?Sized>(
     let sys = HodgkinHuxley::new(params.clone())?;
     let to_density = params.current_to_density();
     let dt = protocol.dt_ms;
-    let stim = segments(protocol, ov.stim_amplitude, to_density);
+    let mut stim = segments(protocol, ov.stim_amplitude.map(|_| 1.0), to_density);
+    if ov.stim_amplitude.is_some() || ov.stim_scale.is_some() {
+        let factor = ov.stim_factor();
+        stim.iter_mut().for_each(|s| s.1 *= factor);
+    }
     let noise_sigma = ov.noise_sigma.unwrap_or(protocol.noise_sigma);
     // Per-step noise current, density units: sigma·ξ/√dt.
     let noise_scale = noise_sigma * to_density / dt.sqrt();

@@ -41,11 +41,15 @@ pub enum Parameter {
     CM,
     /// `phi`: temperature factor of the rates.
     Phi,
+    /// `stim_scale`: dimensionless factor on the whole stimulus (pulses or waveform). With a
+    /// recorded current waveform and a fixed membrane area, it is the unknown part of the
+    /// current density: the effective area is `area / stim_scale`.
+    StimScale,
 }
 
 impl Parameter {
     /// Every parameter, in the order of [`Parameter::NAMES`].
-    pub const ALL: [Parameter; 11] = [
+    pub const ALL: [Parameter; 12] = [
         Parameter::VRest,
         Parameter::StimAmplitude,
         Parameter::NoiseSigma,
@@ -57,10 +61,11 @@ impl Parameter {
         Parameter::EL,
         Parameter::CM,
         Parameter::Phi,
+        Parameter::StimScale,
     ];
 
     /// The names accepted by [`HhSimulator::new`].
-    pub const NAMES: [&'static str; 11] = [
+    pub const NAMES: [&'static str; 12] = [
         "v_rest",
         "stim_amplitude",
         "noise_sigma",
@@ -72,6 +77,7 @@ impl Parameter {
         "e_l",
         "c_m",
         "phi",
+        "stim_scale",
     ];
 
     /// This parameter's name.
@@ -269,6 +275,7 @@ impl HhSimulator {
                 Parameter::EL => p.e_l = value,
                 Parameter::CM => p.c_m = value,
                 Parameter::Phi => p.phi = value,
+                Parameter::StimScale => ov.stim_scale = Some(value),
             }
         }
         p.validate()?;

@@ -246,3 +246,52 @@ fn a_diverging_or_invalid_item_fails_alone_with_the_scalar_paths_error() {
         assert_eq!(traces[0].as_ref().unwrap().len(), 20_000);
     }
 }
+
+#[test]
+fn stim_scale_multiplies_a_waveform_alike_in_every_kernel() {
+    // A recorded-current protocol (a waveform), θ = (stim_scale, g_k): scale 2 on the
+    // waveform is the doubled waveform at scale 1, on the scalar path and in the batch.
+    let wave: Vec<f64> = (0..3000)
+        .map(|i| if (500..2500).contains(&i) { 3.5 } else { 0.0 })
+        .collect();
+    let protocol = |w: Vec<f64>| {
+        hh_model::Protocol::new(0.01, 3000).with_stimulus(hh_model::Stimulus::Waveform(w))
+    };
+    let scaled = HhSimulator::new(
+        Default::default(),
+        protocol(wave.clone()),
+        Scheme::ExpEuler,
+        &["stim_scale", "g_k"],
+    )
+    .unwrap();
+    let doubled = HhSimulator::new(
+        Default::default(),
+        protocol(wave.iter().map(|x| 2.0 * x).collect()),
+        Scheme::ExpEuler,
+        &["g_k"],
+    )
+    .unwrap();
+    let mut rng = <sbi_core::SeedRng as rand::SeedableRng>::seed_from_u64(0);
+    let a = scaled.simulate(&[2.0, 36.0], &mut rng).unwrap();
+    let b = doubled.simulate(&[36.0], &mut rng).unwrap();
+    assert_eq!(a.values(), b.values());
+    let peak = a.values().iter().cloned().fold(f64::MIN, f64::max);
+    assert!(peak > 60.0, "7 µA/cm² spikes (peak {peak})");
+    let th = RowMatrix::from_rows(&[[2.0, 36.0], [0.5, 30.0]]).unwrap();
+    for kernel in Kernel::ALL {
+        let batch = scaled
+            .clone()
+            .with_kernel(kernel)
+            .simulate_batch_each(&th, 0, 0)
+            .unwrap();
+        let batch: Vec<Trace> = batch.into_iter().map(|r| r.unwrap()).collect();
+        let one = scaled
+            .simulate(&[0.5, 30.0], &mut sbi_core::item_rng(0, 1))
+            .unwrap();
+        assert!(
+            max_diff(&batch[..1], std::slice::from_ref(&a)) < 1e-6,
+            "{kernel}"
+        );
+        assert!(max_diff(&batch[1..], &[one]) < 1e-6, "{kernel}");
+    }
+}

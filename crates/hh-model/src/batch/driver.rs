@@ -103,7 +103,7 @@ impl Item {
         let sigma = ov.noise_sigma.unwrap_or(sim.protocol().noise_sigma);
         let noise_scale = sigma * params.current_to_density() / sim.protocol().dt_ms.sqrt();
         Ok(Self {
-            stim_scale: ov.stim_amplitude.unwrap_or(1.0),
+            stim_scale: ov.stim_factor(),
             noise_scale,
             params,
             rng: item_rng(seed, index),
