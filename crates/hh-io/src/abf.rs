@@ -1,0 +1,193 @@
+//! The ABF reader (ABF 1 and ABF 2, pCLAMP), through `openreadout-abf`.
+
+use std::path::Path;
+
+use openreadout_core::FormatReader;
+use openreadout_core::model::{Severity, SignalChannelInfo};
+
+use crate::error::{Error, Result};
+use crate::recording::{Current, CurrentSource, CurrentUnit, Format, Metadata, Recording};
+
+/// mV per unit of a voltage channel, or `None` if the unit is not a voltage.
+pub(crate) fn millivolt_factor(unit: &str) -> Option<f64> {
+    match unit.trim() {
+        "mV" => Some(1.0),
+        "V" | "volts" | "volt" => Some(1e3),
+        "uV" | "µV" | "μV" => Some(1e-3),
+        _ => None,
+    }
+}
+
+/// Reads sweep `sweep` (from 0) of an ABF 1 or ABF 2 file: the first input channel in mV,
+/// V or µV is the membrane potential (converted to mV); the first in pA, nA or µA is the
+/// injected current. Without a current channel, the command waveform is rebuilt from the
+/// protocol's epoch table when the file allows it (episodic files with step, ramp and
+/// pulse-train epochs; [`CurrentSource::Protocol`]); otherwise the recording has no current.
+///
+/// ```no_run
+/// let rec = hh_io::read_abf(std::path::Path::new("cell.abf"), 0)?;
+/// println!("{} samples at {} kHz", rec.len(), 1.0 / rec.dt_ms());
+/// # Ok::<(), hh_io::Error>(())
+/// ```
+///
+/// # Errors
+/// An unreadable or damaged file (truncated data, a section outside the file, bad scaling
+/// factors: [`Error::Corrupt`]), a file that is not ABF ([`Error::UnknownFormat`]), no
+/// voltage channel ([`Error::MissingChannel`]), a current unit that is not a current
+/// ([`Error::UnitMismatch`]), a sweep past the last ([`Error::SweepOutOfRange`]).
+pub fn read_abf(path: &Path, sweep: usize) -> Result<Recording> {
+    let p = path.display().to_string();
+    let corrupt = |detail: String| Error::Corrupt {
+        path: p.clone(),
+        format: "ABF",
+        detail,
+    };
+    let reader = openreadout_abf::AbfReader;
+    let mut dataset = reader.open(path).map_err(|e| match e {
+        openreadout_core::Error::Io { source, .. } => crate::error::io_error(path, &source),
+        openreadout_core::Error::UnknownFormat { .. } => Error::UnknownFormat {
+            path: p.clone(),
+            detail: "no `ABF ` or `ABF2` signature".into(),
+        },
+        other => corrupt(other.to_string()),
+    })?;
+    let report = dataset
+        .check_headers()
+        .map_err(|e| corrupt(e.to_string()))?;
+    if let Some(f) = report
+        .findings
+        .iter()
+        .find(|f| f.severity == Severity::Error)
+    {
+        return Err(corrupt(f.message.clone()));
+    }
+    let info = dataset.info().map_err(|e| corrupt(e.to_string()))?;
+    let format = match info.format_version.as_deref() {
+        Some(v) if v.starts_with('1') => Format::Abf1,
+        _ => Format::Abf2,
+    };
+    let data = info
+        .traces
+        .first()
+        .ok_or_else(|| corrupt("no data trace".into()))?;
+    let num_sweeps = data.sweep_count as usize;
+    if sweep >= num_sweeps {
+        return Err(Error::SweepOutOfRange {
+            path: p,
+            sweep,
+            num_sweeps,
+        });
+    }
+    if !(data.sample_rate_hz.is_finite() && data.sample_rate_hz > 0.0) {
+        return Err(Error::Sampling {
+            path: p,
+            detail: format!("sample rate {} Hz is not positive", data.sample_rate_hz),
+        });
+    }
+    let dt_ms = 1e3 / data.sample_rate_hz;
+    let unit = |c: &SignalChannelInfo| c.unit.clone().unwrap_or_default();
+    let listing = || {
+        data.channels
+            .iter()
+            .map(|c| format!("`{}` ({})", c.name, unit(c)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (vi, vfactor) = data
+        .channels
+        .iter()
+        .enumerate()
+        .find_map(|(i, c)| millivolt_factor(&unit(c)).map(|f| (i, f)))
+        .ok_or_else(|| Error::MissingChannel {
+            path: p.clone(),
+            what: "membrane-potential channel (unit mV, V or µV)",
+            found: format!("the input channels are {}", listing()),
+        })?;
+    let ci = data
+        .channels
+        .iter()
+        .position(|c| CurrentUnit::parse(&unit(c)).is_some());
+    let sweep32 = sweep as u32;
+    let samples = dataset
+        .read_trace(0, sweep32, 0, data.sample_count)
+        .map_err(|e| corrupt(e.to_string()))?;
+    let column = |i: usize| -> Result<Vec<f64>> {
+        samples
+            .channels
+            .get(i)
+            .cloned()
+            .ok_or_else(|| corrupt(format!("channel {i} has no samples in sweep {sweep}")))
+    };
+    let voltage: Vec<f64> = column(vi)?.iter().map(|x| x * vfactor).collect();
+    let vch = &data.channels[vi];
+    let mut metadata = Metadata {
+        format,
+        num_sweeps,
+        voltage_channel: vch.name.clone(),
+        voltage_unit: unit(vch),
+        current_channel: None,
+        current_unit: None,
+    };
+    let current = match ci {
+        Some(i) => {
+            let c = &data.channels[i];
+            metadata.current_channel = Some(c.name.clone());
+            metadata.current_unit = Some(unit(c));
+            Some(Current {
+                values: column(i)?,
+                unit: CurrentUnit::parse(&unit(c)).unwrap_or(CurrentUnit::PicoAmpere),
+                source: CurrentSource::Recorded,
+            })
+        }
+        None => command_current(&mut *dataset, &info, sweep32, &p, &mut metadata)?,
+    };
+    let rec = Recording::new(dt_ms, voltage)?.with_metadata(sweep, metadata);
+    match current {
+        Some(c) => rec.with_current(c),
+        None => Ok(rec),
+    }
+}
+
+/// The command waveform rebuilt from the epoch table (trace 1), when the reader could.
+fn command_current(
+    dataset: &mut dyn openreadout_core::Dataset,
+    info: &openreadout_core::model::FileInfo,
+    sweep: u32,
+    path: &str,
+    metadata: &mut Metadata,
+) -> Result<Option<Current>> {
+    let Some(cmd) = info.traces.get(1) else {
+        return Ok(None);
+    };
+    let Some((k, ch)) = cmd.channels.iter().enumerate().find(|(_, c)| {
+        c.unit
+            .as_deref()
+            .and_then(CurrentUnit::parse)
+            .is_some()
+    }) else {
+        if let Some(c) = cmd.channels.first() {
+            return Err(Error::UnitMismatch {
+                path: path.into(),
+                channel: c.name.clone(),
+                unit: c.unit.clone().unwrap_or_default(),
+                expected: "a current (pA, nA or µA) for the command of a current clamp",
+            });
+        }
+        return Ok(None);
+    };
+    let unit = ch.unit.clone().unwrap_or_default();
+    let samples = dataset
+        .read_trace(1, sweep, 0, cmd.sample_count)
+        .map_err(|e| Error::Corrupt {
+            path: path.into(),
+            format: "ABF",
+            detail: e.to_string(),
+        })?;
+    metadata.current_channel = Some(format!("{} (from the epoch table)", ch.name));
+    metadata.current_unit = Some(unit.clone());
+    Ok(samples.channels.get(k).map(|v| Current {
+        values: v.clone(),
+        unit: CurrentUnit::parse(&unit).unwrap_or(CurrentUnit::PicoAmpere),
+        source: CurrentSource::Protocol,
+    }))
+}
