@@ -19,7 +19,9 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod corner;
 pub mod explorer;
 pub mod notebook;
 pub mod plot;
+pub mod recording;
 pub mod spikes;

@@ -159,12 +159,12 @@ fn command_current(
     let Some(cmd) = info.traces.get(1) else {
         return Ok(None);
     };
-    let Some((k, ch)) = cmd.channels.iter().enumerate().find(|(_, c)| {
-        c.unit
-            .as_deref()
-            .and_then(CurrentUnit::parse)
-            .is_some()
-    }) else {
+    let Some((k, ch)) = cmd
+        .channels
+        .iter()
+        .enumerate()
+        .find(|(_, c)| c.unit.as_deref().and_then(CurrentUnit::parse).is_some())
+    else {
         if let Some(c) = cmd.channels.first() {
             return Err(Error::UnitMismatch {
                 path: path.into(),

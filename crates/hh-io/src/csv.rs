@@ -58,9 +58,12 @@ pub fn read_csv(path: &Path) -> Result<Recording> {
         .enumerate()
         .map(|(i, l)| (i + 1, l.trim()))
         .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'));
-    let (hline, header) = lines
-        .next()
-        .ok_or_else(|| err(1, "empty file: expected a header `t_ms,vm_mv[,i_pa]`".into()))?;
+    let (hline, header) = lines.next().ok_or_else(|| {
+        err(
+            1,
+            "empty file: expected a header `t_ms,vm_mv[,i_pa]`".into(),
+        )
+    })?;
     let cols: Vec<&str> = header.split(',').map(str::trim).collect();
     let unit = match cols.as_slice() {
         ["t_ms", "vm_mv"] => None,

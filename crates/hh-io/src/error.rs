@@ -13,7 +13,9 @@ pub enum Error {
         message: String,
     },
     /// Neither the extension nor the first bytes say CSV, ABF or NWB.
-    #[error("{path}: not a recording this reader knows (CSV `t_ms,vm_mv[,i_…]`, ABF 1/2 or NWB 2); {detail}")]
+    #[error(
+        "{path}: not a recording this reader knows (CSV `t_ms,vm_mv[,i_…]`, ABF 1/2 or NWB 2); {detail}"
+    )]
     UnknownFormat {
         /// The file.
         path: String,

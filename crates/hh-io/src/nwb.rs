@@ -161,12 +161,36 @@ fn read_numbers(d: &Dataset) -> hdf5_reader::error::Result<Vec<f64>> {
     }
     match d.dtype() {
         T::FloatingPoint { size: 4, .. } => all::<f32>(d),
-        T::FixedPoint { size: 2, signed: true, .. } => all::<i16>(d),
-        T::FixedPoint { size: 2, signed: false, .. } => all::<u16>(d),
-        T::FixedPoint { size: 4, signed: true, .. } => all::<i32>(d),
-        T::FixedPoint { size: 4, signed: false, .. } => all::<u32>(d),
-        T::FixedPoint { size: 1, signed: true, .. } => all::<i8>(d),
-        T::FixedPoint { size: 1, signed: false, .. } => all::<u8>(d),
+        T::FixedPoint {
+            size: 2,
+            signed: true,
+            ..
+        } => all::<i16>(d),
+        T::FixedPoint {
+            size: 2,
+            signed: false,
+            ..
+        } => all::<u16>(d),
+        T::FixedPoint {
+            size: 4,
+            signed: true,
+            ..
+        } => all::<i32>(d),
+        T::FixedPoint {
+            size: 4,
+            signed: false,
+            ..
+        } => all::<u32>(d),
+        T::FixedPoint {
+            size: 1,
+            signed: true,
+            ..
+        } => all::<i8>(d),
+        T::FixedPoint {
+            size: 1,
+            signed: false,
+            ..
+        } => all::<u8>(d),
         _ => all::<f64>(d),
     }
 }
@@ -211,6 +235,22 @@ pub fn read_nwb(path: &Path, sweep: usize) -> Result<Recording> {
             detail: other.to_string(),
         },
     })?;
+    // A file shorter than the end its superblock records was cut off (a copy or a download
+    // that stopped); its last objects may be missing or half written.
+    let len = std::fs::metadata(path)
+        .map_err(|e| crate::error::io_error(path, &e))?
+        .len();
+    let sb = file.superblock();
+    let eof = sb.base_address.saturating_add(sb.eof_address);
+    if len < eof {
+        return Err(Error::Corrupt {
+            path: p,
+            format: "NWB",
+            detail: format!(
+                "the file has {len} bytes but its HDF5 superblock says {eof}: it was cut short"
+            ),
+        });
+    }
     let responses = series_of(&file, "/acquisition", "CurrentClampSeries");
     if responses.is_empty() {
         let kind = file
@@ -253,7 +293,11 @@ pub fn read_nwb(path: &Path, sweep: usize) -> Result<Recording> {
     };
     let response = &responses[ri];
     let (voltage, dt_ms, vunit) = read_series(response, &p, "volts", volt_factor)?;
-    let stimuli = series_of(&file, "/stimulus/presentation", "CurrentClampStimulusSeries");
+    let stimuli = series_of(
+        &file,
+        "/stimulus/presentation",
+        "CurrentClampStimulusSeries",
+    );
     let stimulus = if numbered {
         stimuli.iter().find(|s| s.sweep == response.sweep)
     } else {

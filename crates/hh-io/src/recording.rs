@@ -178,7 +178,9 @@ impl Recording {
             )));
         }
         if voltage_mv.is_empty() {
-            return Err(Error::Invalid("a recording needs at least one sample".into()));
+            return Err(Error::Invalid(
+                "a recording needs at least one sample".into(),
+            ));
         }
         check_finite("membrane potential", &voltage_mv)?;
         Ok(Self {
@@ -330,7 +332,11 @@ impl Recording {
     pub fn stimulus_window(&self) -> Option<TimeWindow> {
         let c = self.current.as_ref()?;
         let hold = *c.values.first()?;
-        let peak = c.values.iter().map(|x| (x - hold).abs()).fold(0.0, f64::max);
+        let peak = c
+            .values
+            .iter()
+            .map(|x| (x - hold).abs())
+            .fold(0.0, f64::max);
         if peak <= 0.0 {
             return None;
         }
@@ -347,7 +353,10 @@ impl Recording {
     /// The write fails.
     pub fn write_csv(&self, path: &Path) -> Result<()> {
         use std::io::Write;
-        let column = self.current.as_ref().map(|c| crate::csv::column_name(c.unit));
+        let column = self
+            .current
+            .as_ref()
+            .map(|c| crate::csv::column_name(c.unit));
         sbi_core::write_atomic(path, |w| {
             let mut w = std::io::BufWriter::new(w);
             match column {
