@@ -5,6 +5,8 @@
 //! cargo run --release --example hh_posterior                 # defaults: V_rest 50, stim 5
 //! cargo run --release --example hh_posterior -- --v-rest 44 --stim 6.2 --noise 1 --json
 //! cargo run --release --example hh_posterior -- --noise 1 --num-simulations 5000 --validate 100
+//! cargo run --release --example hh_posterior -- --noise 1 \
+//!     --observed crates/hh-io/tests/data/notebook_abf2.abf
 //! ```
 //!
 //! See docs/notebook.md for the story and how to read the pictures.
@@ -19,7 +21,10 @@ use hh_sbi_examples::notebook::{
 };
 use hh_stats::FeatureSet;
 use rand::SeedableRng;
-use sbi_core::{Posterior, Prior, SeedRng, Simulator, SummaryStatistics, item_rng, item_seed};
+use hh_sbi_examples::recording::protocol_mismatch;
+use sbi_core::{
+    Posterior, Prior, SeedRng, Simulator, SummaryStatistics, Trace, item_rng, item_seed,
+};
 use sbi_npe::{DirectPosterior, NeuralEstimator, Npe, TerminalProgress, TrainConfig};
 use sbi_prior::BoxUniform;
 
@@ -28,6 +33,7 @@ usage: hh_posterior [--v-rest <mV>] [--stim <uA/cm2>] [--num-simulations N] [--n
                     [--features notebook|sbi7] [--noise <sigma>] [--estimator mdn|nsf|maf]
                     [--seed S] [--out-dir DIR]
                     [--save-posterior FILE] [--load-posterior FILE] [--validate K] [--json]
+                    [--observed FILE [--sweep N]]
 
 Infers theta = (V_rest in [40, 60] mV, stimulus amplitude in [3, 7] uA/cm2) of a classic HH
 neuron (200 ms, dt 0.01 ms, pulse 70-130 ms) from one simulated trace: BoxUniform prior, N
@@ -43,12 +49,19 @@ observed_trace.svg, posterior_predictive.svg.
                 nsf (neural spline flow) or maf (masked autoregressive flow); see docs/npe.md
 --save-posterior FILE / --load-posterior FILE   keep a trained posterior / reuse it (skips
                 simulation and training; use the same --features and --noise)
+--observed FILE a recorded trace of this protocol (CSV, ABF or NWB, absolute mV, 20,000
+                samples at 0.01 ms) as the observation instead of a simulation at the true
+                theta; --sweep N picks the sweep (default 0). --v-rest/--stim then only mark
+                a known truth (a synthetic recording). See docs/recordings.md
 --validate K    also evaluate K held-out theta from the prior: mean absolute error of the
                 posterior mean (fraction of the prior width) and coverage of the 90 % intervals
 --json          print one JSON object instead of the table";
 
 struct Args {
     truth: [f64; 2],
+    truth_given: bool,
+    observed: Option<PathBuf>,
+    sweep: usize,
     num_simulations: usize,
     num_samples: usize,
     features: String,
@@ -67,6 +80,9 @@ fn parse_args() -> Result<Args, CliError> {
     let mut p = lexopt::Parser::from_env();
     let mut a = Args {
         truth: [50.0, 5.0],
+        truth_given: false,
+        observed: None,
+        sweep: 0,
         num_simulations: 500,
         num_samples: 1000,
         features: "notebook".into(),
@@ -81,8 +97,16 @@ fn parse_args() -> Result<Args, CliError> {
     };
     while let Some(arg) = p.next()? {
         match arg {
-            Long("v-rest") => a.truth[0] = parse_f64("--v-rest", p.value()?)?,
-            Long("stim") => a.truth[1] = parse_f64("--stim", p.value()?)?,
+            Long("v-rest") => {
+                a.truth[0] = parse_f64("--v-rest", p.value()?)?;
+                a.truth_given = true;
+            }
+            Long("stim") => {
+                a.truth[1] = parse_f64("--stim", p.value()?)?;
+                a.truth_given = true;
+            }
+            Long("observed") => a.observed = Some(PathBuf::from(p.value()?)),
+            Long("sweep") => a.sweep = parse_value("--sweep", p.value()?)?,
             Long("num-simulations") => {
                 a.num_simulations = parse_value("--num-simulations", p.value()?)?
             }
@@ -156,7 +180,14 @@ fn main() {
         let mut progress = TerminalProgress::new("hh_posterior").quiet(args.json);
         let inside = (LOW[0]..=HIGH[0]).contains(&args.truth[0])
             && (LOW[1]..=HIGH[1]).contains(&args.truth[1]);
-        if !inside && !args.json {
+        // With a recording, the truth is known only if given (a synthetic recording).
+        let truth = (args.observed.is_none() || args.truth_given).then_some(args.truth);
+        // A recording is read and checked before any simulation, so a wrong file fails at once.
+        let recorded = match &args.observed {
+            Some(path) => Some(recorded_observation(path, args.sweep, &sim, &features)?),
+            None => None,
+        };
+        if !inside && truth.is_some() && !args.json {
             eprintln!(
                 "warning: the true θ {:?} lies outside the prior box; the posterior cannot reach it",
                 args.truth
@@ -207,9 +238,12 @@ fn main() {
             }
         }
 
-        // The observation: one simulation at the true θ (its own seed).
+        // The observation: the recording, or one simulation at the true θ (its own seed).
         let t_obs = Instant::now();
-        let (observed, x_obs) = observe(&sim, &features, args.truth, args.seed)?;
+        let (observed, x_obs) = match recorded {
+            Some(r) => r,
+            None => observe(&sim, &features, args.truth, args.seed)?,
+        };
         let samples = posterior.sample(
             &x_obs,
             args.num_samples,
@@ -224,7 +258,7 @@ fn main() {
             &Scene {
                 sim: &sim,
                 posterior: &posterior,
-                truth: args.truth,
+                truth,
                 observed: &observed,
                 x_obs: &x_obs,
                 samples: &samples,
@@ -249,7 +283,10 @@ fn main() {
 
         if args.json {
             let mut out = serde_json::json!({
-                "truth": args.truth,
+                "truth": truth,
+                "observed": args.observed.as_ref().map(|p| p.display().to_string()),
+                "sweep": args.observed.as_ref().map(|_| args.sweep),
+                "x_observed": x_obs,
                 "mean": mean,
                 "std": std,
                 "q05": q05,
@@ -292,15 +329,18 @@ fn main() {
                 "  {:<20} {:>9} {:>10} {:>9} {:>21}",
                 "parameter", "truth", "mean", "std", "90 % interval"
             );
+            if let Some(path) = &args.observed {
+                println!("observation: {} (sweep {})", path.display(), args.sweep);
+            }
             for j in 0..2 {
-                let inside = if (q05[j]..=q95[j]).contains(&args.truth[j]) {
-                    ""
-                } else {
-                    "  (truth outside)"
+                let (shown, inside) = match truth {
+                    Some(t) if (q05[j]..=q95[j]).contains(&t[j]) => (format!("{:.3}", t[j]), ""),
+                    Some(t) => (format!("{:.3}", t[j]), "  (truth outside)"),
+                    None => ("?".to_owned(), ""),
                 };
                 println!(
-                    "  {:<20} {:>9.3} {:>10.3} {:>9.3}   [{:>8.3}, {:>8.3}]{inside}",
-                    NAMES[j], args.truth[j], mean[j], std[j], q05[j], q95[j]
+                    "  {:<20} {:>9} {:>10.3} {:>9.3}   [{:>8.3}, {:>8.3}]{inside}",
+                    NAMES[j], shown, mean[j], std[j], q05[j], q95[j]
                 );
             }
             if let Some((k, mae, cov)) = &validation {
@@ -321,6 +361,31 @@ fn main() {
         }
         Ok(())
     });
+}
+
+/// A recording of the notebook protocol as the observation: read, checked against `sim`'s
+/// protocol (dt and length: the message says what differs), given the protocol's stimulus
+/// window (as every simulated trace has), and summarised.
+fn recorded_observation(
+    path: &Path,
+    sweep: usize,
+    sim: &HhSimulator,
+    features: &FeatureSet,
+) -> Result<(Trace, Vec<f64>), CliError> {
+    let rec = hh_io::read(path, sweep)?;
+    if let Some(why) = protocol_mismatch(&rec, sim.protocol()) {
+        return Err(CliError(format!(
+            "{} is not a recording of the notebook protocol (200 ms at dt 0.01 ms, pulse \
+             70-130 ms): {why}",
+            path.display()
+        )));
+    }
+    let mut trace = Trace::new(sim.protocol().dt_ms, 0.0, rec.voltage_mv().to_vec())?;
+    if let Some(w) = sim.protocol().stimulus_window() {
+        trace = trace.with_stimulus(w);
+    }
+    let x = features.summarize(&trace)?;
+    Ok((trace, x))
 }
 
 /// Held-out θ are simulated, summarised and sampled this many at a time: memory stays flat

@@ -164,7 +164,7 @@ impl Explorer {
         let pictures = render_pictures(&Scene {
             sim: &sim,
             posterior: &self.posterior,
-            truth,
+            truth: Some(truth),
             observed: &observed,
             x_obs: &x_obs,
             samples: &samples,

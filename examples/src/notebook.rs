@@ -143,8 +143,8 @@ pub struct Scene<'a> {
     pub sim: &'a HhSimulator,
     /// The posterior.
     pub posterior: &'a DirectPosterior,
-    /// The true θ.
-    pub truth: [f64; 2],
+    /// The true θ, when known (a simulated observation; not a recording).
+    pub truth: Option<[f64; 2]>,
     /// The observed trace and its features.
     pub observed: &'a Trace,
     /// Its features.
@@ -170,8 +170,8 @@ pub fn render_pictures(scene: &Scene<'_>) -> Result<Pictures, CliError> {
         seed,
     } = *scene;
     let draw = |e: crate::plot::PlotError| CliError(format!("drawing failed: {e}"));
-    let (view_low, view_high, zoomed) = view(samples, truth);
-    let [_, _, q05, q95] = describe(samples);
+    let [mean, _, q05, q95] = describe(samples);
+    let (view_low, view_high, zoomed) = view(samples, truth.unwrap_or(mean));
     let title = format!(
         "Posterior of (V_rest, stimulus): {} samples{}",
         samples.nrows(),
@@ -183,7 +183,7 @@ pub fn render_pictures(scene: &Scene<'_>) -> Result<Pictures, CliError> {
         names: NAMES,
         low: view_low,
         high: view_high,
-        truth: Some(truth),
+        truth,
         intervals: Some([[q05[0], q95[0]], [q05[1], q95[1]]]),
     })
     .map_err(draw)?;
@@ -191,10 +191,13 @@ pub fn render_pictures(scene: &Scene<'_>) -> Result<Pictures, CliError> {
         .stimulus()
         .map(|w| (w, "stimulus window".to_owned()));
     let observed_svg = render_traces(
-        &format!(
-            "Observed trace: V_rest = {} mV, stimulus {} µA/cm²",
-            truth[0], truth[1]
-        ),
+        &match truth {
+            Some(t) => format!(
+                "Observed trace: V_rest = {} mV, stimulus {} µA/cm²",
+                t[0], t[1]
+            ),
+            None => "Observed trace (a recording)".to_owned(),
+        },
         &[Series {
             label: "observed".into(),
             trace: observed,

@@ -1,0 +1,272 @@
+//! Recordings as observations: `infer_recording` on the fixtures simulated at known θ
+//! (crates/hh-io/tests/data, from scripts/make_recording_fixtures.py), `hh_posterior
+//! --observed` on the same trace in every format, `synthesize_recording` reproducing the
+//! fixtures, and the errors a wrong file or setting gives.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::{assert_success, example, temp_dir};
+
+fn fixture(name: &str) -> String {
+    let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "..", "crates", "hh-io", "tests", "data", name]
+        .iter()
+        .collect();
+    p.display().to_string()
+}
+
+fn run(name: &str, args: &[&str]) -> std::process::Output {
+    Command::new(example(name))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run {name}: {e}"))
+}
+
+fn json(out: &std::process::Output) -> serde_json::Value {
+    assert_success(out);
+    serde_json::from_slice(&out.stdout).expect("one JSON object on stdout")
+}
+
+fn arr(v: &serde_json::Value, key: &str) -> Vec<f64> {
+    serde_json::from_value(v[key].clone()).unwrap_or_else(|_| panic!("{key}: {v}"))
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The cell fixture's truth and prior: g_na 110 in [60, 180], g_k 40 in [12, 60], v_rest -68
+/// in [-75, -55] (synthesized with area 2e-5 cm², noise 0.5, 2 sub-steps of exp-Euler).
+const TRUTH: [f64; 3] = [110.0, 40.0, -68.0];
+const LOW: [f64; 3] = [60.0, 12.0, -75.0];
+const HIGH: [f64; 3] = [180.0, 60.0, -55.0];
+
+fn infer(file: &str, sweep: &str, out_dir: &str) -> serde_json::Value {
+    json(&run(
+        "infer_recording",
+        &[
+            "--recording",
+            &fixture(file),
+            "--sweep",
+            sweep,
+            "--area",
+            "2e-5",
+            "--noise",
+            "0.5",
+            "--substeps",
+            "2",
+            "--parameters",
+            "g_na:60:180,g_k:12:60,v_rest:-75:-55",
+            "--truth",
+            "g_na=110,g_k=40,v_rest=-68",
+            "--out-dir",
+            out_dir,
+            "--json",
+        ],
+    ))
+}
+
+#[test]
+fn infer_recording_finds_the_known_parameters_of_a_noisy_fixture() {
+    // The ABF 2 fixture holds no current channel: its stimulus is rebuilt from the epoch
+    // table. Default budget (2,000 simulations, all 15 features, the MDN): a few seconds.
+    let dir = temp_dir("infer-recording");
+    let pics = dir.join("pics");
+    let v = infer("cell_abf2.abf", "1", pics.to_str().unwrap());
+    assert_eq!(v["format"], "abf2");
+    assert_eq!(v["parameters"], serde_json::json!(["g_na", "g_k", "v_rest"]));
+    let (mean, q05, q95) = (arr(&v, "mean"), arr(&v, "q05"), arr(&v, "q95"));
+    for j in 0..3 {
+        assert!(
+            (q05[j]..=q95[j]).contains(&TRUTH[j]),
+            "parameter {j}: truth {} outside [{}, {}]",
+            TRUTH[j],
+            q05[j],
+            q95[j]
+        );
+        let err = (mean[j] - TRUTH[j]).abs() / (HIGH[j] - LOW[j]);
+        assert!(err < 0.05, "parameter {j}: mean {} is {err:.3} of the prior width off", mean[j]);
+        // Informative: the 90 % interval is a small part of the prior.
+        assert!(q95[j] - q05[j] < 0.25 * (HIGH[j] - LOW[j]), "parameter {j}");
+    }
+    for name in ["recording.svg", "stimulus.svg", "posterior.svg"] {
+        let svg = std::fs::read_to_string(pics.join(name)).unwrap();
+        assert!(svg.starts_with("<svg") && svg.len() > 5000, "{name}");
+    }
+    // The same sweep from ABF 1 (recorded current channel), NWB and CSV: the same posterior.
+    for file in ["cell_abf1.abf", "cell.nwb", "cell_sweep1.csv"] {
+        let sweep = if file.ends_with(".csv") { "0" } else { "1" };
+        let w = infer(file, sweep, pics.to_str().unwrap());
+        assert_eq!(arr(&w, "mean"), mean, "{file}");
+        assert_eq!(arr(&w, "q95"), q95, "{file}");
+    }
+}
+
+#[test]
+fn hh_posterior_observed_gives_one_posterior_from_csv_abf_and_nwb() {
+    // One simulated notebook trace (V_rest 50 mV, 5 µA/cm², noise 1) in four files.
+    let dir = temp_dir("hh-posterior-observed");
+    let mut first: Option<serde_json::Value> = None;
+    for file in [
+        "notebook_sweep0.csv",
+        "notebook_abf1.abf",
+        "notebook_abf2.abf",
+        "notebook.nwb",
+    ] {
+        let v = json(&run(
+            "hh_posterior",
+            &[
+                "--noise",
+                "1",
+                "--observed",
+                &fixture(file),
+                "--v-rest",
+                "50",
+                "--stim",
+                "5",
+                "--num-simulations",
+                "300",
+                "--num-samples",
+                "400",
+                "--out-dir",
+                dir.to_str().unwrap(),
+                "--json",
+            ],
+        ));
+        let (q05, q95) = (arr(&v, "q05"), arr(&v, "q95"));
+        for (j, t) in [50.0, 5.0].into_iter().enumerate() {
+            assert!((q05[j]..=q95[j]).contains(&t), "{file}: {t} outside [{}, {}]", q05[j], q95[j]);
+        }
+        match &first {
+            None => first = Some(v),
+            Some(f) => {
+                for key in ["x_observed", "mean", "std", "q05", "q95"] {
+                    assert_eq!(arr(&v, key), arr(f, key), "{file}: {key}");
+                }
+            }
+        }
+    }
+    // Without --v-rest/--stim the truth of a recording is unknown.
+    let v = json(&run(
+        "hh_posterior",
+        &[
+            "--observed",
+            &fixture("notebook.nwb"),
+            "--num-simulations",
+            "100",
+            "--num-samples",
+            "50",
+            "--out-dir",
+            dir.to_str().unwrap(),
+            "--json",
+        ],
+    ));
+    assert!(v["truth"].is_null(), "{v}");
+}
+
+#[test]
+fn synthesize_recording_reproduces_the_fixture() {
+    // The committed cell sweep 1 is this command's output on the ABF grid (2^-7 mV).
+    let dir = temp_dir("synthesize");
+    let out = dir.join("cell1.csv");
+    assert_success(&run(
+        "synthesize_recording",
+        &[
+            "--dt-ms",
+            "0.05",
+            "--num-samples",
+            "3000",
+            "--pulse",
+            "20:120:500",
+            "--area",
+            "2e-5",
+            "--set",
+            "g_na=110,g_k=40,v_rest=-68",
+            "--noise",
+            "0.5",
+            "--scheme",
+            "exp-euler",
+            "--substeps",
+            "2",
+            "--seed",
+            "12",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    ));
+    let made = hh_io::read_csv(&out).unwrap();
+    let committed = hh_io::read_csv(std::path::Path::new(&fixture("cell_sweep1.csv"))).unwrap();
+    assert_eq!(made.current().unwrap().values, committed.current().unwrap().values);
+    let diffs: Vec<f64> = made
+        .voltage_mv()
+        .iter()
+        .zip(committed.voltage_mv())
+        .map(|(a, b)| (a - b).abs())
+        .collect();
+    let worst = diffs.iter().cloned().fold(0.0, f64::max);
+    assert!(worst <= 2f64.powi(-8) + 1e-12, "max |Δ| {worst} mV: more than rounding to the grid");
+}
+
+#[test]
+fn wrong_files_and_settings_fail_with_a_clear_message() {
+    let dir = temp_dir("recordings-errors");
+    let d = dir.to_str().unwrap();
+    let cases: Vec<(&str, Vec<String>, &str)> = vec![
+        (
+            "hh_posterior",
+            vec!["--observed".into(), fixture("cell_abf2.abf")],
+            "sampling interval is 0.05 ms",
+        ),
+        (
+            "hh_posterior",
+            vec!["--observed".into(), format!("{d}/none.abf")],
+            "none.abf",
+        ),
+        (
+            "infer_recording",
+            vec!["--recording".into(), fixture("cell_abf1.abf")],
+            "membrane area",
+        ),
+        (
+            "infer_recording",
+            vec![
+                "--recording".into(),
+                fixture("cell.nwb"),
+                "--sweep".into(),
+                "7".into(),
+                "--area".into(),
+                "2e-5".into(),
+            ],
+            "sweep numbers are 0, 1",
+        ),
+        (
+            "infer_recording",
+            vec![
+                "--recording".into(),
+                fixture("cell.nwb"),
+                "--parameters".into(),
+                "g_na:60:180,bogus:0:1".into(),
+            ],
+            "unknown parameter `bogus`",
+        ),
+        (
+            "infer_recording",
+            vec![
+                "--recording".into(),
+                fixture("cell.nwb"),
+                "--parameters".into(),
+                "stim_amplitude:1:2".into(),
+            ],
+            "stim_scale",
+        ),
+        ("infer_recording", vec![], "--recording FILE is required"),
+    ];
+    for (name, args, needle) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run(name, &[&args[..], &["--out-dir", d, "--json"]].concat());
+        assert_eq!(out.status.code(), Some(2), "{name} {args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(needle), "{name} {args:?}: {}", stderr(&out));
+    }
+}
