@@ -19,9 +19,9 @@ use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
 use hh_sbi_examples::notebook::{
     HIGH, LOW, NAMES, Scene, describe, load_checked, observe, render_pictures, trained_on,
 };
+use hh_sbi_examples::recording::protocol_mismatch;
 use hh_stats::FeatureSet;
 use rand::SeedableRng;
-use hh_sbi_examples::recording::protocol_mismatch;
 use sbi_core::{
     Posterior, Prior, SeedRng, Simulator, SummaryStatistics, Trace, item_rng, item_seed,
 };

@@ -11,9 +11,17 @@ use std::process::Command;
 use common::{assert_success, example, temp_dir};
 
 fn fixture(name: &str) -> String {
-    let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "..", "crates", "hh-io", "tests", "data", name]
-        .iter()
-        .collect();
+    let p: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "..",
+        "crates",
+        "hh-io",
+        "tests",
+        "data",
+        name,
+    ]
+    .iter()
+    .collect();
     p.display().to_string()
 }
 
@@ -76,7 +84,10 @@ fn infer_recording_finds_the_known_parameters_of_a_noisy_fixture() {
     let pics = dir.join("pics");
     let v = infer("cell_abf2.abf", "1", pics.to_str().unwrap());
     assert_eq!(v["format"], "abf2");
-    assert_eq!(v["parameters"], serde_json::json!(["g_na", "g_k", "v_rest"]));
+    assert_eq!(
+        v["parameters"],
+        serde_json::json!(["g_na", "g_k", "v_rest"])
+    );
     let (mean, q05, q95) = (arr(&v, "mean"), arr(&v, "q05"), arr(&v, "q95"));
     for j in 0..3 {
         assert!(
@@ -87,7 +98,11 @@ fn infer_recording_finds_the_known_parameters_of_a_noisy_fixture() {
             q95[j]
         );
         let err = (mean[j] - TRUTH[j]).abs() / (HIGH[j] - LOW[j]);
-        assert!(err < 0.05, "parameter {j}: mean {} is {err:.3} of the prior width off", mean[j]);
+        assert!(
+            err < 0.05,
+            "parameter {j}: mean {} is {err:.3} of the prior width off",
+            mean[j]
+        );
         // Informative: the 90 % interval is a small part of the prior.
         assert!(q95[j] - q05[j] < 0.25 * (HIGH[j] - LOW[j]), "parameter {j}");
     }
@@ -137,7 +152,12 @@ fn hh_posterior_observed_gives_one_posterior_from_csv_abf_and_nwb() {
         ));
         let (q05, q95) = (arr(&v, "q05"), arr(&v, "q95"));
         for (j, t) in [50.0, 5.0].into_iter().enumerate() {
-            assert!((q05[j]..=q95[j]).contains(&t), "{file}: {t} outside [{}, {}]", q05[j], q95[j]);
+            assert!(
+                (q05[j]..=q95[j]).contains(&t),
+                "{file}: {t} outside [{}, {}]",
+                q05[j],
+                q95[j]
+            );
         }
         match &first {
             None => first = Some(v),
@@ -198,7 +218,10 @@ fn synthesize_recording_reproduces_the_fixture() {
     ));
     let made = hh_io::read_csv(&out).unwrap();
     let committed = hh_io::read_csv(std::path::Path::new(&fixture("cell_sweep1.csv"))).unwrap();
-    assert_eq!(made.current().unwrap().values, committed.current().unwrap().values);
+    assert_eq!(
+        made.current().unwrap().values,
+        committed.current().unwrap().values
+    );
     let diffs: Vec<f64> = made
         .voltage_mv()
         .iter()
@@ -206,7 +229,10 @@ fn synthesize_recording_reproduces_the_fixture() {
         .map(|(a, b)| (a - b).abs())
         .collect();
     let worst = diffs.iter().cloned().fold(0.0, f64::max);
-    assert!(worst <= 2f64.powi(-8) + 1e-12, "max |Δ| {worst} mV: more than rounding to the grid");
+    assert!(
+        worst <= 2f64.powi(-8) + 1e-12,
+        "max |Δ| {worst} mV: more than rounding to the grid"
+    );
 }
 
 #[test]
@@ -266,7 +292,16 @@ fn wrong_files_and_settings_fail_with_a_clear_message() {
     for (name, args, needle) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = run(name, &[&args[..], &["--out-dir", d, "--json"]].concat());
-        assert_eq!(out.status.code(), Some(2), "{name} {args:?}: {}", stderr(&out));
-        assert!(stderr(&out).contains(needle), "{name} {args:?}: {}", stderr(&out));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{name} {args:?}: {}",
+            stderr(&out)
+        );
+        assert!(
+            stderr(&out).contains(needle),
+            "{name} {args:?}: {}",
+            stderr(&out)
+        );
     }
 }

@@ -183,7 +183,7 @@ fn command_current(
             format: "ABF",
             detail: e.to_string(),
         })?;
-    metadata.current_channel = Some(format!("{} (from the epoch table)", ch.name));
+    metadata.current_channel = Some(ch.name.clone());
     metadata.current_unit = Some(unit.clone());
     Ok(samples.channels.get(k).map(|v| Current {
         values: v.clone(),

@@ -115,7 +115,7 @@ pub fn read_csv(path: &Path) -> Result<Recording> {
         ));
     }
     let dt = (t[t.len() - 1] - t[0]) / (t.len() - 1) as f64;
-    if !(dt > 0.0) {
+    if dt <= 0.0 || !dt.is_finite() {
         return Err(Error::Sampling {
             path: p,
             detail: "times do not increase".into(),

@@ -144,7 +144,10 @@ fn timestamps_dt(s: &Series, path: &str) -> Result<f64> {
         return Err(sampling("fewer than two timestamps".into()));
     }
     let dt = (t[t.len() - 1] - t[0]) / (t.len() - 1) as f64;
-    if !(dt > 0.0) || (0..t.len()).any(|k| (t[k] - t[0] - k as f64 * dt).abs() > 1e-6 * dt) {
+    if dt <= 0.0
+        || !dt.is_finite()
+        || (0..t.len()).any(|k| (t[k] - t[0] - k as f64 * dt).abs() > 1e-6 * dt)
+    {
         return Err(sampling("timestamps are not uniformly spaced".into()));
     }
     Ok(dt * 1e3)
