@@ -211,16 +211,7 @@ fn main() {
                     .progress(&mut progress)
                     .train(&est)?;
                 if !args.json {
-                    for kind in run.dataset.failure_kinds() {
-                        eprintln!(
-                            "note: {} simulations failed ({}) and were dropped; the first, \
-                             simulation {}: {}",
-                            kind.count,
-                            kind.stage.name(),
-                            kind.first_index,
-                            kind.first_message
-                        );
-                    }
+                    cli::report_failures(&run.dataset);
                 }
                 let (s, t) = (run.report.simulate_seconds, run.report.train_seconds);
                 (

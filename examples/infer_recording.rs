@@ -203,15 +203,7 @@ fn main() {
             .progress(&mut progress)
             .train(&est)?;
         if !a.json {
-            for kind in run.dataset.failure_kinds() {
-                eprintln!(
-                    "note: {} simulations failed ({}) and were dropped; the first, simulation {}: {}",
-                    kind.count,
-                    kind.stage.name(),
-                    kind.first_index,
-                    kind.first_message
-                );
-            }
+            cli::report_failures(&run.dataset);
         }
         let posterior = run.posterior;
         let samples = posterior.sample(

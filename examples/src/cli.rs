@@ -57,3 +57,17 @@ pub fn run(usage: &str, body: impl FnOnce() -> Result<(), CliError>) {
         std::process::exit(2);
     }
 }
+
+/// Prints one note per kind of failed simulation of a pipeline run (count, stage, the first
+/// one's index and message) to standard error.
+pub fn report_failures(dataset: &sbi_npe::Dataset) {
+    for kind in dataset.failure_kinds() {
+        eprintln!(
+            "note: {} simulations failed ({}) and were dropped; the first, simulation {}: {}",
+            kind.count,
+            kind.stage.name(),
+            kind.first_index,
+            kind.first_message
+        );
+    }
+}
