@@ -25,7 +25,10 @@ use rand::SeedableRng;
 use sbi_core::{
     Posterior, Prior, SeedRng, Simulator, SummaryStatistics, Trace, item_rng, item_seed,
 };
-use sbi_npe::{DirectPosterior, NeuralEstimator, Npe, TerminalProgress, TrainConfig};
+use sbi_npe::{
+    DirectPosterior, NeuralEstimator, Npe, Sequential, SequentialConfig, TerminalProgress,
+    TrainConfig,
+};
 use sbi_prior::BoxUniform;
 
 const USAGE: &str = "\
@@ -33,7 +36,7 @@ usage: hh_posterior [--v-rest <mV>] [--stim <uA/cm2>] [--num-simulations N] [--n
                     [--features notebook|sbi7] [--noise <sigma>] [--estimator mdn|nsf|maf]
                     [--seed S] [--out-dir DIR]
                     [--save-posterior FILE] [--load-posterior FILE] [--validate K] [--json]
-                    [--observed FILE [--sweep N]]
+                    [--observed FILE [--sweep N]] [--rounds R]
 
 Infers theta = (V_rest in [40, 60] mV, stimulus amplitude in [3, 7] uA/cm2) of a classic HH
 neuron (200 ms, dt 0.01 ms, pulse 70-130 ms) from one simulated trace: BoxUniform prior, N
@@ -53,6 +56,9 @@ observed_trace.svg, posterior_predictive.svg.
                 samples at 0.01 ms) as the observation instead of a simulation at the true
                 theta; --sweep N picks the sweep (default 0). --v-rest/--stim then only mark
                 a known truth (a synthetic recording). See docs/recordings.md
+--rounds R      truncated sequential NPE for this observation: R rounds of N simulations,
+                each after the first drawn from the prior truncated to where the current
+                posterior has its mass, retrained on all simulations (docs/npe.md)
 --validate K    also evaluate K held-out theta from the prior: mean absolute error of the
                 posterior mean (fraction of the prior width) and coverage of the 90 % intervals
 --json          print one JSON object instead of the table";
@@ -62,6 +68,7 @@ struct Args {
     truth_given: bool,
     observed: Option<PathBuf>,
     sweep: usize,
+    rounds: usize,
     num_simulations: usize,
     num_samples: usize,
     features: String,
@@ -83,6 +90,7 @@ fn parse_args() -> Result<Args, CliError> {
         truth_given: false,
         observed: None,
         sweep: 0,
+        rounds: 1,
         num_simulations: 500,
         num_samples: 1000,
         features: "notebook".into(),
@@ -107,6 +115,7 @@ fn parse_args() -> Result<Args, CliError> {
             }
             Long("observed") => a.observed = Some(PathBuf::from(p.value()?)),
             Long("sweep") => a.sweep = parse_value("--sweep", p.value()?)?,
+            Long("rounds") => a.rounds = parse_value("--rounds", p.value()?)?,
             Long("num-simulations") => {
                 a.num_simulations = parse_value("--num-simulations", p.value()?)?
             }
@@ -141,6 +150,17 @@ fn parse_args() -> Result<Args, CliError> {
     }
     if a.noise < 0.0 {
         return Err(CliError("--noise must be non-negative".into()));
+    }
+    if a.rounds == 0 {
+        return Err(CliError("--rounds must be at least 1".into()));
+    }
+    if a.rounds > 1 && (a.load.is_some() || a.validate.is_some()) {
+        return Err(CliError(
+            "--rounds trains a posterior for this one observation: it takes neither \
+             --load-posterior nor --validate (which checks an amortised posterior on other \
+             observations)"
+                .into(),
+        ));
     }
     if a.validate == Some(0) {
         return Err(CliError("--validate needs at least 1 parameter set".into()));
@@ -196,6 +216,13 @@ fn main() {
 
         // What this run's posterior is for: checked against a loaded one, saved with a new one.
         let trained_on = trained_on(&sim, &features, args.noise);
+        // The observation: the recording, or one simulation at the true θ (its own seed, so
+        // it does not matter that it is made before training).
+        let (observed, x_obs) = match recorded {
+            Some(r) => r,
+            None => observe(&sim, &features, args.truth, args.seed)?,
+        };
+        let mut rounds = Vec::new();
         let (posterior, simulate_s, train_s, num_simulations) = match &args.load {
             Some(path) => (load_checked(path, &features, &trained_on)?, 0.0, 0.0, 0),
             None => {
@@ -205,21 +232,42 @@ fn main() {
                     .estimator
                     .clone()
                     .with_train(TrainConfig::new().with_whiten_x(true));
-                let run = Npe::new(&prior, &sim, &features)
-                    .num_simulations(args.num_simulations)
-                    .seed(args.seed)
-                    .progress(&mut progress)
-                    .train(&est)?;
-                if !args.json {
-                    cli::report_failures(&run.dataset);
+                if args.rounds > 1 {
+                    let t = Instant::now();
+                    let seq = Sequential::new(&prior, &sim, &features, &x_obs)
+                        .config(SequentialConfig::new(args.rounds, args.num_simulations))
+                        .seed(args.seed)
+                        .progress(&mut progress)
+                        .run(&est)?;
+                    if !args.json {
+                        cli::report_failures(&seq.dataset);
+                    }
+                    let s: f64 = seq.rounds.iter().map(|r| r.simulate_seconds).sum();
+                    let total = t.elapsed().as_secs_f64();
+                    rounds = seq.rounds;
+                    (
+                        seq.posterior.with_trained_on(trained_on),
+                        s,
+                        total - s,
+                        args.rounds * args.num_simulations,
+                    )
+                } else {
+                    let run = Npe::new(&prior, &sim, &features)
+                        .num_simulations(args.num_simulations)
+                        .seed(args.seed)
+                        .progress(&mut progress)
+                        .train(&est)?;
+                    if !args.json {
+                        cli::report_failures(&run.dataset);
+                    }
+                    let (s, t) = (run.report.simulate_seconds, run.report.train_seconds);
+                    (
+                        run.posterior.with_trained_on(trained_on),
+                        s,
+                        t,
+                        args.num_simulations,
+                    )
                 }
-                let (s, t) = (run.report.simulate_seconds, run.report.train_seconds);
-                (
-                    run.posterior.with_trained_on(trained_on),
-                    s,
-                    t,
-                    args.num_simulations,
-                )
             }
         };
         if let Some(path) = &args.save {
@@ -229,12 +277,7 @@ fn main() {
             }
         }
 
-        // The observation: the recording, or one simulation at the true θ (its own seed).
         let t_obs = Instant::now();
-        let (observed, x_obs) = match recorded {
-            Some(r) => r,
-            None => observe(&sim, &features, args.truth, args.seed)?,
-        };
         let samples = posterior.sample(
             &x_obs,
             args.num_samples,
@@ -288,6 +331,7 @@ fn main() {
                 "noise": args.noise,
                 "seed": args.seed,
                 "estimator": posterior.estimator_name(),
+                "rounds": cli::rounds_json(&rounds),
                 "seconds": {
                     "simulate": simulate_s,
                     "train": train_s,

@@ -71,3 +71,19 @@ pub fn report_failures(dataset: &sbi_npe::Dataset) {
         );
     }
 }
+
+/// The reports of a sequential run's rounds as JSON: round, simulations so far, the prior
+/// mass they were drawn from, validation loss.
+pub fn rounds_json(rounds: &[sbi_npe::RoundReport]) -> serde_json::Value {
+    rounds
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "round": r.round,
+                "num_simulations": r.num_simulations,
+                "prior_mass": r.prior_mass,
+                "validation_loss": r.validation_loss,
+            })
+        })
+        .collect()
+}

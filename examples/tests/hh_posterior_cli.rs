@@ -189,3 +189,44 @@ fn bad_flags_fail_clearly() {
         );
     }
 }
+
+#[test]
+fn rounds_train_a_sequential_posterior_for_the_observation() {
+    let dir = temp_dir("hh-posterior-rounds");
+    let v = json(&run(&[
+        "--noise",
+        "1",
+        "--rounds",
+        "2",
+        "--num-simulations",
+        "250",
+        "--num-samples",
+        "500",
+        "--out-dir",
+        dir.to_str().unwrap(),
+        "--json",
+    ]));
+    let rounds = v["rounds"].as_array().unwrap();
+    assert_eq!(rounds.len(), 2);
+    assert_eq!(v["num_simulations"], 500);
+    let mass = rounds[1]["prior_mass"].as_f64().unwrap();
+    assert!(
+        mass > 0.0 && mass < 0.5,
+        "round 2 drew from {mass} of the prior"
+    );
+    let (q05, q95) = (arr(&v, "q05"), arr(&v, "q95"));
+    for (j, t) in [50.0, 5.0].into_iter().enumerate() {
+        assert!(
+            (q05[j]..=q95[j]).contains(&t),
+            "{t} outside [{}, {}]",
+            q05[j],
+            q95[j]
+        );
+    }
+    // A sequential posterior is for its observation only.
+    for extra in [["--validate", "10"], ["--load-posterior", "p.json"]] {
+        let out = run(&["--rounds", "2", extra[0], extra[1]]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--rounds"));
+    }
+}

@@ -150,3 +150,42 @@ fn a_saved_dataset_trains_the_same_posterior() {
     assert!(err.contains("not a NumPy .npz"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn rounds_run_tsnpe_on_a_narrow_posterior() {
+    // σ = 0.05: the posterior N((0.3, −1.2), 0.05²·I) covers 0.1 % of the box.
+    let v = run_json(&[
+        "--x-obs",
+        "0.3",
+        "-1.2",
+        "--sigma",
+        "0.05",
+        "--num-simulations",
+        "300",
+        "--rounds",
+        "3",
+        "--seed",
+        "1",
+        "--json",
+    ]);
+    let rounds = v["rounds"].as_array().unwrap();
+    assert_eq!(rounds.len(), 3);
+    assert_eq!(v["num_simulations"], 900);
+    assert_eq!(rounds[0]["prior_mass"], 1.0);
+    for r in &rounds[1..] {
+        let mass = r["prior_mass"].as_f64().unwrap();
+        assert!(mass > 0.0 && mass < 0.1, "{r}");
+    }
+    let mean: Vec<f64> = serde_json::from_value(v["mean"].clone()).unwrap();
+    assert!(
+        (mean[0] - 0.3).abs() < 0.03 && (mean[1] + 1.2).abs() < 0.03,
+        "{mean:?}"
+    );
+    // One network, simulated data: --ensemble and --dataset do not combine with --rounds.
+    let out = Command::new(example("npe_gaussian_linear"))
+        .args(["--x-obs", "0", "0", "--rounds", "2", "--ensemble", "2"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--rounds"));
+}

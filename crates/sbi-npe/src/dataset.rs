@@ -209,6 +209,48 @@ impl Dataset {
         })
     }
 
+    /// The rows of `self` followed by those of `other` (its failures re-indexed): e.g. the
+    /// rounds of a sequential run, or two campaigns with the same features.
+    ///
+    /// # Errors
+    /// [`Error::InvalidDataset`] when θ widths, x widths or feature names differ.
+    pub fn concat(&self, other: &Dataset) -> Result<Dataset> {
+        if self.theta.ncols() != other.theta.ncols()
+            || self.x.ncols() != other.x.ncols()
+            || self.feature_names != other.feature_names
+        {
+            return Err(Error::InvalidDataset(format!(
+                "cannot join a dataset of θ width {} and features {:?} with one of θ width {} \
+                 and features {:?}",
+                self.theta.ncols(),
+                self.feature_names,
+                other.theta.ncols(),
+                other.feature_names
+            )));
+        }
+        let stack = |a: &RowMatrix, b: &RowMatrix| {
+            let mut v = a.as_slice().to_vec();
+            v.extend_from_slice(b.as_slice());
+            RowMatrix::from_vec(a.nrows() + b.nrows(), a.ncols(), v)
+        };
+        let n = self.len();
+        let failures = self
+            .failures
+            .iter()
+            .cloned()
+            .chain(other.failures.iter().map(|f| Failure {
+                index: f.index + n,
+                ..f.clone()
+            }))
+            .collect();
+        Self::from_parts(
+            stack(&self.theta, &other.theta)?,
+            stack(&self.x, &other.x)?,
+            failures,
+            self.feature_names.clone(),
+        )
+    }
+
     /// Number of simulations (rows).
     pub fn len(&self) -> usize {
         self.theta.nrows()

@@ -62,6 +62,10 @@ pub enum Error {
         /// Proposals drawn.
         proposed: usize,
     },
+    /// The truncated prior of a sequential round cannot be sampled (no prior draw inside the
+    /// region, or too few to go on).
+    #[error("truncated prior: {0}")]
+    Truncation(String),
     /// No candidate mode lies inside the support (a MAP search found nothing to return).
     #[error("no mode of the posterior lies inside the prior support")]
     NoModeInSupport,

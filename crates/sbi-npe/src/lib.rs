@@ -75,6 +75,8 @@ pub mod persist;
 mod pipeline;
 mod posterior;
 mod progress;
+mod restricted;
+mod sequential;
 mod spline;
 mod standardize;
 mod tensor_ops;
@@ -90,6 +92,8 @@ pub use estimator::{FlowEstimator, MdnEstimator, NeuralEstimator};
 pub use pipeline::{FAIL_FAST_AFTER, Npe, NpeReport, NpeRun, member_seed};
 pub use posterior::{DirectConditional, DirectPosterior, TrainedOn};
 pub use progress::{EpochReport, Progress, TerminalProgress};
+pub use restricted::{RestrictedPrior, RestrictionConfig, Sampler};
+pub use sequential::{RoundReport, Sequential, SequentialConfig, SequentialRun};
 pub use standardize::ZScore;
 pub use train::TrainingReport;
 
