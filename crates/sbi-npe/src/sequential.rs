@@ -17,10 +17,9 @@ use crate::restricted::{RestrictedPrior, RestrictionConfig, Sampler};
 /// Rounds, budget and truncation of a sequential run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SequentialConfig {
-    /// Rounds (default 4); 1 is plain amortised NPE.
-    pub num_rounds: usize,
-    /// Simulations per round (default 1,000).
-    pub simulations_per_round: usize,
+    /// Simulations of each round, one entry per round (default 4 rounds of 1,000); one
+    /// round is plain amortised NPE.
+    pub budgets: Vec<usize>,
     /// How each round's truncated prior is found and sampled.
     pub restriction: RestrictionConfig,
 }
@@ -28,8 +27,7 @@ pub struct SequentialConfig {
 impl Default for SequentialConfig {
     fn default() -> Self {
         Self {
-            num_rounds: 4,
-            simulations_per_round: 1000,
+            budgets: vec![1000; 4],
             restriction: RestrictionConfig::default(),
         }
     }
@@ -38,11 +36,21 @@ impl Default for SequentialConfig {
 impl SequentialConfig {
     /// `num_rounds` rounds of `simulations_per_round` simulations, default truncation.
     pub fn new(num_rounds: usize, simulations_per_round: usize) -> Self {
+        Self::with_budgets(vec![simulations_per_round; num_rounds])
+    }
+
+    /// One round per entry of `budgets`, with that many simulations (e.g. a larger first
+    /// round, then smaller ones), default truncation.
+    pub fn with_budgets(budgets: Vec<usize>) -> Self {
         Self {
-            num_rounds,
-            simulations_per_round,
-            ..Self::default()
+            budgets,
+            restriction: RestrictionConfig::default(),
         }
+    }
+
+    /// The number of rounds.
+    pub fn num_rounds(&self) -> usize {
+        self.budgets.len()
     }
 
     /// Sets the truncation.
@@ -204,7 +212,7 @@ where
         E: DensityEstimator,
         Error: From<E::Error>,
     {
-        let (rounds, n) = (self.config.num_rounds, self.config.simulations_per_round);
+        let rounds = self.config.num_rounds();
         if rounds == 0 {
             return Err(Error::Empty {
                 what: "a sequential run needs at least one round".into(),
@@ -218,7 +226,7 @@ where
         let mut reports = Vec::with_capacity(rounds);
         let mut dataset: Option<Dataset> = None;
         let mut posteriors: Vec<E::Posterior> = Vec::with_capacity(rounds);
-        for r in 0..rounds {
+        for (r, &n) in self.config.budgets.clone().iter().enumerate() {
             tap.stage(&format!("round {}/{rounds}", r + 1));
             let t = Instant::now();
             let (new, prior_mass, sampler) = match posteriors.last() {

@@ -189,6 +189,14 @@ fn same_seed_same_run_and_bad_configs_fail() {
     let first: Vec<f64> = a.dataset.theta().as_slice()[..400].to_vec();
     assert_eq!(first, plain.theta().as_slice());
     assert!(go(0, 200).is_err());
+    // Budgets per round: 300, then 100.
+    let uneven = Sequential::new(&prior, &sim, &Identity::new(2), &x)
+        .config(SequentialConfig::with_budgets(vec![300, 100]))
+        .seed(4)
+        .run(&est)
+        .unwrap();
+    assert_eq!(uneven.dataset.len(), 400);
+    assert_eq!(uneven.rounds[1].num_simulations, 400);
     assert!(go(2, 1).is_err());
     let wrong_x = [1.0];
     assert!(
