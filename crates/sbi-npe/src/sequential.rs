@@ -107,12 +107,12 @@ pub struct SequentialRun<Q> {
 ///
 /// ```
 /// use sbi_core::{Identity, testing::LinearGaussian};
-/// use sbi_npe::{MdnEstimator, Sequential, SequentialConfig, TrainConfig};
+/// use sbi_npe::{MdnEstimator, Sequential, SequentialConfig};
 /// use sbi_prior::BoxUniform;
 ///
 /// let prior = BoxUniform::new(vec![-3.0, -3.0], vec![3.0, 3.0])?;
 /// let sim = LinearGaussian::new(2, 0.1)?;
-/// let est = MdnEstimator::new().with_train(TrainConfig::new().with_max_epochs(30));
+/// let est = MdnEstimator::new();
 /// let x_o = [0.5, -1.0];
 /// let run = Sequential::new(&prior, &sim, &Identity::new(2), &x_o)
 ///     .config(SequentialConfig::new(2, 300))
@@ -120,7 +120,8 @@ pub struct SequentialRun<Q> {
 ///     .run(&est)?;
 /// assert_eq!(run.rounds.len(), 2);
 /// assert_eq!(run.dataset.len(), 600);
-/// assert!(run.rounds[1].prior_mass < 0.2); // round 2 simulated a small part of the box
+/// // Round 2 simulated a small part of the box.
+/// assert!(run.rounds[1].prior_mass < 0.2, "{}", run.rounds[1].prior_mass);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Sequential<'a, P, S, F> {
