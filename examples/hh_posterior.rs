@@ -36,7 +36,7 @@ usage: hh_posterior [--v-rest <mV>] [--stim <uA/cm2>] [--num-simulations N] [--n
                     [--features notebook|sbi7] [--noise <sigma>] [--estimator mdn|nsf|maf]
                     [--seed S] [--out-dir DIR]
                     [--save-posterior FILE] [--load-posterior FILE] [--validate K] [--json]
-                    [--observed FILE [--sweep N]] [--rounds R]
+                    [--observed FILE [--sweep N]] [--rounds R [--warm-start]]
 
 Infers theta = (V_rest in [40, 60] mV, stimulus amplitude in [3, 7] uA/cm2) of a classic HH
 neuron (200 ms, dt 0.01 ms, pulse 70-130 ms) from one simulated trace: BoxUniform prior, N
@@ -58,7 +58,8 @@ observed_trace.svg, posterior_predictive.svg.
                 a known truth (a synthetic recording). See docs/recordings.md
 --rounds R      truncated sequential NPE for this observation: R rounds of N simulations,
                 each after the first drawn from the prior truncated to where the current
-                posterior has its mass, retrained on all simulations (docs/npe.md)
+                posterior has its mass, retrained on all simulations (docs/npe.md);
+                --warm-start continues each round from the previous round's network
 --validate K    also evaluate K held-out theta from the prior: mean absolute error of the
                 posterior mean (fraction of the prior width) and coverage of the 90 % intervals
 --json          print one JSON object instead of the table";
@@ -69,6 +70,7 @@ struct Args {
     observed: Option<PathBuf>,
     sweep: usize,
     rounds: usize,
+    warm_start: bool,
     num_simulations: usize,
     num_samples: usize,
     features: String,
@@ -91,6 +93,7 @@ fn parse_args() -> Result<Args, CliError> {
         observed: None,
         sweep: 0,
         rounds: 1,
+        warm_start: false,
         num_simulations: 500,
         num_samples: 1000,
         features: "notebook".into(),
@@ -116,6 +119,7 @@ fn parse_args() -> Result<Args, CliError> {
             Long("observed") => a.observed = Some(PathBuf::from(p.value()?)),
             Long("sweep") => a.sweep = parse_value("--sweep", p.value()?)?,
             Long("rounds") => a.rounds = parse_value("--rounds", p.value()?)?,
+            Long("warm-start") => a.warm_start = true,
             Long("num-simulations") => {
                 a.num_simulations = parse_value("--num-simulations", p.value()?)?
             }
@@ -235,7 +239,10 @@ fn main() {
                 if args.rounds > 1 {
                     let t = Instant::now();
                     let seq = Sequential::new(&prior, &sim, &features, &x_obs)
-                        .config(SequentialConfig::new(args.rounds, args.num_simulations))
+                        .config(
+                            SequentialConfig::new(args.rounds, args.num_simulations)
+                                .with_warm_start(args.warm_start),
+                        )
                         .seed(args.seed)
                         .progress(&mut progress)
                         .run(&est)?;

@@ -16,7 +16,7 @@ use sbi_prior::BoxUniform;
 
 const USAGE: &str = "\
 usage: npe_gaussian_linear --x-obs <x1> <x2> [--num-simulations N] [--seed S] [--ensemble M]
-                           [--estimator mdn|nsf|maf] [--sigma S] [--rounds R]
+                           [--estimator mdn|nsf|maf] [--sigma S] [--rounds R [--warm-start]]
                            [--save-dataset FILE.npz | --dataset FILE.npz] [--json]
 
 Trains a neural posterior (--estimator: mdn, a mixture of 10 Gaussians, the default; nsf, a
@@ -31,12 +31,14 @@ trains on such a file instead of simulating (theta must be 2 columns in the prio
 --rounds R runs truncated sequential NPE (TSNPE) for x-obs: R rounds of N simulations each,
 rounds after the first drawn from the prior truncated to where the current posterior has
 its mass, retrained on all simulations (docs/npe.md); one network, simulated data only.
+--warm-start continues each round's training from the previous round's network.
 --json prints {\"mean\": [..], \"cov\": [[..],[..]], \"exact_mean\": [..],
 \"exact_std\": [..], ...}.";
 
 struct Args {
     sigma: f64,
     rounds: usize,
+    warm_start: bool,
     x_obs: [f64; 2],
     num_simulations: usize,
     seed: u64,
@@ -52,7 +54,7 @@ fn parse_args() -> Result<Args, CliError> {
     let mut parser = lexopt::Parser::from_env();
     let (mut x_obs, mut num_simulations, mut seed, mut json) = (None, 5000usize, 0u64, false);
     let mut ensemble = 1usize;
-    let (mut sigma, mut rounds) = (0.5, 1usize);
+    let (mut sigma, mut rounds, mut warm_start) = (0.5, 1usize, false);
     let mut estimator = NeuralEstimator::default();
     let (mut save_dataset, mut dataset) = (None, None);
     while let Some(arg) = parser.next()? {
@@ -69,6 +71,7 @@ fn parse_args() -> Result<Args, CliError> {
             Long("ensemble") => ensemble = parse_value("--ensemble", parser.value()?)?,
             Long("sigma") => sigma = parse_f64("--sigma", parser.value()?)?,
             Long("rounds") => rounds = parse_value("--rounds", parser.value()?)?,
+            Long("warm-start") => warm_start = true,
             Long("save-dataset") => save_dataset = Some(parser.value()?.into()),
             Long("dataset") => dataset = Some(parser.value()?.into()),
             Long("json") => json = true,
@@ -99,6 +102,7 @@ fn parse_args() -> Result<Args, CliError> {
     Ok(Args {
         sigma,
         rounds,
+        warm_start,
         x_obs: x_obs.ok_or_else(|| CliError("--x-obs <x1> <x2> is required".into()))?,
         num_simulations,
         seed,
@@ -128,7 +132,10 @@ fn main() {
             None if args.rounds > 1 => {
                 let t = std::time::Instant::now();
                 let seq = Sequential::new(&prior, &simulator, &identity, &args.x_obs)
-                    .config(SequentialConfig::new(args.rounds, args.num_simulations))
+                    .config(
+                        SequentialConfig::new(args.rounds, args.num_simulations)
+                            .with_warm_start(args.warm_start),
+                    )
                     .seed(args.seed)
                     .progress(&mut progress)
                     .run(&args.estimator)?;

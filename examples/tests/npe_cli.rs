@@ -181,6 +181,28 @@ fn rounds_run_tsnpe_on_a_narrow_posterior() {
         (mean[0] - 0.3).abs() < 0.03 && (mean[1] + 1.2).abs() < 0.03,
         "{mean:?}"
     );
+    // Warm-started rounds: the same plumbing, continuing from each round's network.
+    let w = run_json(&[
+        "--x-obs",
+        "0.3",
+        "-1.2",
+        "--sigma",
+        "0.05",
+        "--num-simulations",
+        "300",
+        "--rounds",
+        "3",
+        "--warm-start",
+        "--seed",
+        "1",
+        "--json",
+    ]);
+    let wm: Vec<f64> = serde_json::from_value(w["mean"].clone()).unwrap();
+    assert!(
+        (wm[0] - 0.3).abs() < 0.03 && (wm[1] + 1.2).abs() < 0.03,
+        "{wm:?}"
+    );
+    assert_ne!(wm, mean, "a warm start trains differently");
     // One network, simulated data: --ensemble and --dataset do not combine with --rounds.
     let out = Command::new(example("npe_gaussian_linear"))
         .args(["--x-obs", "0", "0", "--rounds", "2", "--ensemble", "2"])

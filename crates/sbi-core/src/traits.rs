@@ -502,6 +502,25 @@ pub trait DensityEstimator: Sync {
         seed: u64,
         progress: &mut dyn Progress,
     ) -> Result<Self::Posterior, Self::Error>;
+
+    /// Fits starting from `previous`, a posterior this estimator made (e.g. the last round of
+    /// a sequential run): an estimator that can continues from its weights and keeps its
+    /// standardisation; the default ignores `previous` and fits from scratch.
+    ///
+    /// # Errors
+    /// As [`DensityEstimator::fit`]; an estimator may refuse a `previous` it did not make.
+    fn fit_from(
+        &self,
+        previous: &Self::Posterior,
+        theta: &RowMatrix,
+        x: &RowMatrix,
+        support: &Bounds,
+        seed: u64,
+        progress: &mut dyn Progress,
+    ) -> Result<Self::Posterior, Self::Error> {
+        let _ = previous;
+        self.fit(theta, x, support, seed, progress)
+    }
 }
 
 /// A deterministic cost to minimise (stochastic models enter through fixed seeds: common random

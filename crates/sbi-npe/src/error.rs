@@ -62,6 +62,9 @@ pub enum Error {
         /// Proposals drawn.
         proposed: usize,
     },
+    /// A warm start from a posterior of another estimator, configuration or dimension.
+    #[error("warm start: {0}")]
+    WarmStart(String),
     /// The truncated prior of a sequential round cannot be sampled (no prior draw inside the
     /// region, or too few to go on).
     #[error("truncated prior: {0}")]

@@ -10,7 +10,7 @@ use crate::density::Net;
 use crate::error::{Error, Result};
 use crate::persist::check_support;
 use crate::posterior::{DirectPosterior, TrainedOn};
-use crate::train::train;
+use crate::train::{Warm, train};
 
 /// Trains a mixture-density network q(θ | x) on simulated pairs
 /// ([`DensityEstimator::fit`]) and returns the posterior, restricted to the prior's support.
@@ -95,6 +95,42 @@ impl DensityEstimator for MdnEstimator {
             support,
             seed,
             progress,
+            None,
+            |config, weights| Net::Mdn { config, weights },
+        )
+    }
+
+    /// Continues from `previous`'s weights, with its standardisation of θ and x (as sbi's
+    /// sequential rounds do: the z-scoring of round 0 is kept).
+    ///
+    /// # Errors
+    /// [`Error::WarmStart`] when `previous` is not an MDN of this configuration and
+    /// dimensions; otherwise as `fit`.
+    fn fit_from(
+        &self,
+        previous: &DirectPosterior,
+        theta: &RowMatrix,
+        x: &RowMatrix,
+        support: &Bounds,
+        seed: u64,
+        progress: &mut dyn Progress,
+    ) -> Result<DirectPosterior> {
+        let Net::Mdn { config, weights } = &previous.net else {
+            return Err(warm_mismatch(previous, "an mdn"));
+        };
+        if *config != self.mdn {
+            return Err(warm_mismatch(previous, "an mdn of this configuration"));
+        }
+        let warm = warm_of(previous, weights, theta, x)?;
+        fit(
+            &self.mdn,
+            &self.train,
+            theta,
+            x,
+            support,
+            seed,
+            progress,
+            Some(warm),
             |config, weights| Net::Mdn { config, weights },
         )
     }
@@ -174,6 +210,41 @@ impl DensityEstimator for FlowEstimator {
             support,
             seed,
             progress,
+            None,
+            |config, weights| Net::Flow { config, weights },
+        )
+    }
+
+    /// Continues from `previous`'s weights and standardisation, as the MDN's `fit_from`.
+    ///
+    /// # Errors
+    /// [`Error::WarmStart`] when `previous` is not a flow of this configuration and
+    /// dimensions; otherwise as `fit`.
+    fn fit_from(
+        &self,
+        previous: &DirectPosterior,
+        theta: &RowMatrix,
+        x: &RowMatrix,
+        support: &Bounds,
+        seed: u64,
+        progress: &mut dyn Progress,
+    ) -> Result<DirectPosterior> {
+        let Net::Flow { config, weights } = &previous.net else {
+            return Err(warm_mismatch(previous, "a flow"));
+        };
+        if *config != self.flow {
+            return Err(warm_mismatch(previous, "a flow of this configuration"));
+        }
+        let warm = warm_of(previous, weights, theta, x)?;
+        fit(
+            &self.flow,
+            &self.train,
+            theta,
+            x,
+            support,
+            seed,
+            progress,
+            Some(warm),
             |config, weights| Net::Flow { config, weights },
         )
     }
@@ -288,6 +359,51 @@ impl DensityEstimator for NeuralEstimator {
             Self::Flow(f) => f.fit(theta, x, support, seed, progress),
         }
     }
+
+    fn fit_from(
+        &self,
+        previous: &DirectPosterior,
+        theta: &RowMatrix,
+        x: &RowMatrix,
+        support: &Bounds,
+        seed: u64,
+        progress: &mut dyn Progress,
+    ) -> Result<DirectPosterior> {
+        match self {
+            Self::Mdn(m) => m.fit_from(previous, theta, x, support, seed, progress),
+            Self::Flow(f) => f.fit_from(previous, theta, x, support, seed, progress),
+        }
+    }
+}
+
+fn warm_mismatch(previous: &DirectPosterior, needed: &str) -> Error {
+    Error::WarmStart(format!(
+        "the previous posterior is a {} network; a warm start of this estimator needs {needed}",
+        previous.estimator_name()
+    ))
+}
+
+/// The warm start from `previous`, whose dimensions must be the data's.
+fn warm_of<'a, W>(
+    previous: &'a DirectPosterior,
+    weights: &'a W,
+    theta: &RowMatrix,
+    x: &RowMatrix,
+) -> Result<Warm<'a, W>> {
+    if previous.theta_dim() != theta.ncols() || previous.x_dim() != x.ncols() {
+        return Err(Error::WarmStart(format!(
+            "the previous posterior is for {} parameters and {} features; the data have {} and {}",
+            previous.theta_dim(),
+            previous.x_dim(),
+            theta.ncols(),
+            x.ncols()
+        )));
+    }
+    Ok(Warm {
+        weights,
+        theta_z: &previous.theta_z,
+        x_z: &previous.x_z,
+    })
 }
 
 /// The fit every estimator shares: the support checks, training, and the posterior.
@@ -300,6 +416,7 @@ fn fit<A: Architecture + Clone>(
     support: &Bounds,
     seed: u64,
     progress: &mut dyn Progress,
+    warm: Option<Warm<'_, A::Weights>>,
     net: impl FnOnce(A, A::Weights) -> Net,
 ) -> Result<DirectPosterior> {
     sbi_core::check_dim(theta.ncols(), support.low.len())?;
@@ -316,7 +433,7 @@ fn fit<A: Architecture + Clone>(
             support.high
         )));
     }
-    let t = train(theta, x, arch, tc, seed, progress)?;
+    let t = train(theta, x, arch, tc, seed, progress, warm)?;
     Ok(DirectPosterior {
         net: net(arch.clone(), t.weights),
         train: tc.clone(),

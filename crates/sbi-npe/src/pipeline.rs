@@ -291,6 +291,33 @@ where
         Ok(posterior)
     }
 
+    /// [`Npe::train_on`], continuing from `previous` ([`DensityEstimator::fit_from`]: the
+    /// network estimators keep its weights and standardisation).
+    ///
+    /// # Errors
+    /// As [`Npe::train_on`]; a `previous` the estimator cannot continue from.
+    pub fn train_from<E>(
+        &mut self,
+        dataset: &Dataset,
+        estimator: &E,
+        previous: &E::Posterior,
+    ) -> Result<E::Posterior>
+    where
+        E: DensityEstimator,
+        Error: From<E::Error>,
+    {
+        let (theta, x, support) = self.training_data(dataset)?;
+        let start = Instant::now();
+        self.report(|p| p.stage("training (warm start)"));
+        let seed = item_seed(self.seed, 2);
+        let posterior = self.with_progress(|progress| {
+            estimator.fit_from(previous, &theta, &x, &support, seed, progress)
+        })?;
+        let seconds = start.elapsed().as_secs_f64();
+        self.report(|p| p.finish(&format!("trained in {seconds:.1} s")));
+        Ok(posterior)
+    }
+
     /// [`Npe::train_on`] with an ensemble of `num_members` fits.
     ///
     /// # Errors

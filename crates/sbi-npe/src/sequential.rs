@@ -22,6 +22,10 @@ pub struct SequentialConfig {
     pub budgets: Vec<usize>,
     /// How each round's truncated prior is found and sampled.
     pub restriction: RestrictionConfig,
+    /// Rounds after the first continue training from the previous round's posterior
+    /// ([`DensityEstimator::fit_from`]: its weights and round 0's standardisation) instead of
+    /// retraining from scratch (default false, as sbi's TSNPE).
+    pub warm_start: bool,
 }
 
 impl Default for SequentialConfig {
@@ -29,6 +33,7 @@ impl Default for SequentialConfig {
         Self {
             budgets: vec![1000; 4],
             restriction: RestrictionConfig::default(),
+            warm_start: false,
         }
     }
 }
@@ -44,8 +49,15 @@ impl SequentialConfig {
     pub fn with_budgets(budgets: Vec<usize>) -> Self {
         Self {
             budgets,
-            restriction: RestrictionConfig::default(),
+            ..Self::default()
         }
+    }
+
+    /// Continues each round's training from the previous posterior (`true`) or retrains
+    /// from scratch (`false`, the default).
+    pub fn with_warm_start(mut self, warm_start: bool) -> Self {
+        self.warm_start = warm_start;
+        self
     }
 
     /// The number of rounds.
@@ -97,7 +109,8 @@ pub struct SequentialRun<Q> {
 /// TSNPE for one observation `x_o`: round 0 simulates from the prior and trains; each later
 /// round truncates the prior to the region where the current posterior's density at `x_o`
 /// is above its own 10⁻⁴ quantile ([`RestrictedPrior`]), simulates from that truncated
-/// prior, and retrains the estimator from scratch on all simulations so far (plain maximum
+/// prior, and retrains the estimator (from scratch, or from the previous round's posterior
+/// with [`SequentialConfig::with_warm_start`]) on all simulations so far (plain maximum
 /// likelihood: no proposal correction is needed, because the truncation keeps the prior's
 /// shape where the posterior has its mass).
 ///
@@ -264,10 +277,15 @@ where
             };
             let t = Instant::now();
             tap.best = f64::NAN;
-            let q = Npe::new(self.prior, self.simulator, self.summary)
+            let mut npe = Npe::new(self.prior, self.simulator, self.summary)
                 .seed(self.seed)
-                .progress(&mut tap)
-                .train_on(&all, estimator)?;
+                .progress(&mut tap);
+            let q = match posteriors.last() {
+                Some(previous) if self.config.warm_start => {
+                    npe.train_from(&all, estimator, previous)?
+                }
+                _ => npe.train_on(&all, estimator)?,
+            };
             let report = RoundReport {
                 round: r,
                 num_simulations: all.len(),

@@ -240,7 +240,16 @@ fn recover<M: Clone>(net: &mut M, best: &M, lr: &mut f64, reductions: &mut usize
     true
 }
 
-/// Trains q(θ | x) on the rows of `theta` and `x` with seed `seed`, reporting each epoch.
+/// Where a warm-started training begins: a previous fit's weights and standardisation.
+pub(crate) struct Warm<'a, W> {
+    pub weights: &'a W,
+    pub theta_z: &'a ZScore,
+    pub x_z: &'a ZScore,
+}
+
+/// Trains q(θ | x) on the rows of `theta` and `x` with seed `seed`, reporting each epoch;
+/// from `warm`'s weights and standardisation when given (its shapes checked by the caller),
+/// else from a seeded initialisation and the training rows' statistics.
 pub(crate) fn train<A: Architecture>(
     theta: &RowMatrix,
     x: &RowMatrix,
@@ -248,6 +257,7 @@ pub(crate) fn train<A: Architecture>(
     tc: &TrainConfig,
     seed: u64,
     progress: &mut dyn Progress,
+    warm: Option<Warm<'_, A::Weights>>,
 ) -> Result<Trained<A::Weights>> {
     let start = Instant::now();
     arch.validate()?;
@@ -284,11 +294,16 @@ pub(crate) fn train<A: Architecture>(
         ((rows.len() as f64 * tc.validation_fraction).round() as usize).clamp(1, rows.len() - 1);
     let (val_rows, train_rows) = rows.split_at(n_val);
     let mut train_rows = train_rows.to_vec();
-    let theta_z = ZScore::fit(theta, &train_rows);
-    let x_z = if tc.whiten_x && x.ncols() > 1 {
-        ZScore::fit_whitened(x, &train_rows)
-    } else {
-        ZScore::fit(x, &train_rows)
+    let (theta_z, x_z) = match &warm {
+        Some(w) => (w.theta_z.clone(), w.x_z.clone()),
+        None => (
+            ZScore::fit(theta, &train_rows),
+            if tc.whiten_x && x.ncols() > 1 {
+                ZScore::fit_whitened(x, &train_rows)
+            } else {
+                ZScore::fit(x, &train_rows)
+            },
+        ),
     };
     let (d, dx) = (theta.ncols(), x.ncols());
     arch.check_size(dx, d)?;
@@ -309,9 +324,13 @@ pub(crate) fn train<A: Architecture>(
 
     let device = training_device();
     let layout = arch.layout(d, &device);
-    let init = arch.init(dx, d, &mut rng);
-    let mut net = arch.build(&init, &device);
-    drop(init);
+    let mut net = match &warm {
+        Some(w) => arch.build(w.weights, &device),
+        None => {
+            let init = arch.init(dx, d, &mut rng);
+            arch.build(&init, &device)
+        }
+    };
     // A fresh optimiser (no moments): at the start, and after each recovery.
     let adam = || {
         AdamConfig::new()
