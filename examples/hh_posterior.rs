@@ -371,6 +371,7 @@ fn main() {
                 "  {:<20} {:>9} {:>10} {:>9} {:>21}",
                 "parameter", "truth", "mean", "std", "90 % interval"
             );
+            cli::print_rounds(&rounds);
             if let Some(path) = &args.observed {
                 println!("observation: {} (sweep {})", path.display(), args.sweep);
             }

@@ -215,15 +215,7 @@ fn main() {
             });
             println!("{out}");
         } else {
-            for r in &rounds {
-                println!(
-                    "round {}: {} simulations in all, drawn from {:.3} % of the prior, validation loss {:.4}",
-                    r.round + 1,
-                    r.num_simulations,
-                    100.0 * r.prior_mass,
-                    r.validation_loss
-                );
-            }
+            cli::print_rounds(&rounds);
             println!(
                 "{} posterior at x = {:?} (10,000 samples)",
                 args.estimator.name(),

@@ -87,3 +87,17 @@ pub fn rounds_json(rounds: &[sbi_npe::RoundReport]) -> serde_json::Value {
         })
         .collect()
 }
+
+/// Prints one line per round of a sequential run: simulations so far, the prior mass its θ
+/// were drawn from, validation loss.
+pub fn print_rounds(rounds: &[sbi_npe::RoundReport]) {
+    for r in rounds {
+        println!(
+            "round {}: {} simulations in all, drawn from {:.2} % of the prior, validation loss {:.4}",
+            r.round + 1,
+            r.num_simulations,
+            100.0 * r.prior_mass,
+            r.validation_loss
+        );
+    }
+}

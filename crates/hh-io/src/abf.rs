@@ -106,7 +106,8 @@ pub fn read_abf(path: &Path, sweep: usize) -> Result<Recording> {
     let ci = data
         .channels
         .iter()
-        .position(|c| CurrentUnit::parse(&unit(c)).is_some());
+        .enumerate()
+        .find_map(|(i, c)| CurrentUnit::parse(&unit(c)).map(|u| (i, u)));
     let sweep32 = sweep as u32;
     let samples = dataset
         .read_trace(0, sweep32, 0, data.sample_count)
@@ -129,13 +130,13 @@ pub fn read_abf(path: &Path, sweep: usize) -> Result<Recording> {
         current_unit: None,
     };
     let current = match ci {
-        Some(i) => {
+        Some((i, current_unit)) => {
             let c = &data.channels[i];
             metadata.current_channel = Some(c.name.clone());
             metadata.current_unit = Some(unit(c));
             Some(Current {
                 values: column(i)?,
-                unit: CurrentUnit::parse(&unit(c)).unwrap_or(CurrentUnit::PicoAmpere),
+                unit: current_unit,
                 source: CurrentSource::Recorded,
             })
         }
@@ -159,12 +160,12 @@ fn command_current(
     let Some(cmd) = info.traces.get(1) else {
         return Ok(None);
     };
-    let Some((k, ch)) = cmd
-        .channels
-        .iter()
-        .enumerate()
-        .find(|(_, c)| c.unit.as_deref().and_then(CurrentUnit::parse).is_some())
-    else {
+    let Some((k, ch, current_unit)) = cmd.channels.iter().enumerate().find_map(|(k, c)| {
+        c.unit
+            .as_deref()
+            .and_then(CurrentUnit::parse)
+            .map(|u| (k, c, u))
+    }) else {
         if let Some(c) = cmd.channels.first() {
             return Err(Error::UnitMismatch {
                 path: path.into(),
@@ -187,7 +188,7 @@ fn command_current(
     metadata.current_unit = Some(unit.clone());
     Ok(samples.channels.get(k).map(|v| Current {
         values: v.clone(),
-        unit: CurrentUnit::parse(&unit).unwrap_or(CurrentUnit::PicoAmpere),
+        unit: current_unit,
         source: CurrentSource::Protocol,
     }))
 }
