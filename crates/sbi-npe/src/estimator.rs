@@ -66,6 +66,31 @@ impl MdnEstimator {
     }
 }
 
+impl MdnEstimator {
+    /// The fit of `fit` and `fit_from`: from `warm` when given, else from scratch.
+    fn fit_with(
+        &self,
+        theta: &RowMatrix,
+        x: &RowMatrix,
+        support: &Bounds,
+        seed: u64,
+        progress: &mut dyn Progress,
+        warm: Option<Warm<'_, crate::mlp::Weights>>,
+    ) -> Result<DirectPosterior> {
+        fit(
+            &self.mdn,
+            &self.train,
+            theta,
+            x,
+            support,
+            seed,
+            progress,
+            warm,
+            |config, weights| Net::Mdn { config, weights },
+        )
+    }
+}
+
 impl DensityEstimator for MdnEstimator {
     type Posterior = DirectPosterior;
     type Error = Error;
@@ -87,17 +112,7 @@ impl DensityEstimator for MdnEstimator {
         seed: u64,
         progress: &mut dyn Progress,
     ) -> Result<DirectPosterior> {
-        fit(
-            &self.mdn,
-            &self.train,
-            theta,
-            x,
-            support,
-            seed,
-            progress,
-            None,
-            |config, weights| Net::Mdn { config, weights },
-        )
+        self.fit_with(theta, x, support, seed, progress, None)
     }
 
     /// Continues from `previous`'s weights, with its standardisation of θ and x (as sbi's
@@ -115,24 +130,12 @@ impl DensityEstimator for MdnEstimator {
         seed: u64,
         progress: &mut dyn Progress,
     ) -> Result<DirectPosterior> {
-        let Net::Mdn { config, weights } = &previous.net else {
-            return Err(warm_mismatch(previous, "an mdn"));
+        let weights = match &previous.net {
+            Net::Mdn { config, weights } if *config == self.mdn => weights,
+            _ => return Err(warm_mismatch(previous, "an mdn of this configuration")),
         };
-        if *config != self.mdn {
-            return Err(warm_mismatch(previous, "an mdn of this configuration"));
-        }
         let warm = warm_of(previous, weights, theta, x)?;
-        fit(
-            &self.mdn,
-            &self.train,
-            theta,
-            x,
-            support,
-            seed,
-            progress,
-            Some(warm),
-            |config, weights| Net::Mdn { config, weights },
-        )
+        self.fit_with(theta, x, support, seed, progress, Some(warm))
     }
 }
 
@@ -185,6 +188,31 @@ impl FlowEstimator {
     }
 }
 
+impl FlowEstimator {
+    /// The fit of `fit` and `fit_from`: from `warm` when given, else from scratch.
+    fn fit_with(
+        &self,
+        theta: &RowMatrix,
+        x: &RowMatrix,
+        support: &Bounds,
+        seed: u64,
+        progress: &mut dyn Progress,
+        warm: Option<Warm<'_, crate::flow::FlowWeights>>,
+    ) -> Result<DirectPosterior> {
+        fit(
+            &self.flow,
+            &self.train,
+            theta,
+            x,
+            support,
+            seed,
+            progress,
+            warm,
+            |config, weights| Net::Flow { config, weights },
+        )
+    }
+}
+
 impl DensityEstimator for FlowEstimator {
     type Posterior = DirectPosterior;
     type Error = Error;
@@ -202,17 +230,7 @@ impl DensityEstimator for FlowEstimator {
         seed: u64,
         progress: &mut dyn Progress,
     ) -> Result<DirectPosterior> {
-        fit(
-            &self.flow,
-            &self.train,
-            theta,
-            x,
-            support,
-            seed,
-            progress,
-            None,
-            |config, weights| Net::Flow { config, weights },
-        )
+        self.fit_with(theta, x, support, seed, progress, None)
     }
 
     /// Continues from `previous`'s weights and standardisation, as the MDN's `fit_from`.
@@ -229,24 +247,12 @@ impl DensityEstimator for FlowEstimator {
         seed: u64,
         progress: &mut dyn Progress,
     ) -> Result<DirectPosterior> {
-        let Net::Flow { config, weights } = &previous.net else {
-            return Err(warm_mismatch(previous, "a flow"));
+        let weights = match &previous.net {
+            Net::Flow { config, weights } if *config == self.flow => weights,
+            _ => return Err(warm_mismatch(previous, "a flow of this configuration")),
         };
-        if *config != self.flow {
-            return Err(warm_mismatch(previous, "a flow of this configuration"));
-        }
         let warm = warm_of(previous, weights, theta, x)?;
-        fit(
-            &self.flow,
-            &self.train,
-            theta,
-            x,
-            support,
-            seed,
-            progress,
-            Some(warm),
-            |config, weights| Net::Flow { config, weights },
-        )
+        self.fit_with(theta, x, support, seed, progress, Some(warm))
     }
 }
 
