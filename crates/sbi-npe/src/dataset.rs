@@ -1,6 +1,7 @@
 //! [`Dataset`]: simulated pairs (θ, x) with every failed simulation's cause, saved and loaded
 //! as NumPy `.npz`.
 
+use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Seek, Write};
 use std::path::Path;
 
@@ -79,6 +80,8 @@ pub struct FailureKind {
 /// | `failure_index` | int64 | (f,) | rows of the f failures |
 /// | `failure_stage` | unicode | (f,) | `simulator`, `summary` or `non_finite` |
 /// | `failure_message` | unicode | (f,) | what each error said |
+/// | `setting_names` | unicode | (s,) | what the data were simulated with: names … |
+/// | `setting_values` | unicode | (s,) | … and values ([`Dataset::with_settings`]) |
 ///
 /// In Python: `d = numpy.load("data.npz"); ok = ~d["failed"]; theta, x = d["theta"][ok],
 /// d["x"][ok]` gives the pairs sbi's `append_simulations` takes (as torch tensors).
@@ -107,6 +110,7 @@ pub struct Dataset {
     x: RowMatrix,
     failures: Vec<Failure>,
     feature_names: Vec<String>,
+    settings: BTreeMap<String, String>,
 }
 
 /// Equal when every array is equal bit for bit (so the NaN rows of failed simulations
@@ -124,6 +128,7 @@ impl PartialEq for Dataset {
             && bits(&self.x) == bits(&other.x)
             && self.failures == other.failures
             && self.feature_names == other.feature_names
+            && self.settings == other.settings
     }
 }
 
@@ -151,9 +156,14 @@ impl Dataset {
         Self::from_parts(theta, x, failures, feature_names)
     }
 
-    /// A dataset from its parts, checked. `failures` must be sorted by row; their x rows
-    /// are set to NaN.
-    pub(crate) fn from_parts(
+    /// A dataset from its parts, checked: e.g. rows simulated in pieces (on several machines)
+    /// and joined. `failures` must be sorted by row, one per row at most; their x rows are
+    /// set to NaN. Empty `feature_names` become `x0`, `x1`, ….
+    ///
+    /// # Errors
+    /// As [`Dataset::new`]; [`Error::InvalidDataset`] for failures out of order or outside
+    /// the data.
+    pub fn from_parts(
         theta: RowMatrix,
         mut x: RowMatrix,
         failures: Vec<Failure>,
@@ -206,26 +216,43 @@ impl Dataset {
             x,
             failures,
             feature_names,
+            settings: BTreeMap::new(),
         })
+    }
+
+    /// Records what the data were simulated with, as `name → value` text (the simulator's
+    /// settings, the seed, …; the same shape as a posterior's
+    /// [`TrainedOn::simulator`](crate::TrainedOn)), saved with the data.
+    pub fn with_settings(mut self, settings: BTreeMap<String, String>) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// What the data were simulated with, as recorded (empty when unknown).
+    pub fn settings(&self) -> &BTreeMap<String, String> {
+        &self.settings
     }
 
     /// The rows of `self` followed by those of `other` (its failures re-indexed): e.g. the
     /// rounds of a sequential run, or two campaigns with the same features.
     ///
     /// # Errors
-    /// [`Error::InvalidDataset`] when θ widths, x widths or feature names differ.
+    /// [`Error::InvalidDataset`] when θ widths, x widths, feature names or settings differ.
     pub fn concat(&self, other: &Dataset) -> Result<Dataset> {
         if self.theta.ncols() != other.theta.ncols()
             || self.x.ncols() != other.x.ncols()
             || self.feature_names != other.feature_names
+            || self.settings != other.settings
         {
             return Err(Error::InvalidDataset(format!(
-                "cannot join a dataset of θ width {} and features {:?} with one of θ width {} \
-                 and features {:?}",
+                "cannot join a dataset of θ width {}, features {:?} and settings {:?} with one \
+                 of θ width {}, features {:?} and settings {:?}",
                 self.theta.ncols(),
                 self.feature_names,
+                self.settings,
                 other.theta.ncols(),
-                other.feature_names
+                other.feature_names,
+                other.settings
             )));
         }
         let stack = |a: &RowMatrix, b: &RowMatrix| {
@@ -243,12 +270,13 @@ impl Dataset {
                 ..f.clone()
             }))
             .collect();
-        Self::from_parts(
+        Ok(Self::from_parts(
             stack(&self.theta, &other.theta)?,
             stack(&self.x, &other.x)?,
             failures,
             self.feature_names.clone(),
-        )
+        )?
+        .with_settings(self.settings.clone()))
     }
 
     /// Number of simulations (rows).
@@ -372,6 +400,10 @@ impl Dataset {
         )?;
         put_str(&mut zip, "failure_stage", &stage)?;
         put_str(&mut zip, "failure_message", &message)?;
+        let keys: Vec<&str> = self.settings.keys().map(String::as_str).collect();
+        let values: Vec<&str> = self.settings.values().map(String::as_str).collect();
+        put_str(&mut zip, "setting_names", &keys)?;
+        put_str(&mut zip, "setting_values", &values)?;
         Ok(zip.finish().map_err(std::io::Error::other)?.into_inner())
     }
 
@@ -398,6 +430,20 @@ impl Dataset {
         let x = read_matrix(&mut zip, "x")?
             .ok_or_else(|| Error::InvalidDataset("the archive has no `x` array".into()))?;
         let names = read_strings(&mut zip, "x_names")?.unwrap_or_default();
+        let keys = read_strings(&mut zip, "setting_names")?.unwrap_or_default();
+        let values = read_strings(&mut zip, "setting_values")?.unwrap_or_default();
+        if keys.len() != values.len() {
+            return Err(Error::InvalidDataset(
+                "setting_names and setting_values differ in length".into(),
+            ));
+        }
+        let num_settings = keys.len();
+        let settings: BTreeMap<String, String> = keys.into_iter().zip(values).collect();
+        if settings.len() != num_settings {
+            return Err(Error::InvalidDataset(
+                "setting_names has a name twice".into(),
+            ));
+        }
         let index = read_vec::<i64>(&mut zip, "failure_index")?;
         let failures = match index {
             None => None,
@@ -426,7 +472,7 @@ impl Dataset {
                 Some(out)
             }
         };
-        match failures {
+        let data = match failures {
             Some(mut failures) => {
                 // Rows with a non-finite x that no record explains fail too.
                 for i in 0..x.nrows() {
@@ -444,7 +490,8 @@ impl Dataset {
                 Self::from_parts(theta, x, failures, names)
             }
             None => Self::new(theta, x, names),
-        }
+        }?;
+        Ok(data.with_settings(settings))
     }
 }
 
@@ -624,6 +671,25 @@ mod tests {
             vec!["max".into(), "mean".into(), "std".into()],
         )
         .unwrap()
+        .with_settings(BTreeMap::from([
+            ("noise_sigma".to_owned(), "1".to_owned()),
+            ("simulator".to_owned(), "classic HH, 200 ms (µ)".to_owned()),
+        ]))
+    }
+
+    /// Equal datasets give equal files, byte for byte (no time stamp, no order from a hash):
+    /// what lets a campaign on any number of machines be compared with `cmp`.
+    #[test]
+    fn equal_datasets_write_identical_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.npz"), dir.path().join("b.npz"));
+        sample().save_npz(&a).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(2100));
+        sample().save_npz(&b).unwrap();
+        let (a, b) = (std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
+        assert!(a == b, "two saves of one dataset differ");
+        let other = sample().with_settings(BTreeMap::new());
+        assert_ne!(other.npz_bytes().unwrap(), a);
     }
 
     #[test]
@@ -637,6 +703,8 @@ mod tests {
         assert_eq!(back.theta(), d.theta());
         assert_eq!(back.failures(), d.failures());
         assert_eq!(back.feature_names(), d.feature_names());
+        assert_eq!(back.settings(), d.settings());
+        assert_eq!(back, d);
         assert_eq!(back.x().row(3), [7.0, 8.0, 9.0]);
         let (t, x) = back.training_pairs().unwrap();
         assert_eq!((t.nrows(), x.nrows()), (3, 3));

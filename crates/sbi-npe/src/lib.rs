@@ -77,6 +77,7 @@ mod posterior;
 mod progress;
 mod restricted;
 mod sequential;
+mod simulated_rows;
 mod spline;
 mod standardize;
 mod tensor_ops;
@@ -89,11 +90,14 @@ pub use diagnostics::{Calibration, c2st};
 pub use ensemble::{DirectEnsemble, Ensemble, MAX_MEMBERS};
 pub use error::{Error, Result};
 pub use estimator::{FlowEstimator, MdnEstimator, NeuralEstimator};
-pub use pipeline::{FAIL_FAST_AFTER, Npe, NpeReport, NpeRun, member_seed};
+pub use pipeline::{Npe, NpeReport, NpeRun, member_seed};
 pub use posterior::{DirectConditional, DirectPosterior, TrainedOn};
 pub use progress::{EpochReport, Progress, TerminalProgress};
 pub use restricted::{RestrictedPrior, RestrictionConfig, Sampler};
 pub use sequential::{RoundReport, Sequential, SequentialConfig, SequentialRun};
+pub use simulated_rows::{
+    FAIL_FAST_AFTER, SimulatedRows, fails_fast, prior_draws, simulate_rows, simulations_failed,
+};
 pub use standardize::ZScore;
 pub use train::TrainingReport;
 

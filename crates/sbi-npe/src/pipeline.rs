@@ -3,20 +3,14 @@
 
 use std::time::Instant;
 
-use rand::SeedableRng;
 use sbi_core::{
-    DensityEstimator, ItemError, Prior, Progress, RowMatrix, SeedRng, Simulator, SummaryStatistics,
-    item_seed,
+    DensityEstimator, Prior, Progress, RowMatrix, Simulator, SummaryStatistics, item_seed,
 };
 
-use crate::dataset::{Dataset, Failure, FailureStage};
+use crate::dataset::{Dataset, Failure};
 use crate::ensemble::{Ensemble, check_num_members};
 use crate::error::{Error, Result};
-
-/// The simulations run before a run that has not had one success stops: when the first
-/// `FAIL_FAST_AFTER` simulations all failed at the same stage, the rest would too (a wrong
-/// summary for this simulator, a θ dimension the model rejects).
-pub const FAIL_FAST_AFTER: usize = 256;
+use crate::simulated_rows::{fails_fast, prior_draws, simulate_rows, simulations_failed};
 
 /// Neural posterior estimation for any prior, simulator and summary: simulates a [`Dataset`]
 /// and trains any [`DensityEstimator`] on it (in the style of argmin's `Executor`: set up,
@@ -167,7 +161,7 @@ where
     /// Fewer than 2 simulations or a summary with no feature ([`Error::Empty`]); a prior whose
     /// dimension is not the simulator's; a failed prior draw ([`Error::PriorSampling`]); a
     /// batch-level simulator error (e.g. a wrong θ width); [`Error::SimulationsFailed`] when
-    /// fewer than two simulations succeed, or the first [`FAIL_FAST_AFTER`] all fail at the
+    /// fewer than two simulations succeed, or the first [`FAIL_FAST_AFTER`](crate::FAIL_FAST_AFTER) all fail at the
     /// same stage (the run stops there).
     pub fn simulate(&mut self) -> Result<Dataset> {
         let n = self.num_simulations;
@@ -183,50 +177,28 @@ where
                 what: "the summary has no feature".into(),
             });
         }
-        let mut rng = SeedRng::seed_from_u64(item_seed(self.seed, 0));
-        let theta = self
-            .prior
-            .sample_batch(n, &mut rng)
-            .map_err(|e| Error::PriorSampling(e.to_string()))?;
-        let sim_seed = item_seed(self.seed, 1);
+        let theta = prior_draws(self.prior, n, self.seed)?;
         self.report(|p| p.stage("simulating"));
         let mut x = RowMatrix::zeros(n, dx)?;
         let mut failures: Vec<Failure> = Vec::new();
         let chunk = (64 * rayon::current_num_threads()).max(64);
+        let d = theta.ncols();
         let mut first = 0;
         while first < n {
             let rows = chunk.min(n - first);
             let block = RowMatrix::from_vec(
                 rows,
-                theta.ncols(),
-                theta.as_slice()[first * theta.ncols()..(first + rows) * theta.ncols()].to_vec(),
+                d,
+                theta.as_slice()[first * d..(first + rows) * d].to_vec(),
             )?;
-            let out = &mut x.as_mut_slice()[first * dx..(first + rows) * dx];
-            let results = self
-                .simulator
-                .simulate_summarize_each(&block, sim_seed, first as u64, self.summary, out)
-                .map_err(|e| Error::Simulator(Box::new(e)))?;
+            let done = simulate_rows(self.simulator, self.summary, &block, first, self.seed)?;
+            x.as_mut_slice()[first * dx..(first + rows) * dx].copy_from_slice(done.x.as_slice());
             // In item order: `failures` stays sorted.
-            for (k, (result, row)) in results.into_iter().zip(out.chunks_mut(dx)).enumerate() {
-                let (stage, message) = match result {
-                    Err(ItemError::Simulator(e)) => (FailureStage::Simulator, e.to_string()),
-                    Err(ItemError::Summary(e)) => (FailureStage::Summary, e.to_string()),
-                    Ok(()) if row.iter().all(|v| v.is_finite()) => continue,
-                    Ok(()) => (FailureStage::NonFinite, "a feature is not finite".into()),
-                };
-                row.fill(f64::NAN);
-                failures.push(Failure {
-                    index: first + k,
-                    stage,
-                    message,
-                });
-            }
+            failures.extend(done.failures);
             first += rows;
             let done = first;
             self.report(|p| p.items(done, n));
-            let all_same =
-                failures.len() == done && failures.iter().all(|f| f.stage == failures[0].stage);
-            if done >= FAIL_FAST_AFTER && done < n && all_same {
+            if fails_fast(&failures, done, n) {
                 return Err(simulations_failed(&failures, &theta, done));
             }
         }
@@ -356,26 +328,5 @@ where
             });
         }
         Ok((theta, x, self.prior.bounds()))
-    }
-}
-
-/// [`Error::SimulationsFailed`] for the first `done` simulations, naming the first failure.
-fn simulations_failed(failures: &[Failure], theta: &RowMatrix, done: usize) -> Error {
-    let first = failures
-        .first()
-        .map(|f| {
-            format!(
-                "simulation {} at θ = {:?}: {}: {}",
-                f.index,
-                theta.row(f.index),
-                f.stage.name(),
-                f.message
-            )
-        })
-        .unwrap_or_default();
-    Error::SimulationsFailed {
-        failed: failures.len(),
-        total: done,
-        first,
     }
 }
