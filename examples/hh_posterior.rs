@@ -17,7 +17,8 @@ use std::time::Instant;
 use hh_model::HhSimulator;
 use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
 use hh_sbi_examples::notebook::{
-    HIGH, LOW, NAMES, Scene, describe, load_checked, observe, render_pictures, trained_on,
+    HIGH, LOW, NAMES, Scene, describe, load_checked, load_dataset_checked, observe,
+    render_pictures, trained_on,
 };
 use hh_sbi_examples::recording::protocol_mismatch;
 use hh_stats::FeatureSet;
@@ -37,6 +38,7 @@ usage: hh_posterior [--v-rest <mV>] [--stim <uA/cm2>] [--num-simulations N] [--n
                     [--seed S] [--out-dir DIR]
                     [--save-posterior FILE] [--load-posterior FILE] [--validate K] [--json]
                     [--observed FILE [--sweep N]] [--rounds R [--warm-start]]
+                    [--dataset FILE]
 
 Infers theta = (V_rest in [40, 60] mV, stimulus amplitude in [3, 7] uA/cm2) of a classic HH
 neuron (200 ms, dt 0.01 ms, pulse 70-130 ms) from one simulated trace: BoxUniform prior, N
@@ -60,6 +62,9 @@ observed_trace.svg, posterior_predictive.svg.
                 each after the first drawn from the prior truncated to where the current
                 posterior has its mass, retrained on all simulations (docs/npe.md);
                 --warm-start continues each round from the previous round's network
+--dataset FILE  train on simulations made elsewhere (the campaign example's .npz, e.g. on
+                an MPI cluster: docs/scaling.md) instead of simulating; the file must hold
+                this run's features and prior, and was simulated with the same --noise
 --validate K    also evaluate K held-out theta from the prior: mean absolute error of the
                 posterior mean (fraction of the prior width) and coverage of the 90 % intervals
 --json          print one JSON object instead of the table";
@@ -71,6 +76,7 @@ struct Args {
     sweep: usize,
     rounds: usize,
     warm_start: bool,
+    dataset: Option<PathBuf>,
     num_simulations: usize,
     num_samples: usize,
     features: String,
@@ -94,6 +100,7 @@ fn parse_args() -> Result<Args, CliError> {
         sweep: 0,
         rounds: 1,
         warm_start: false,
+        dataset: None,
         num_simulations: 500,
         num_samples: 1000,
         features: "notebook".into(),
@@ -120,6 +127,7 @@ fn parse_args() -> Result<Args, CliError> {
             Long("sweep") => a.sweep = parse_value("--sweep", p.value()?)?,
             Long("rounds") => a.rounds = parse_value("--rounds", p.value()?)?,
             Long("warm-start") => a.warm_start = true,
+            Long("dataset") => a.dataset = Some(PathBuf::from(p.value()?)),
             Long("num-simulations") => {
                 a.num_simulations = parse_value("--num-simulations", p.value()?)?
             }
@@ -163,6 +171,13 @@ fn parse_args() -> Result<Args, CliError> {
             "--rounds trains a posterior for this one observation: it takes neither \
              --load-posterior nor --validate (which checks an amortised posterior on other \
              observations)"
+                .into(),
+        ));
+    }
+    if a.dataset.is_some() && (a.rounds > 1 || a.load.is_some()) {
+        return Err(CliError(
+            "--dataset trains on the file's simulations: it takes neither --rounds (which \
+             simulates each round) nor --load-posterior (which skips training)"
                 .into(),
         ));
     }
@@ -227,15 +242,39 @@ fn main() {
             None => observe(&sim, &features, args.truth, args.seed)?,
         };
         let mut rounds = Vec::new();
-        let (posterior, simulate_s, train_s, num_simulations) = match &args.load {
-            Some(path) => (load_checked(path, &features, &trained_on)?, 0.0, 0.0, 0),
-            None => {
-                // sbi's defaults, plus whitening of x: V_rest shifts `max` and `mean` alike,
-                // so the stimulus hides in their small differences (docs/notebook.md).
-                let est = args
-                    .estimator
-                    .clone()
-                    .with_train(TrainConfig::new().with_whiten_x(true));
+        // sbi's defaults, plus whitening of x: V_rest shifts `max` and `mean` alike,
+        // so the stimulus hides in their small differences (docs/notebook.md).
+        let est = args
+            .estimator
+            .clone()
+            .with_train(TrainConfig::new().with_whiten_x(true));
+        let (posterior, simulate_s, train_s, num_simulations) = match (&args.load, &args.dataset) {
+            (Some(path), _) => (load_checked(path, &features, &trained_on)?, 0.0, 0.0, 0),
+            (None, Some(path)) => {
+                let t = Instant::now();
+                let dataset = load_dataset_checked(path, &features, &trained_on)?;
+                if !args.json {
+                    eprintln!(
+                        "training on {} simulations from {} ({} failed)",
+                        dataset.len(),
+                        path.display(),
+                        dataset.num_failed()
+                    );
+                }
+                let load_s = t.elapsed().as_secs_f64();
+                let t = Instant::now();
+                let posterior = Npe::new(&prior, &sim, &features)
+                    .seed(args.seed)
+                    .progress(&mut progress)
+                    .train_on(&dataset, &est)?;
+                (
+                    posterior.with_trained_on(trained_on),
+                    load_s,
+                    t.elapsed().as_secs_f64(),
+                    dataset.len(),
+                )
+            }
+            (None, None) => {
                 if args.rounds > 1 {
                     let t = Instant::now();
                     let seq = Sequential::new(&prior, &sim, &features, &x_obs)
@@ -326,6 +365,7 @@ fn main() {
             let mut out = serde_json::json!({
                 "truth": truth,
                 "observed": args.observed.as_ref().map(|p| p.display().to_string()),
+                "dataset": args.dataset.as_ref().map(|p| p.display().to_string()),
                 "sweep": args.observed.as_ref().map(|_| args.sweep),
                 "x_observed": x_obs,
                 "mean": mean,

@@ -32,6 +32,77 @@ pub fn trained_on(sim: &HhSimulator, features: &FeatureSet, noise: f64) -> Train
         .with_setting("noise_sigma", noise)
 }
 
+/// The prior, as a campaign's dataset records it.
+pub const PRIOR_SETTING: &str = "BoxUniform: V_rest [40, 60] mV, stimulus [3, 7] uA/cm2";
+
+/// What a campaign's dataset of the notebook model records it was simulated with: the
+/// settings of [`trained_on`], the prior box and the seed.
+pub fn dataset_settings(
+    sim: &HhSimulator,
+    features: &FeatureSet,
+    noise: f64,
+    seed: u64,
+) -> std::collections::BTreeMap<String, String> {
+    let mut s = trained_on(sim, features, noise).simulator;
+    s.insert("prior".into(), PRIOR_SETTING.into());
+    s.insert("seed".into(), seed.to_string());
+    s
+}
+
+/// Loads a dataset (e.g. from the `campaign` example) and checks that it fits this run: 2
+/// parameters inside the prior box, `features`' names, and the same value of every setting
+/// both this run and the file record (simulator, θ, noise, prior).
+///
+/// # Errors
+/// An unreadable file, or data simulated for something else (the message names both sides).
+pub fn load_dataset_checked(
+    path: &std::path::Path,
+    features: &FeatureSet,
+    expected: &TrainedOn,
+) -> Result<sbi_npe::Dataset, CliError> {
+    let at = |m: String| CliError(format!("{}: {m}", path.display()));
+    let data = sbi_npe::Dataset::load_npz(path).map_err(|e| at(e.to_string()))?;
+    if data.theta().ncols() != 2 {
+        return Err(at(format!(
+            "the dataset has {} parameters; this model has 2",
+            data.theta().ncols()
+        )));
+    }
+    if data.feature_names() != features.names() {
+        return Err(at(format!(
+            "the dataset's features are {:?}; this run's (--features) are {:?}",
+            data.feature_names(),
+            features.names()
+        )));
+    }
+    let mut wanted = expected.simulator.clone();
+    wanted.insert("prior".into(), PRIOR_SETTING.into());
+    for (name, value) in &wanted {
+        if let Some(theirs) = data.settings().get(name)
+            && theirs != value
+        {
+            let hint = if name == "noise_sigma" {
+                format!(" (pass --noise {theirs})")
+            } else {
+                String::new()
+            };
+            return Err(at(format!(
+                "the dataset was simulated with {name} = {theirs}; this run has {value}{hint}"
+            )));
+        }
+    }
+    if let Some(i) = (0..data.len()).find(|&i| {
+        let t = data.theta().row(i);
+        !(0..2).all(|j| (LOW[j]..=HIGH[j]).contains(&t[j]))
+    }) {
+        return Err(at(format!(
+            "θ row {i} = {:?} lies outside the prior box {LOW:?}–{HIGH:?}",
+            data.theta().row(i)
+        )));
+    }
+    Ok(data)
+}
+
 /// Loads a posterior saved by `hh_posterior --save-posterior` and checks that it fits this
 /// run: 2 parameters, `features`' width, and what it was trained on (features, simulator
 /// settings, the prior box `LOW`–`HIGH`).
