@@ -9,7 +9,8 @@ import numpy as np
 
 path, n, d, dx = sys.argv[1], *map(int, sys.argv[2:5])
 data = np.load(path)
-expected = {"theta", "x", "failed", "x_names", "failure_index", "failure_stage", "failure_message"}
+expected = {"theta", "x", "failed", "x_names", "failure_index", "failure_stage", "failure_message",
+            "setting_names", "setting_values"}
 assert set(data.files) == expected, sorted(data.files)
 theta, x, failed = data["theta"], data["x"], data["failed"]
 assert theta.dtype == np.float64 and theta.shape == (n, d), (theta.dtype, theta.shape)
@@ -22,6 +23,9 @@ assert index.dtype == np.int64 and index.ndim == 1
 assert data["failure_stage"].shape == index.shape == data["failure_message"].shape
 assert np.array_equal(np.flatnonzero(failed), index), "failed rows and failure_index agree"
 assert np.isfinite(theta).all(), "θ is finite"
+settings = dict(zip(data["setting_names"], data["setting_values"]))
+assert data["setting_names"].shape == data["setting_values"].shape, "one value per setting"
+print(f"settings: {settings}")
 assert np.isfinite(x[~failed]).all() and np.isnan(x[failed]).all(), "NaN rows exactly where failed"
 print(f"numpy {np.__version__} read {path}: theta {theta.shape}, x {x.shape}, "
       f"{failed.sum()} failed, features {list(names)}")
