@@ -65,11 +65,7 @@ pub struct RankReport {
 impl RankReport {
     /// Simulations per second (0 for a rank that ran none).
     pub fn throughput(&self) -> f64 {
-        if self.seconds > 0.0 {
-            self.num_simulations as f64 / self.seconds
-        } else {
-            0.0
-        }
+        per_second(self.num_simulations, self.seconds)
     }
 }
 
@@ -93,11 +89,16 @@ pub struct CampaignRun {
 impl CampaignRun {
     /// The campaign's simulations per second of wall-clock time.
     pub fn throughput(&self) -> f64 {
-        if self.seconds > 0.0 {
-            self.num_simulations as f64 / self.seconds
-        } else {
-            0.0
-        }
+        per_second(self.num_simulations, self.seconds)
+    }
+}
+
+/// `count` over `seconds`, 0 when no time passed.
+fn per_second(count: usize, seconds: f64) -> f64 {
+    if seconds > 0.0 {
+        count as f64 / seconds
+    } else {
+        0.0
     }
 }
 
