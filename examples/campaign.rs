@@ -4,7 +4,7 @@
 //! on it.
 //!
 //! ```text
-//! cargo build --release -p hh-sbi-examples --features mpi --example campaign
+//! cargo build --release --features hh-sbi-examples/mpi --example campaign
 //! mpirun -np 2 target/release/examples/campaign --num-simulations 100000 --seed 1 \
 //!     --noise 1 --out data.npz
 //! cargo run --release --example hh_posterior -- --dataset data.npz --noise 1
@@ -26,7 +26,7 @@ const USAGE: &str = "\
 usage: campaign --out FILE [--num-simulations N] [--seed S] [--features notebook|sbi7]
                 [--noise <sigma>] [--schedule static|dynamic] [--chunk C] [--threads T]
                 [--json]
-       mpirun -np K target/release/examples/campaign --out FILE ...   (built with --features mpi)
+       mpirun -np K target/release/examples/campaign --out FILE ...   (built with --features hh-sbi-examples/mpi)
 
 Simulates N (default 10000) theta = (V_rest in [40, 60] mV, stimulus in [3, 7] uA/cm2) from
 the notebook's BoxUniform prior with the notebook's HH protocol (200 ms, dt 0.01 ms, pulse
@@ -215,7 +215,7 @@ impl Ranks {
         {
             return Err(CliError(format!(
                 "launched as one of several ranks ({var}={value}), but this build has no MPI: \
-                 build with `cargo build --release -p hh-sbi-examples --features mpi --example campaign`"
+                 build with `cargo build --release --features hh-sbi-examples/mpi --example campaign`"
             )));
         }
         Ok(Self)

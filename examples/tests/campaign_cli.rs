@@ -185,7 +185,11 @@ fn a_build_without_mpi_refuses_to_be_one_of_several_ranks() {
         .output()
         .unwrap();
     assert!(!run.status.success());
-    assert!(stderr(&run).contains("--features mpi"), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("--features hh-sbi-examples/mpi"),
+        "{}",
+        stderr(&run)
+    );
     assert!(!out.exists());
     std::fs::remove_dir_all(dir).ok();
 }
