@@ -120,6 +120,8 @@ fn main() {
         let sim = HhSimulator::notebook().with_noise_sigma(args.noise)?;
         let features = FeatureSet::preset_named(&args.features)?;
         let settings = dataset_settings(&sim, &features, args.noise, args.seed);
+        // Before any simulation: a run must not end in a folder it cannot write to.
+        check_writable(&out)?;
         let ranks = Ranks::start()?;
         let threads = args
             .threads
@@ -151,6 +153,29 @@ fn main() {
         }
         Ok(())
     });
+}
+
+/// Checks that `out`'s folder exists and takes a new file (every rank checks, before MPI
+/// starts, so that all fail alike; only rank 0 writes the dataset).
+fn check_writable(out: &std::path::Path) -> Result<(), CliError> {
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let probe = dir.join(format!(".campaign-write-test-{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .map_err(|e| {
+            CliError(format!(
+                "--out {}: cannot write to {}: {e}",
+                out.display(),
+                dir.display()
+            ))
+        })?;
+    std::fs::remove_file(&probe).ok();
+    Ok(())
 }
 
 /// The machine's cores.

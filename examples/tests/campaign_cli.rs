@@ -149,7 +149,8 @@ fn bad_settings_are_clear_errors_and_write_nothing() {
     let dir = temp_dir("campaign-errors");
     let out = dir.join("x.npz");
     let out_s = out.to_str().unwrap();
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
+        (&["--out", "/nonexistent-folder/x.npz"], "cannot write"),
         (&["--num-simulations", "10"], "--out"),
         (
             &["--out", out_s, "--schedule", "round-robin"],
