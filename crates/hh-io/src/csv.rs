@@ -2,18 +2,8 @@
 
 use std::path::Path;
 
-use crate::error::{Error, Result, io_error};
+use crate::error::{Error, Result};
 use crate::recording::{Current, CurrentSource, CurrentUnit, Format, Metadata, Recording};
-
-/// The column name of a current in `unit`: `i_pa`, `i_na`, `i_ua`, `i_ua_per_cm2`.
-pub fn column_name(unit: CurrentUnit) -> &'static str {
-    match unit {
-        CurrentUnit::PicoAmpere => "i_pa",
-        CurrentUnit::NanoAmpere => "i_na",
-        CurrentUnit::MicroAmpere => "i_ua",
-        CurrentUnit::MicroAmperePerCm2 => "i_ua_per_cm2",
-    }
-}
 
 fn column_unit(name: &str) -> Option<CurrentUnit> {
     [
@@ -23,7 +13,7 @@ fn column_unit(name: &str) -> Option<CurrentUnit> {
         CurrentUnit::MicroAmperePerCm2,
     ]
     .into_iter()
-    .find(|u| column_name(*u) == name)
+    .find(|u| u.column_name() == name)
 }
 
 /// Reads a CSV recording: a header `t_ms,vm_mv` or `t_ms,vm_mv,<current>` with `<current>`
@@ -46,73 +36,60 @@ fn column_unit(name: &str) -> Option<CurrentUnit> {
 /// fields, a value that does not parse or is not finite; fewer than two rows; times that are
 /// not increasing and uniformly spaced.
 pub fn read_csv(path: &Path) -> Result<Recording> {
-    let text = std::fs::read_to_string(path).map_err(|e| io_error(path, &e))?;
     let p = path.display().to_string();
-    let err = |line: usize, message: String| Error::Csv {
-        path: p.clone(),
-        line,
-        message,
+    let csv_err = |e: sbi_core::Error| match e {
+        sbi_core::Error::Parse {
+            path,
+            line,
+            message,
+        } => Error::Csv {
+            path,
+            line,
+            message,
+        },
+        sbi_core::Error::Io { path, message } => Error::Io { path, message },
+        other => Error::Csv {
+            path: p.clone(),
+            line: 1,
+            message: other.to_string(),
+        },
     };
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.trim()))
-        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'));
-    let (hline, header) = lines.next().ok_or_else(|| {
-        err(
-            1,
-            "empty file: expected a header `t_ms,vm_mv[,i_pa]`".into(),
-        )
-    })?;
-    let cols: Vec<&str> = header.split(',').map(str::trim).collect();
+    let table = sbi_core::Table::read(path).map_err(csv_err)?;
+    let cols: Vec<&str> = table.columns().iter().map(String::as_str).collect();
+    let header = cols.join(",");
     let unit = match cols.as_slice() {
         ["t_ms", "vm_mv"] => None,
         ["t_ms", "vm_mv", c] => Some(column_unit(c).ok_or_else(|| {
-            err(
-                hline,
-                format!(
-                    "current column `{c}` is not one of i_pa, i_na, i_ua, i_ua_per_cm2 \
-                     (its name carries its unit)"
-                ),
-            )
+            csv_err(table.header_error(format!(
+                "current column `{c}` is not one of i_pa, i_na, i_ua, i_ua_per_cm2 \
+                 (its name carries its unit)"
+            )))
         })?),
         _ => {
-            return Err(err(
-                hline,
-                format!("header `{header}`: expected `t_ms,vm_mv` or `t_ms,vm_mv,i_pa`"),
-            ));
+            return Err(csv_err(table.header_error(format!(
+                "header `{header}`: expected `t_ms,vm_mv` or `t_ms,vm_mv,i_pa`"
+            ))));
         }
     };
-    let (mut t, mut v, mut i) = (Vec::new(), Vec::new(), Vec::new());
-    for (n, line) in lines {
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        if fields.len() != cols.len() {
-            return Err(err(
-                n,
-                format!("{} fields, the header has {}", fields.len(), cols.len()),
-            ));
-        }
-        let mut vals = [0.0; 3];
-        for (k, f) in fields.iter().enumerate() {
-            let x: f64 = f
-                .parse()
-                .map_err(|_| err(n, format!("`{f}` ({}) is not a number", cols[k])))?;
-            if !x.is_finite() {
-                return Err(err(n, format!("`{f}` ({}) is not finite", cols[k])));
-            }
-            vals[k] = x;
-        }
-        t.push(vals[0]);
-        v.push(vals[1]);
-        if unit.is_some() {
-            i.push(vals[2]);
+    for r in 0..table.len() {
+        if let Some(k) = table.row(r).iter().position(|x| !x.is_finite()) {
+            return Err(csv_err(table.error_at(
+                r,
+                format!("`{}` ({}) is not finite", table.row(r)[k], cols[k]),
+            )));
         }
     }
+    let (t, v) = (table.column(0), table.column(1));
+    let i = if unit.is_some() {
+        table.column(2)
+    } else {
+        Vec::new()
+    };
     if t.len() < 2 {
-        return Err(err(
-            hline,
-            format!("{} sample(s): at least two are needed to know dt", t.len()),
-        ));
+        return Err(csv_err(table.header_error(format!(
+            "{} sample(s): at least two are needed to know dt",
+            t.len()
+        ))));
     }
     let dt = (t[t.len() - 1] - t[0]) / (t.len() - 1) as f64;
     if dt <= 0.0 || !dt.is_finite() {
@@ -136,7 +113,7 @@ pub fn read_csv(path: &Path) -> Result<Recording> {
         num_sweeps: 1,
         voltage_channel: "vm_mv".into(),
         voltage_unit: "mV".into(),
-        current_channel: unit.map(|u| column_name(u).to_owned()),
+        current_channel: unit.map(|u| u.column_name().to_owned()),
         current_unit: unit.map(|u| u.symbol().to_owned()),
     };
     let rec = Recording::new(dt, v)?.with_metadata(0, metadata);

@@ -52,7 +52,7 @@ use std::io::Read;
 use std::path::Path;
 
 pub use abf::read_abf;
-pub use csv::{column_name, read_csv};
+pub use csv::read_csv;
 pub use error::{Error, Result};
 pub use nwb::read_nwb;
 pub use recording::{Current, CurrentSource, CurrentUnit, Format, Metadata, Recording};

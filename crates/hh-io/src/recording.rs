@@ -47,6 +47,16 @@ pub enum CurrentUnit {
 }
 
 impl CurrentUnit {
+    /// The CSV column name of a current in this unit: `i_pa`, `i_na`, `i_ua`, `i_ua_per_cm2`.
+    pub fn column_name(self) -> &'static str {
+        match self {
+            CurrentUnit::PicoAmpere => "i_pa",
+            CurrentUnit::NanoAmpere => "i_na",
+            CurrentUnit::MicroAmpere => "i_ua",
+            CurrentUnit::MicroAmperePerCm2 => "i_ua_per_cm2",
+        }
+    }
+
     /// The unit as written: `pA`, `nA`, `µA`, `µA/cm²`.
     pub fn symbol(self) -> &'static str {
         match self {
@@ -353,10 +363,7 @@ impl Recording {
     /// The write fails.
     pub fn write_csv(&self, path: &Path) -> Result<()> {
         use std::io::Write;
-        let column = self
-            .current
-            .as_ref()
-            .map(|c| crate::csv::column_name(c.unit));
+        let column = self.current.as_ref().map(|c| c.unit.column_name());
         sbi_core::write_atomic(path, |w| {
             let mut w = std::io::BufWriter::new(w);
             match column {

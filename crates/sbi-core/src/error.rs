@@ -57,6 +57,18 @@ pub enum Error {
         /// The limit.
         max: usize,
     },
+    /// Paired batches (θ and x of simulated pairs) have different numbers of rows.
+    #[error("θ has {theta} rows but x has {x}")]
+    RowMismatch {
+        /// Rows of θ.
+        theta: usize,
+        /// Rows of x.
+        x: usize,
+    },
+    /// A support (per-dimension bounds) is unusable, or does not contain the data drawn from
+    /// it.
+    #[error("invalid support: {0}")]
+    InvalidSupport(String),
     /// A scalar parameter was outside its valid range.
     #[error("invalid parameter `{name}` = {value}: {reason}")]
     InvalidParameter {

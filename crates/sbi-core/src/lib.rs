@@ -10,11 +10,11 @@
 //! | [`SummaryStatistics`] | output → feature vector x | `hh-stats` |
 //! | [`Prior`] | p(θ): sample, log-density, bounds | `sbi-prior` |
 //! | [`Posterior`] | p(θ \| x): sample, log-density | `sbi-npe` |
-//! | [`DensityEstimator`] | (θ, x) pairs → [`Posterior`] | `sbi-npe` |
+//! | [`DensityEstimator`] | [`TrainingData`] → [`Fitted`] [`Posterior`] | `sbi-npe` |
 //! | [`Objective`] | deterministic cost for parameter searches | `spike-fit` |
-//! | [`Progress`] | receives stages, counts and epochs of long runs | `sbi-npe` (terminal) |
+//! | [`Progress`] | receives stages, counts and epochs of long runs | the examples (terminal) |
 //!
-//! Consumers: `sbi_npe::Npe` drives any prior, simulator, summary and density estimator;
+//! Consumers: `sbi_inference::Npe` drives any prior, simulator, summary and density estimator;
 //! `spike_fit::run` drives any solver over an objective. [`Identity`] is the summary for a
 //! simulator that returns its features itself.
 //!
@@ -45,6 +45,7 @@
 #![deny(missing_docs)]
 
 mod atomic;
+mod bounds;
 mod error;
 pub mod fast_exp;
 mod identity;
@@ -53,22 +54,28 @@ mod progress;
 mod rng;
 pub mod stats;
 mod stream;
+pub mod streams;
+mod table;
 mod trace;
+mod training;
 mod traits;
 
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use atomic::write_atomic;
+pub use bounds::Bounds;
 pub use error::{Error, Result, check_dim, check_finite, invalid};
 pub use identity::Identity;
 pub use matrix::{MAX_ENTRIES, RowMatrix, check_size};
 pub use progress::{EpochReport, Progress};
 pub use rng::{SeedRng, draw_seed, item_rng, item_seed, stream_rng};
 pub use stream::{SampleStream, StreamEnd, TraceLayout};
+pub use table::Table;
 pub use trace::{TimeWindow, Trace};
+pub use training::{Fitted, StopReason, TrainingData, TrainingReport};
 pub use traits::{
-    BatchResults, Bounds, DensityEstimator, ItemError, Objective, Posterior, Prior, Simulator,
+    BatchResults, DensityEstimator, ItemError, Objective, Posterior, Prior, Simulator,
     SummarizedResults, SummaryStatistics, TraitError,
 };
 

@@ -70,6 +70,85 @@ pub fn kolmogorov_sf(lambda: f64) -> f64 {
     (2.0 * sum).clamp(0.0, 1.0)
 }
 
+/// ln Σ exp(vᵢ), computed stably (−∞ for an empty slice or all −∞).
+///
+/// ```
+/// let v = sbi_core::stats::log_sum_exp(&[0.0, 0.0]);
+/// assert!((v - 2f64.ln()).abs() < 1e-15);
+/// assert_eq!(sbi_core::stats::log_sum_exp(&[]), f64::NEG_INFINITY);
+/// ```
+pub fn log_sum_exp(v: &[f64]) -> f64 {
+    let max = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    if max == f64::NEG_INFINITY {
+        return max;
+    }
+    max + v.iter().map(|x| (x - max).exp()).sum::<f64>().ln()
+}
+
+/// Quantile `q` ∈ [0, 1] of sorted, non-empty data, interpolated linearly between order
+/// statistics (numpy's default).
+///
+/// ```
+/// assert_eq!(sbi_core::stats::quantile(&[1.0, 2.0, 3.0], 0.5), 2.0);
+/// assert_eq!(sbi_core::stats::quantile(&[1.0, 2.0], 0.25), 1.25);
+/// ```
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let pos = q * (sorted.len() - 1) as f64;
+    let (i, frac) = (pos.floor() as usize, pos.fract());
+    let j = (i + 1).min(sorted.len() - 1);
+    sorted[i] + frac * (sorted[j] - sorted[i])
+}
+
+/// One column of samples described: mean, standard deviation (n − 1) and the central 90 %
+/// interval (5 % and 95 % quantiles).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Marginal {
+    /// Mean.
+    pub mean: f64,
+    /// Standard deviation (divided by n − 1).
+    pub std: f64,
+    /// 5 % quantile.
+    pub q05: f64,
+    /// 95 % quantile.
+    pub q95: f64,
+}
+
+impl Marginal {
+    /// Whether `value` lies in the central 90 % interval `[q05, q95]`.
+    pub fn covers(&self, value: f64) -> bool {
+        (self.q05..=self.q95).contains(&value)
+    }
+}
+
+/// Each column of `samples` (posterior draws, one row each; at least two rows) described as a
+/// [`Marginal`].
+///
+/// ```
+/// use sbi_core::{RowMatrix, stats::marginals};
+/// let m = marginals(&RowMatrix::from_rows(&[[0.0, 10.0], [1.0, 10.0], [2.0, 10.0]])?);
+/// assert_eq!((m[0].mean, m[0].std, m[1].std), (1.0, 1.0, 0.0));
+/// assert!(m[0].covers(1.5) && !m[0].covers(2.0));
+/// # Ok::<(), sbi_core::Error>(())
+/// ```
+pub fn marginals(samples: &crate::RowMatrix) -> Vec<Marginal> {
+    let means = samples.column_means();
+    (0..samples.ncols())
+        .map(|j| {
+            let mut col = samples.column(j);
+            let n = col.len() as f64;
+            let mean = means[j];
+            let std = (col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+            col.sort_by(f64::total_cmp);
+            Marginal {
+                mean,
+                std,
+                q05: quantile(&col, 0.05),
+                q95: quantile(&col, 0.95),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,18 +6,22 @@
 //!   `[lowⱼ, highⱼ]`, whose moments and samples are exact here;
 //! * [`TwoMoons`] (bimodal, two crescents) and [`Crescent`] (one thin parabolic crescent),
 //!   2-D, with reference posteriors by quadrature ([`GridPosterior`]);
-//! * [`CorrelatedGaussian`]: 5-D with correlated noise, exact posterior samples.
+//! * [`CorrelatedGaussian`]: 5-D with correlated noise, exact posterior samples;
+//! * [`LinearRegression`]: a closed-form density estimator, to test pipelines and diagnostics
+//!   without a neural network.
 
 #[cfg(feature = "boundary")]
 pub mod boundary;
 mod correlated_gaussian;
 mod crescent;
 mod grid;
+mod linear_regression;
 mod two_moons;
 
 pub use correlated_gaussian::CorrelatedGaussian;
 pub use crescent::Crescent;
 pub use grid::GridPosterior;
+pub use linear_regression::{LinearRegression, RegressionPosterior};
 pub use two_moons::TwoMoons;
 
 use rand::Rng;

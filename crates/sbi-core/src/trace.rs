@@ -276,57 +276,33 @@ impl Trace {
     /// [`Error::Io`]; [`Error::Parse`] for a wrong header, a bad row, fewer than two rows,
     /// decreasing or non-uniform times.
     pub fn read_csv(path: &std::path::Path) -> Result<Self> {
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
-            path: shown.clone(),
-            message: e.to_string(),
-        })?;
-        let parse_err = |line: usize, message: String| Error::Parse {
-            path: shown.clone(),
-            line,
-            message,
-        };
-        let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
-        let mut lines = body.lines().enumerate();
-        let header = lines.next().map_or("", |(_, l)| l.trim());
-        if header != "t_ms,vm_mv" {
-            return Err(parse_err(
-                1,
-                format!("expected header `t_ms,vm_mv`, found `{header}`"),
-            ));
+        let table = crate::Table::read(path)?;
+        if table.columns() != ["t_ms", "vm_mv"] {
+            return Err(table.header_error(format!(
+                "expected header `t_ms,vm_mv`, found `{}`",
+                table.columns().join(",")
+            )));
         }
-        let (mut t, mut v) = (Vec::new(), Vec::new());
-        for (k, line) in lines {
-            let line = line.trim();
-            if line.is_empty() {
-                continue;
-            }
-            let (a, b) = line
-                .split_once(',')
-                .ok_or_else(|| parse_err(k + 1, "expected two comma-separated columns".into()))?;
-            let num = |s: &str, what: &str| match s.trim().parse::<f64>() {
-                Ok(x) if x.is_finite() || what == "potential" => Ok(x),
-                Ok(_) => Err(parse_err(k + 1, format!("{what} `{s}` is not finite"))),
-                Err(_) => Err(parse_err(k + 1, format!("bad {what} `{s}`"))),
-            };
-            t.push(num(a, "time")?);
-            v.push(num(b, "potential")?);
+        if let Some(i) = (0..table.len()).find(|&i| !table.row(i)[0].is_finite()) {
+            return Err(table.error_at(i, format!("time `{}` is not finite", table.row(i)[0])));
         }
+        let (t, v) = (table.column(0), table.column(1));
         if t.len() < 2 {
-            return Err(parse_err(
-                text.lines().count(),
-                "need at least two samples".into(),
-            ));
+            let why = "need at least two samples".to_owned();
+            return Err(match t.len() {
+                0 => table.header_error(why),
+                _ => table.error_at(0, why),
+            });
         }
         let dt = t[1] - t[0];
         if !dt.is_finite() || dt <= 0.0 {
-            return Err(parse_err(3, "times must increase".into()));
+            return Err(table.error_at(1, "times must increase".into()));
         }
         for (i, ti) in t.iter().enumerate() {
             // A NaN deviation fails too (it passed a plain `>` test).
             let deviation = (ti - (t[0] + i as f64 * dt)).abs();
             if deviation.is_nan() || deviation > 1e-3 * dt {
-                return Err(parse_err(i + 2, "times are not uniformly spaced".into()));
+                return Err(table.error_at(i, "times are not uniformly spaced".into()));
             }
         }
         Self::new(dt, t[0], v)

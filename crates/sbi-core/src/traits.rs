@@ -7,7 +7,10 @@
 use rand::Rng;
 use rayon::prelude::*;
 
-use crate::{Error, Progress, RowMatrix, SampleStream, TraceLayout, check_dim, item_rng};
+use crate::{
+    Bounds, Error, Fitted, Progress, RowMatrix, SampleStream, TraceLayout, TrainingData, check_dim,
+    item_rng,
+};
 
 /// Bound every trait error satisfies: a real error that can carry this crate's [`enum@Error`]
 /// (shape and finiteness checks done by the provided batch methods).
@@ -255,42 +258,6 @@ pub trait SummaryStatistics<T: ?Sized>: Send + Sync {
     }
 }
 
-/// Per-dimension lower and upper bounds of a support (`±∞` where unbounded).
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct Bounds {
-    /// Lower bounds.
-    pub low: Vec<f64>,
-    /// Upper bounds.
-    pub high: Vec<f64>,
-}
-
-impl Bounds {
-    /// Unbounded in `dim` dimensions.
-    pub fn unbounded(dim: usize) -> Self {
-        Self {
-            low: vec![f64::NEG_INFINITY; dim],
-            high: vec![f64::INFINITY; dim],
-        }
-    }
-
-    /// Whether `theta` lies in the closed box `[low, high]`.
-    ///
-    /// ```
-    /// let b = sbi_core::Bounds { low: vec![0.0], high: vec![1.0] };
-    /// assert!(b.contains(&[1.0]));
-    /// assert!(!b.contains(&[1.5]));
-    /// assert!(!b.contains(&[f64::NAN]));
-    /// ```
-    pub fn contains(&self, theta: &[f64]) -> bool {
-        theta.len() == self.low.len()
-            && theta
-                .iter()
-                .zip(self.low.iter().zip(&self.high))
-                .all(|(t, (l, h))| *t >= *l && *t <= *h)
-    }
-}
-
 /// A prior distribution p(θ).
 ///
 /// ```
@@ -448,12 +415,13 @@ pub trait Posterior: Send + Sync {
 
 /// Learns a conditional density q(θ | x) from simulated pairs and returns it as a posterior.
 ///
-/// The inference pipeline (`sbi_npe::Npe`) drives any implementation: it passes the pairs,
-/// the prior's support (the posterior must put no mass outside it), a training seed (the same
-/// seed must give the same posterior) and a [`Progress`] to report epochs to.
+/// The inference pipeline (`sbi_inference::Npe`) drives any implementation: it passes the
+/// pairs with the prior's support ([`TrainingData`]: the posterior must put no mass outside
+/// it), a training seed (the same seed must give the same posterior) and a [`Progress`] to
+/// report epochs to; the fit returns the posterior with what its training did ([`Fitted`]).
 ///
 /// ```
-/// use sbi_core::{Bounds, DensityEstimator, Error, Posterior, Progress, RowMatrix};
+/// use sbi_core::{Bounds, DensityEstimator, Error, Fitted, Posterior, Progress, RowMatrix, TrainingData};
 /// # use rand::Rng;
 /// # struct Fixed(f64);
 /// # impl Posterior for Fixed {
@@ -472,13 +440,14 @@ pub trait Posterior: Send + Sync {
 /// impl DensityEstimator for MeanOnly {
 ///     type Posterior = Fixed;
 ///     type Error = Error;
-///     fn fit(&self, theta: &RowMatrix, _x: &RowMatrix, _support: &Bounds, _seed: u64,
-///            _progress: &mut dyn Progress) -> Result<Fixed, Error> {
-///         Ok(Fixed(theta.column_means()[0]))
+///     fn fit(&self, data: &TrainingData, _seed: u64, _progress: &mut dyn Progress)
+///         -> Result<Fitted<Fixed>, Error> {
+///         Ok(Fitted::without_report(Fixed(data.theta().column_means()[0])))
 ///     }
 /// }
 /// let theta = RowMatrix::from_rows(&[[1.0], [3.0]])?;
-/// let post = MeanOnly.fit(&theta, &theta, &Bounds::unbounded(1), 0, &mut ())?;
+/// let data = TrainingData::new(theta.clone(), theta, Bounds::unbounded(1))?;
+/// let post = MeanOnly.fit(&data, 0, &mut ())?.posterior;
 /// assert_eq!(post.sample(&[0.0], 1, &mut sbi_core::item_rng(0, 0))?.row(0), [2.0]);
 /// # Ok::<(), Error>(())
 /// ```
@@ -488,20 +457,16 @@ pub trait DensityEstimator: Sync {
     /// The error of this estimator.
     type Error: TraitError;
 
-    /// Fits on the pairs `(theta.row(i), x.row(i))`, θ drawn from a prior with support
-    /// `support`, seeded by `seed`, reporting to `progress`.
+    /// Fits on `data`, seeded by `seed`, reporting to `progress`.
     ///
     /// # Errors
-    /// Mismatched row counts, empty or non-finite data, θ outside `support`, a failed
-    /// optimisation.
+    /// Too few usable rows, a bad configuration, a failed optimisation.
     fn fit(
         &self,
-        theta: &RowMatrix,
-        x: &RowMatrix,
-        support: &Bounds,
+        data: &TrainingData,
         seed: u64,
         progress: &mut dyn Progress,
-    ) -> Result<Self::Posterior, Self::Error>;
+    ) -> Result<Fitted<Self::Posterior>, Self::Error>;
 
     /// Fits starting from `previous`, a posterior this estimator made (e.g. the last round of
     /// a sequential run): an estimator that can continues from its weights and keeps its
@@ -512,14 +477,12 @@ pub trait DensityEstimator: Sync {
     fn fit_from(
         &self,
         previous: &Self::Posterior,
-        theta: &RowMatrix,
-        x: &RowMatrix,
-        support: &Bounds,
+        data: &TrainingData,
         seed: u64,
         progress: &mut dyn Progress,
-    ) -> Result<Self::Posterior, Self::Error> {
+    ) -> Result<Fitted<Self::Posterior>, Self::Error> {
         let _ = previous;
-        self.fit(theta, x, support, seed, progress)
+        self.fit(data, seed, progress)
     }
 }
 

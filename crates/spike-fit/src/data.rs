@@ -116,27 +116,32 @@ impl SpikeData {
     /// # Errors
     /// [`Error::InvalidData`] naming the bad line.
     pub fn parse_csv(text: &str, source: &str) -> Result<Self> {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut lines = text.lines();
-        let header = lines.next().unwrap_or("");
-        if !header.starts_with("relative_stimulus,spiking_trials,trials") {
+        let bad = |e: sbi_core::Error| Error::InvalidData(e.to_string());
+        let table = sbi_core::Table::parse(text, source).map_err(bad)?;
+        let names = table.columns();
+        let wanted = ["relative_stimulus", "spiking_trials", "trials"];
+        if names.len() < 3 || names[..3] != wanted || names.len() > 4 {
             return Err(Error::InvalidData(format!(
                 "{source}: expected header relative_stimulus,spiking_trials,trials[,fraction]"
             )));
         }
+        // Counts are whole numbers (up to 2⁵³, where f64 still counts exactly).
+        let count = |r: usize, j: usize| -> Result<u64> {
+            let v = table.row(r)[j];
+            if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= 9_007_199_254_740_992.0 {
+                Ok(v as u64)
+            } else {
+                Err(bad(table.error_at(
+                    r,
+                    format!("{} `{v}` is not a whole number of trials", names[j]),
+                )))
+            }
+        };
         let (mut x, mut k, mut n) = (Vec::new(), Vec::new(), Vec::new());
-        for (i, line) in lines.enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let cols: Vec<&str> = line.split(',').map(str::trim).collect();
-            let bad = || Error::InvalidData(format!("{source}: line {}: `{line}`", i + 2));
-            if cols.len() < 3 {
-                return Err(bad());
-            }
-            x.push(cols[0].parse().map_err(|_| bad())?);
-            k.push(cols[1].parse().map_err(|_| bad())?);
-            n.push(cols[2].parse().map_err(|_| bad())?);
+        for r in 0..table.len() {
+            x.push(table.row(r)[0]);
+            k.push(count(r, 1)?);
+            n.push(count(r, 2)?);
         }
         Self::from_counts(x, k, n)
     }
