@@ -8,7 +8,7 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
-use sbi_core::{DensityEstimator, Prior, RowMatrix, SeedRng};
+use sbi_core::{DensityEstimator, Prior, RowMatrix, SeedRng, TrainingData};
 use sbi_npe::{NeuralEstimator, TrainConfig};
 use sbi_prior::BoxUniform;
 
@@ -30,7 +30,7 @@ fn data() -> (BoxUniform, RowMatrix, RowMatrix) {
 
 fn flows(c: &mut Criterion) {
     let (prior, theta, x) = data();
-    let support = prior.bounds();
+    let data = TrainingData::new(theta, x, prior.bounds()).unwrap();
     let mut group = c.benchmark_group("flows");
     group.sample_size(10);
     for name in ["nsf", "maf", "mdn"] {
@@ -40,11 +40,7 @@ fn flows(c: &mut Criterion) {
             .unwrap()
             .with_train(TrainConfig::new().with_max_epochs(1));
         group.bench_function(format!("train_one_epoch_10k/{name}"), |b| {
-            b.iter(|| {
-                one_epoch
-                    .fit(black_box(&theta), black_box(&x), &support, 0, &mut ())
-                    .unwrap()
-            })
+            b.iter(|| one_epoch.fit(black_box(&data), 0, &mut ()).unwrap())
         });
         // Eleven epochs: (t₁₁ − t₁)/10 is the cost of an epoch without the set-up, which is
         // how benches/python/sbi_flow_epoch.py times sbi's own training loop.
@@ -52,19 +48,16 @@ fn flows(c: &mut Criterion) {
             .unwrap()
             .with_train(TrainConfig::new().with_max_epochs(11));
         group.bench_function(format!("train_11_epochs_10k/{name}"), |b| {
-            b.iter(|| {
-                eleven
-                    .fit(black_box(&theta), black_box(&x), &support, 0, &mut ())
-                    .unwrap()
-            })
+            b.iter(|| eleven.fit(black_box(&data), 0, &mut ()).unwrap())
         });
     }
     for name in ["nsf", "maf"] {
         let posterior = NeuralEstimator::from_name(name)
             .unwrap()
             .with_train(TrainConfig::new().with_max_epochs(20))
-            .fit(&theta, &x, &support, 0, &mut ())
-            .unwrap();
+            .fit(&data, 0, &mut ())
+            .unwrap()
+            .posterior;
         let x_obs = [0.5, -1.0];
         // The posterior at a new x: its leakage estimate (10,000 draws) included.
         group.bench_function(format!("at_new_x/{name}"), |b| {

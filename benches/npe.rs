@@ -5,7 +5,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use rand::{RngExt, SeedableRng};
-use sbi_core::{DensityEstimator, Posterior, Prior, RowMatrix, SeedRng};
+use sbi_core::{DensityEstimator, Posterior, Prior, RowMatrix, SeedRng, TrainingData};
 use sbi_npe::{MdnEstimator, TrainConfig};
 use sbi_prior::BoxUniform;
 
@@ -28,23 +28,20 @@ fn data() -> (BoxUniform, RowMatrix, RowMatrix) {
 
 fn npe(c: &mut Criterion) {
     let (prior, theta, x) = data();
+    let data = TrainingData::new(theta, x, prior.bounds()).unwrap();
     let mut group = c.benchmark_group("npe");
     group.sample_size(10);
     // One epoch = 45 minibatches of 200 over the 9,000 training rows, plus the validation pass
     // on 1,000 rows and the (small) set-up: standardisation, initialisation, split.
-    let support = prior.bounds();
     let one_epoch = MdnEstimator::new().with_train(TrainConfig::new().with_max_epochs(1));
     group.bench_function("train_one_epoch_10k", |b| {
-        b.iter(|| {
-            one_epoch
-                .fit(black_box(&theta), black_box(&x), &support, 0, &mut ())
-                .unwrap()
-        })
+        b.iter(|| one_epoch.fit(black_box(&data), 0, &mut ()).unwrap())
     });
     let posterior = MdnEstimator::new()
         .with_train(TrainConfig::new().with_max_epochs(30))
-        .fit(&theta, &x, &support, 0, &mut ())
-        .unwrap();
+        .fit(&data, 0, &mut ())
+        .unwrap()
+        .posterior;
     let x_obs = [0.5, -1.0, -0.2];
     group.sample_size(50);
     group.bench_function("sample_1000", |b| {

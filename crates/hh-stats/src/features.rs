@@ -1,10 +1,8 @@
 //! Features, feature sets and spike detection.
 
-use sbi_core::{SampleStream, SummaryStatistics, TimeWindow, Trace, TraceLayout};
+use sbi_core::{TimeWindow, Trace};
 
 use crate::error::{Error, Result};
-use crate::lanes::LaneStream;
-use crate::stream::FeatureStream;
 
 /// One summary feature of a membrane-potential trace. Potentials in mV, times in ms.
 ///
@@ -181,7 +179,7 @@ pub struct Spike {
 }
 
 /// A named, ordered set of [`Feature`]s with its configuration: a
-/// [`SummaryStatistics`]`<Trace>`.
+/// [`SummaryStatistics`](sbi_core::SummaryStatistics)`<Trace>`.
 ///
 /// ```
 /// use hh_stats::{Feature, FeatureSet};
@@ -200,9 +198,9 @@ pub struct Spike {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(try_from = "FeatureSetFields"))]
 pub struct FeatureSet {
-    features: Vec<Feature>,
-    spikes: SpikeDetection,
-    window: Option<TimeWindow>,
+    pub(crate) features: Vec<Feature>,
+    pub(crate) spikes: SpikeDetection,
+    pub(crate) window: Option<TimeWindow>,
 }
 
 /// A [`FeatureSet`] as read from a file, before its checks.
@@ -351,7 +349,7 @@ impl FeatureSet {
         self.spikes
     }
 
-    fn check(trace: &Trace) -> Result<()> {
+    pub(crate) fn check(trace: &Trace) -> Result<()> {
         if trace.is_empty() {
             return Err(Error::EmptyTrace);
         }
@@ -361,83 +359,8 @@ impl FeatureSet {
         }
     }
 
-    /// The spikes of `trace`, in time order.
-    ///
-    /// ```
-    /// use hh_stats::FeatureSet;
-    /// use sbi_core::Trace;
-    /// // Rest at 50 mV, one 100 mV excursion.
-    /// let mut v = vec![50.0; 100];
-    /// v[40..45].copy_from_slice(&[80.0, 150.0, 140.0, 90.0, 60.0]);
-    /// let spikes = FeatureSet::all().spikes(&Trace::new(0.1, 0.0, v)?)?;
-    /// assert_eq!(spikes.len(), 1);
-    /// assert_eq!(spikes[0].peak_mv, 150.0);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    ///
-    /// # Errors
-    /// An empty or non-finite trace.
-    pub fn spikes(&self, trace: &Trace) -> Result<Vec<Spike>> {
-        Self::check(trace)?;
-        // The spike features alone: a stream that needs no stimulus window.
-        let set = Self {
-            features: vec![Feature::SpikeCount],
-            ..self.clone()
-        };
-        let mut s = FeatureStream::new(&set, trace.layout(), Some(trace.values()))?;
-        FeatureStream::push(&mut s, trace.values());
-        let rest = s.finished_rest()?;
-        Ok(s.take_spikes(rest))
-    }
-
     /// The stimulus window set with [`FeatureSet::with_stimulus_window`], if any.
     pub fn window(&self) -> Option<TimeWindow> {
         self.window
-    }
-}
-
-impl SummaryStatistics<Trace> for FeatureSet {
-    type Error = Error;
-
-    fn dim(&self) -> usize {
-        self.features.len()
-    }
-
-    fn names(&self) -> Vec<String> {
-        self.features.iter().map(|f| f.name().to_owned()).collect()
-    }
-
-    /// Computes every feature in one sweep over the samples, with the code that computes them
-    /// while a simulator streams ([`SummaryStatistics::stream`]), so the two agree to the bit.
-    fn summarize_into(&self, trace: &Trace, out: &mut [f64]) -> Result<()> {
-        sbi_core::check_dim(self.dim(), out.len())?;
-        Self::check(trace)?;
-        let mut s = FeatureStream::new(self, trace.layout(), Some(trace.values()))?;
-        FeatureStream::push(&mut s, trace.values());
-        FeatureStream::finish(&mut s, out).map(|_| ())
-    }
-
-    /// Every feature streams but [`Feature::ApHalfWidth`], which needs the samples around each
-    /// peak, for 1, 2, 4, 8 or 16 lanes ([`FeatureStream`] for one, vectorised over time; a
-    /// structure-of-arrays stream over the lanes otherwise). A rest-relative threshold
-    /// ([`Threshold::AboveRest`]) is known only at the stimulus onset; a trace with a sample
-    /// above it before then (a spike before the stimulus), or a non-finite sample in a lane,
-    /// ends with [`StreamEnd::NeedsTrace`](sbi_core::StreamEnd::NeedsTrace).
-    fn stream(
-        &self,
-        layout: &TraceLayout,
-        lanes: usize,
-    ) -> Option<Box<dyn SampleStream<Error> + '_>> {
-        if self.features.contains(&Feature::ApHalfWidth) {
-            return None;
-        }
-        match lanes {
-            1 => Some(Box::new(FeatureStream::new(self, *layout, None).ok()?)),
-            2 => Some(Box::new(LaneStream::<2>::new(self, *layout).ok()?)),
-            4 => Some(Box::new(LaneStream::<4>::new(self, *layout).ok()?)),
-            8 => Some(Box::new(LaneStream::<8>::new(self, *layout).ok()?)),
-            16 => Some(Box::new(LaneStream::<16>::new(self, *layout).ok()?)),
-            _ => None,
-        }
     }
 }

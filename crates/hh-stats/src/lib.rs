@@ -36,6 +36,7 @@ mod features;
 mod lanes;
 mod moments;
 mod stream;
+mod summary;
 
 pub use error::{Error, Result};
 pub use features::{Feature, FeatureSet, Spike, SpikeDetection, Threshold};

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use sbi_core::RowMatrix;
-use sbi_npe::{Dataset, Failure, simulations_failed};
+use sbi_inference::{Dataset, Failure, simulations_failed};
 
 use crate::error::{Error, Result};
 
@@ -25,7 +25,7 @@ pub(crate) enum Share {
 ///
 /// # Errors
 /// [`Error::RankFailed`] for the first rank that failed; [`Error::Incomplete`] when rows are
-/// missing, repeated or misplaced; [`sbi_npe::Error::SimulationsFailed`] when fewer than two
+/// missing, repeated or misplaced; [`sbi_inference::Error::SimulationsFailed`] when fewer than two
 /// simulations succeeded (as the pipeline).
 pub(crate) fn assemble(
     theta: RowMatrix,
@@ -112,7 +112,7 @@ pub(crate) fn assemble(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sbi_npe::FailureStage;
+    use sbi_inference::FailureStage;
 
     fn theta(n: usize) -> RowMatrix {
         RowMatrix::from_vec(n, 1, (0..n).map(|i| i as f64).collect()).unwrap()

@@ -5,9 +5,9 @@
 #[non_exhaustive]
 pub enum Error {
     /// The pipeline's step failed on this rank: no simulation, a prior draw, a simulator that
-    /// rejects the batch, every simulation failing ([`sbi_npe::Error::SimulationsFailed`]).
+    /// rejects the batch, every simulation failing ([`sbi_inference::Error::SimulationsFailed`]).
     #[error(transparent)]
-    Npe(#[from] sbi_npe::Error),
+    Inference(#[from] sbi_inference::Error),
     /// A shared type (a matrix) rejected its input.
     #[error(transparent)]
     Core(#[from] sbi_core::Error),

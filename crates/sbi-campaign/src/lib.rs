@@ -1,11 +1,13 @@
 //! # sbi-campaign — simulation campaigns across machines
 //!
-//! A campaign is the simulation step of the inference pipeline ([`sbi_npe::Npe::simulate`])
-//! at scale: `N` draws from any [`sbi_core::Prior`], simulated by any
-//! [`sbi_core::Simulator`] and summarised by any [`sbi_core::SummaryStatistics`], shared
+//! A campaign is the simulation step of the inference pipeline
+//! ([`sbi_inference::Npe::simulate`], the same loop: [`sbi_inference::simulate_ranges`]) at
+//! scale: a [`sbi_inference::Problem`] — `N` draws from any [`sbi_core::Prior`], simulated by
+//! any [`sbi_core::Simulator`] and summarised by any [`sbi_core::SummaryStatistics`] — shared
 //! across the ranks of an MPI job (feature `mpi`) and joined on rank 0 into one
-//! [`sbi_npe::Dataset`], which [`sbi_npe::Dataset::save_npz`] writes (atomically) and
-//! [`sbi_npe::Npe::train_on`] trains on.
+//! [`sbi_inference::Dataset`], which [`sbi_inference::Dataset::save_npz`] writes (atomically)
+//! and [`sbi_inference::Npe::train_on`] trains on. It needs no tensor library: burn is not in
+//! its build.
 //!
 //! Every simulation is keyed by its **global index**: θ row i is draw i of the prior's seeded
 //! stream and its noise comes from stream i, never from the rank, the thread or the chunk.
@@ -16,6 +18,7 @@
 //!
 //! ```
 //! use sbi_campaign::{Campaign, Schedule};
+//! use sbi_inference::Problem;
 //! use sbi_core::{Identity, testing::LinearGaussian};
 //! use sbi_prior::BoxUniform;
 //!
@@ -23,9 +26,8 @@
 //! let simulator = LinearGaussian::new(2, 0.5)?;
 //! let summary = Identity::new(2);
 //! // One process here; `run_mpi(&world)` (feature `mpi`) under `mpirun -np K` shares it out.
-//! let run = Campaign::new(&prior, &simulator, &summary)
-//!     .num_simulations(1000)
-//!     .seed(7)
+//! let problem = Problem::new(&prior, &simulator, &summary).num_simulations(1000).seed(7);
+//! let run = Campaign::new(problem)
 //!     .schedule(Schedule::Dynamic { chunk: 128 })
 //!     .run_local()?;
 //! println!("{:.0} simulations/s", run.throughput());
@@ -40,7 +42,7 @@
 //! ```text
 //! let universe = mpi::initialize().expect("MPI initialises once");
 //! let world = universe.world();
-//! let run = Campaign::new(&prior, &simulator, &summary).num_simulations(1_000_000).run_mpi(&world)?;
+//! let run = Campaign::new(Problem::new(&prior, &simulator, &summary).num_simulations(1_000_000)).run_mpi(&world)?;
 //! if let Some(dataset) = run.dataset {      // rank 0
 //!     dataset.save_npz("campaign.npz".as_ref())?;
 //! }

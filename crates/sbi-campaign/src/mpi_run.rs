@@ -18,7 +18,9 @@ use mpi::traits::{Communicator, CommunicatorCollectives, Destination, Root, Sour
 use sbi_core::{Prior, RowMatrix, Simulator, SummaryStatistics};
 
 use crate::assemble::{Share, assemble};
-use crate::campaign::{Campaign, CampaignRun, Chunks, RankReport, Work};
+use sbi_inference::{Chunks, Simulated};
+
+use crate::campaign::{Campaign, CampaignRun, RankReport, into_share};
 use crate::error::{Error, Result};
 use crate::schedule::{Schedule, static_block};
 
@@ -60,20 +62,20 @@ where
     pub fn run_mpi<C: Communicator>(&mut self, world: &C) -> Result<CampaignRun> {
         let theta = self.prepare()?;
         let (rank, size) = (world.rank() as usize, world.size() as usize);
-        let n = self.num_simulations;
+        let n = self.problem.num_simulations;
         world.barrier();
         let start = std::time::Instant::now();
         let work = match self.schedule {
             Schedule::Static => {
                 let block = static_block(n, size, rank);
                 let expected = block.len();
-                let mut chunks = Chunks::new(block, self.schedule);
-                self.work(&theta, expected, || chunks.next())
+                let chunks = Chunks::new(block, self.chunk());
+                self.work(&theta, expected, chunks)
             }
             Schedule::Dynamic { chunk } if size > 1 => self.work_dynamic(world, &theta, chunk),
             Schedule::Dynamic { .. } => {
-                let mut chunks = Chunks::new(0..n, self.schedule);
-                self.work(&theta, n, || chunks.next())
+                let chunks = Chunks::new(0..n, self.chunk());
+                self.work(&theta, n, chunks)
             }
         };
         let (report, share, x, own_error) = match work {
@@ -99,9 +101,9 @@ where
             Gathered::Root { reports, shares } => {
                 let dataset = assemble(
                     theta,
-                    self.summary.dim(),
+                    self.problem.summary.dim(),
                     shares,
-                    self.summary.names(),
+                    self.problem.summary.names(),
                     self.settings.clone(),
                 )?;
                 Ok(CampaignRun {
@@ -132,8 +134,8 @@ where
         world: &C,
         theta: &RowMatrix,
         chunk: usize,
-    ) -> Result<Work> {
-        let n = self.num_simulations;
+    ) -> Result<Simulated> {
+        let n = self.problem.num_simulations;
         let size = world.size() as usize;
         if world.rank() == 0 {
             let mut desk = Desk {
@@ -143,10 +145,14 @@ where
                 stopped: false,
                 finished: 0,
             };
-            let work = self.work(theta, n, || {
-                desk.serve_waiting(world);
-                desk.take()
-            });
+            let work = self.work(
+                theta,
+                n,
+                std::iter::from_fn(|| {
+                    desk.serve_waiting(world);
+                    desk.take()
+                }),
+            );
             if work.is_err() {
                 desk.stopped = true;
             }
@@ -164,21 +170,25 @@ where
             }
             let mut in_flight = IN_FLIGHT;
             let mut exhausted = false;
-            let work = self.work(theta, n, || {
-                if exhausted {
-                    return None;
-                }
-                let (first, _) = root.receive_with_tag::<u64>(TAG);
-                in_flight -= 1;
-                if first == NO_CHUNK {
-                    exhausted = true;
-                    return None;
-                }
-                root.send_with_tag(&REQUEST, TAG);
-                in_flight += 1;
-                let first = first as usize;
-                Some(first..(first + chunk).min(n))
-            });
+            let work = self.work(
+                theta,
+                n,
+                std::iter::from_fn(|| {
+                    if exhausted {
+                        return None;
+                    }
+                    let (first, _) = root.receive_with_tag::<u64>(TAG);
+                    in_flight -= 1;
+                    if first == NO_CHUNK {
+                        exhausted = true;
+                        return None;
+                    }
+                    root.send_with_tag(&REQUEST, TAG);
+                    in_flight += 1;
+                    let first = first as usize;
+                    Some(first..(first + chunk).min(n))
+                }),
+            );
             if work.is_err() {
                 root.send_with_tag(&FAILED, TAG);
                 in_flight += 1;
@@ -238,8 +248,11 @@ impl Desk {
 
 /// The report, share and features of a finished rank, or a failed share when they do not fit
 /// MPI's 32-bit counts.
-fn into_share_checked(work: Work, rank: usize) -> (RankReport, Share, Vec<f64>, Option<Error>) {
-    let (report, share, x) = work.into_share(rank);
+fn into_share_checked(
+    work: Simulated,
+    rank: usize,
+) -> (RankReport, Share, Vec<f64>, Option<Error>) {
+    let (report, share, x) = into_share(work, rank);
     let bytes = share.encode().len();
     match check_count(rank, x.len()).and(check_count(rank, bytes)) {
         Ok(()) => (report, share, x, None),

@@ -1,7 +1,7 @@
 //! A rank's share of a campaign as bytes: the pieces it simulated (first row, row count) and
 //! their failures, or the error that stopped it; the features travel apart, as f64.
 
-use sbi_npe::{Failure, FailureStage};
+use sbi_inference::{Failure, FailureStage};
 
 use crate::assemble::Share;
 use crate::error::{Error, Result};

@@ -91,10 +91,12 @@ fn mpi_rank() {
             let sim = Flaky::failing_above(0.6);
             for schedule in [Schedule::Static, Schedule::Dynamic { chunk: 29 }] {
                 let campaign = || {
-                    Campaign::new(&prior, &sim, &summary)
-                        .num_simulations(1234)
-                        .seed(8)
-                        .schedule(schedule)
+                    Campaign::new(
+                        Problem::new(&prior, &sim, &summary)
+                            .num_simulations(1234)
+                            .seed(8),
+                    )
+                    .schedule(schedule)
                 };
                 let run = campaign().run_mpi(&world).unwrap();
                 if rank == 0 {
@@ -119,8 +121,7 @@ fn mpi_rank() {
             };
             // Simulation 1100 lies in the last rank's static block.
             let sim = Flaky::refusing(1100);
-            let err = Campaign::new(&prior, &sim, &summary)
-                .num_simulations(1200)
+            let err = Campaign::new(Problem::new(&prior, &sim, &summary).num_simulations(1200))
                 .schedule(schedule)
                 .run_mpi(&world)
                 .unwrap_err();
@@ -139,13 +140,17 @@ fn mpi_rank() {
                     assert!(message.contains("accepts"), "{text}");
                 }
                 // Rank 0 itself may hold the refused chunk in the dynamic schedule.
-                (Error::Npe(_), _) => assert!(text.contains("accepts"), "{text}"),
+                (Error::Inference(_), _) => assert!(text.contains("accepts"), "{text}"),
                 (Error::PeerFailed { rank: r }, _) => assert_eq!(*r, rank),
                 _ => panic!("rank {rank}: {text}"),
             }
             if schedule == Schedule::Static {
                 // The refused batch was the last rank's: it reports its own error.
-                assert_eq!(matches!(err, Error::Npe(_)), rank == size - 1, "{text}");
+                assert_eq!(
+                    matches!(err, Error::Inference(_)),
+                    rank == size - 1,
+                    "{text}"
+                );
             }
         }
         other => panic!("unknown scenario {other}"),

@@ -1,24 +1,22 @@
-//! What the training loop needs of a network architecture (the MDN's [`MdnConfig`], a flow's
-//! [`FlowConfig`]): its seeded initial weights, its burn module, its log-density in tensors,
-//! and its weights back on the host.
+//! [`Architecture`]: what the training loop and the generic estimator need of a network
+//! architecture (the MDN's [`crate::MdnConfig`], a flow's [`crate::FlowConfig`]): its seeded
+//! initial weights, its burn module, its log-density in tensors, its weights back on the host,
+//! and the posterior's network made of them. A new estimator implements it in its own folder
+//! (as `mdn/` and `flow/` do) and gets training, posteriors and files from the rest.
 
-use burn::module::{Module, ModuleVisitor, Param, ParamId};
+use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use rand::Rng;
-
-use crate::config::{FlowConfig, MdnConfig};
-use crate::error::Result;
-use crate::flow::FlowWeights;
-use crate::flow_net::{FlowLayout, FlowNet};
-use crate::mlp::Weights;
-use crate::network::{Layout, MdnNet};
 use sbi_core::invalid;
+
+use crate::error::Result;
+use crate::posterior::density::Net;
 
 /// The most weights a network may have: 10⁸ (400 MB of f32, before Adam's two copies).
 pub(crate) const MAX_WEIGHTS: usize = 100_000_000;
 
 /// A trainable conditional density q(θ | x).
-pub(crate) trait Architecture {
+pub(crate) trait Architecture: Clone + PartialEq + std::fmt::Debug + Send + Sync {
     /// The burn module.
     type Net: Module;
     /// Constant tensors its log-density uses.
@@ -45,6 +43,13 @@ pub(crate) trait Architecture {
     ) -> Result<Tensor<1>>;
     /// The module's weights on the host.
     fn extract(&self, net: &Self::Net, d: usize) -> Result<Self::Weights>;
+    /// `"mdn"`, `"nsf"` or `"maf"`.
+    fn name(&self) -> &'static str;
+    /// The posterior's network: this architecture with trained `weights`.
+    fn into_net(self, weights: Self::Weights) -> Net;
+    /// The weights of `net` when it is a network of this very architecture (a warm start's
+    /// starting point), else `None`.
+    fn weights_of<'n>(&self, net: &'n Net) -> Option<&'n Self::Weights>;
 
     /// Refuses networks of more than [`MAX_WEIGHTS`] weights.
     fn check_size(&self, dx: usize, d: usize) -> Result<()> {
@@ -58,96 +63,4 @@ pub(crate) trait Architecture {
             )),
         }
     }
-}
-
-impl Architecture for MdnConfig {
-    type Net = MdnNet;
-    type Layout = Layout;
-    type Weights = Weights;
-
-    fn validate(&self) -> Result<()> {
-        MdnConfig::validate(self)
-    }
-
-    fn num_weights(&self, dx: usize, d: usize) -> Option<usize> {
-        let h = self.hidden_features;
-        let out = crate::mlp::tri(d)
-            .checked_add(1 + d)
-            .and_then(|t| t.checked_mul(self.num_components))?;
-        let hidden = (dx + 1) * h + self.num_hidden_layers.saturating_sub(1) * (h + 1) * h;
-        let last = if self.num_hidden_layers == 0 { dx } else { h };
-        (last + 1).checked_mul(out)?.checked_add(hidden)
-    }
-
-    fn init<R: Rng + ?Sized>(&self, dx: usize, d: usize, rng: &mut R) -> Weights {
-        crate::train::init_mdn_weights(self, dx, d, rng)
-    }
-
-    fn build(&self, w: &Weights, device: &Device) -> MdnNet {
-        MdnNet::from_weights(w, device)
-    }
-
-    fn layout(&self, d: usize, device: &Device) -> Layout {
-        Layout::new(d, self, device)
-    }
-
-    fn log_prob(net: &MdnNet, theta: Tensor<2>, x: Tensor<2>, lay: &Layout) -> Result<Tensor<1>> {
-        Ok(net.log_prob(theta, x, lay))
-    }
-
-    fn extract(&self, net: &MdnNet, _d: usize) -> Result<Weights> {
-        net.to_weights()
-    }
-}
-
-impl Architecture for FlowConfig {
-    type Net = FlowNet;
-    type Layout = FlowLayout;
-    type Weights = FlowWeights;
-
-    fn validate(&self) -> Result<()> {
-        FlowConfig::validate(self)
-    }
-
-    fn num_weights(&self, dx: usize, d: usize) -> Option<usize> {
-        FlowConfig::num_weights(self, dx, d)
-    }
-
-    fn init<R: Rng + ?Sized>(&self, dx: usize, d: usize, rng: &mut R) -> FlowWeights {
-        self.init_weights(dx, d, rng)
-    }
-
-    fn build(&self, w: &FlowWeights, device: &Device) -> FlowNet {
-        FlowNet::from_weights(w, device)
-    }
-
-    fn layout(&self, d: usize, device: &Device) -> FlowLayout {
-        FlowLayout::new(self, d, device)
-    }
-
-    fn log_prob(
-        net: &FlowNet,
-        theta: Tensor<2>,
-        x: Tensor<2>,
-        lay: &FlowLayout,
-    ) -> Result<Tensor<1>> {
-        net.log_prob(theta, x, lay)
-    }
-
-    fn extract(&self, net: &FlowNet, d: usize) -> Result<FlowWeights> {
-        net.to_weights(self, d)
-    }
-}
-
-/// Every float parameter of a module with its rank, for global-norm clipping.
-pub(crate) fn param_ids<M: Module>(module: &M) -> Vec<(ParamId, usize)> {
-    struct Collect(Vec<(ParamId, usize)>);
-    impl ModuleVisitor for Collect {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            self.0.push((param.id, D));
-        }
-    }
-    let mut c = Collect(Vec::new());
-    module.visit(&mut c);
-    c.0
 }

@@ -9,9 +9,9 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use sbi_core::{RowMatrix, SeedRng};
 
+use crate::backend::{dense_to_linear, plain_device, to_host, training_device};
+use crate::dense::Dense;
 use crate::error::{Error, Result};
-use crate::mlp::Dense;
-use crate::network::{dense_to_linear, plain_device, to_host, training_device};
 
 /// sklearn's `MLPClassifier` defaults, which sbibm uses.
 const LEARNING_RATE: f64 = 1e-3;
@@ -65,7 +65,7 @@ fn glorot(d_in: usize, d_out: usize, rng: &mut SeedRng) -> Dense {
 ///
 /// Seeded: the same `seed` gives the same folds, initialisation and batches, so the same
 /// score. Its cost is five small trainings (about 2 s for 2,000 + 2,000 samples in 2-D on one
-/// core); [`crate::c2st`] is the fast, training-free k-NN alternative (its scores are not
+/// core); [`sbi_inference::c2st`] is the fast, training-free k-NN alternative (its scores are not
 /// sbibm's).
 ///
 /// ```no_run
@@ -101,7 +101,7 @@ pub fn c2st_mlp(reference: &RowMatrix, other: &RowMatrix, seed: u64) -> Result<f
         })
         .collect();
     if let Some(j) = std.iter().position(|s| !(s.is_finite() && *s > 0.0)) {
-        return Err(Error::InvalidDataset(format!(
+        return Err(Error::Degenerate(format!(
             "C2ST: reference column {j} has no spread, so it cannot be z-scored"
         )));
     }
@@ -276,7 +276,7 @@ mod tests {
         let constant = RowMatrix::from_vec(50, 2, vec![1.0; 100]).unwrap();
         assert!(matches!(
             c2st_mlp(&constant, &a, 0),
-            Err(Error::InvalidDataset(_))
+            Err(Error::Degenerate(_))
         ));
     }
 }

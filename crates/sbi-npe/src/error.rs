@@ -4,53 +4,23 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// θ and x have different numbers of rows.
-    #[error("θ has {theta} rows but x has {x}")]
-    RowMismatch {
-        /// Rows of θ.
-        theta: usize,
-        /// Rows of x.
-        x: usize,
-    },
-    /// Nothing to work on: no training rows (or none with finite x), too few simulations, no
-    /// pair or sample for a diagnostic.
+    /// Nothing to work on: no training rows (or none with finite x), no sample for a
+    /// diagnostic.
     #[error("nothing to work on: {what}")]
     Empty {
         /// What is empty, and what was needed.
         what: String,
     },
-    /// The prior could not draw the parameters of the simulations.
-    #[error("drawing θ from the prior failed: {0}")]
-    PriorSampling(String),
-    /// Too few simulations succeeded to train on (or the first ones all failed the same
-    /// way); the first failure says why.
-    #[error(
-        "{failed} of {total} simulations failed (the simulator or the summary returned an \
-         error or a non-finite feature); the first failure: {first}"
-    )]
-    SimulationsFailed {
-        /// Simulations that failed.
-        failed: usize,
-        /// Simulations run.
-        total: usize,
-        /// What the first failure (lowest index) said.
-        first: String,
-    },
-    /// The simulator refused a whole batch (e.g. θ of the wrong width for it).
-    #[error("the simulator failed: {0}")]
-    Simulator(Box<dyn std::error::Error + Send + Sync>),
-    /// A dataset's arrays are missing, of the wrong type or shape, or do not fit together.
-    #[error("invalid dataset: {0}")]
-    InvalidDataset(String),
+    /// The input has no spread where some is needed (e.g. a C2ST reference column that is
+    /// constant, which cannot be z-scored).
+    #[error("degenerate input: {0}")]
+    Degenerate(String),
     /// Training produced a non-finite loss (diverged).
     #[error("training diverged at epoch {epoch}: loss is not finite")]
     Diverged {
         /// The epoch.
         epoch: usize,
     },
-    /// The members of an ensemble do not fit together (or there are none).
-    #[error("incompatible ensemble members: {0}")]
-    IncompatibleMembers(String),
     /// Almost every posterior sample falls outside the prior's support.
     #[error(
         "posterior samples leak out of the prior support: {accepted} of {proposed} proposals accepted; \
@@ -65,10 +35,6 @@ pub enum Error {
     /// A warm start from a posterior of another estimator, configuration or dimension.
     #[error("warm start: {0}")]
     WarmStart(String),
-    /// The truncated prior of a sequential round cannot be sampled (no prior draw inside the
-    /// region, or too few to go on).
-    #[error("truncated prior: {0}")]
-    Truncation(String),
     /// No candidate mode lies inside the support (a MAP search found nothing to return).
     #[error("no mode of the posterior lies inside the prior support")]
     NoModeInSupport,
@@ -108,9 +74,6 @@ pub enum Error {
         /// The column.
         index: usize,
     },
-    /// The support a posterior is restricted to is unusable, or does not fit the data.
-    #[error("invalid support: {0}")]
-    InvalidSupport(String),
     /// A posterior is reused for something other than what it was trained on.
     #[error("the posterior was trained with {what} = {saved}, but this use has {now}")]
     TrainedOnMismatch {
@@ -138,9 +101,9 @@ pub enum Error {
     /// A tensor operation of the training backend failed.
     #[error("backend error: {0}")]
     Backend(String),
-    /// A prior error.
+    /// An error of the inference pipeline (e.g. ensemble members that do not fit together).
     #[error(transparent)]
-    Prior(#[from] sbi_prior::Error),
+    Inference(#[from] sbi_inference::Error),
     /// A shape or finiteness error from `sbi-core`.
     #[error(transparent)]
     Core(#[from] sbi_core::Error),

@@ -1,62 +1,58 @@
-//! The density estimators that train a [`DirectPosterior`]: [`MdnEstimator`] (mixture-density
-//! network), [`FlowEstimator`] (NSF or MAF), and [`NeuralEstimator`], either one chosen by
-//! name at run time.
+//! The density estimators that train a [`DirectPosterior`]: one generic [`Estimator`] over
+//! the network architecture — [`MdnEstimator`] (mixture-density network) and
+//! [`FlowEstimator`] (NSF or MAF) — and [`NeuralEstimator`], any of them chosen by name at
+//! run time.
 
-use sbi_core::{Bounds, DensityEstimator, Progress, RowMatrix};
+use sbi_core::{DensityEstimator, Fitted, Progress, TrainingData};
 
 use crate::architecture::Architecture;
-use crate::config::{FlowConfig, FlowKind, MdnConfig, TrainConfig};
-use crate::density::Net;
 use crate::error::{Error, Result};
-use crate::persist::check_support;
-use crate::posterior::{DirectPosterior, TrainedOn};
-use crate::train::{Warm, train};
+use crate::flow::{FlowConfig, FlowKind};
+use crate::mdn::MdnConfig;
+use crate::posterior::DirectPosterior;
+use crate::posterior::trained_on::TrainedOn;
+use crate::train::{TrainConfig, Warm, train};
 
-/// Trains a mixture-density network q(θ | x) on simulated pairs
-/// ([`DensityEstimator::fit`]) and returns the posterior, restricted to the prior's support.
+/// Trains a network of architecture `A` — a mixture-density network ([`MdnConfig`]) or a
+/// normalising flow ([`FlowConfig`]) — as q(θ | x) on simulated pairs
+/// ([`DensityEstimator::fit`]) and returns the posterior, restricted to the prior's support,
+/// with its training report. Use it as [`MdnEstimator`] or [`FlowEstimator`].
 ///
 /// ```no_run
-/// use sbi_core::{Bounds, DensityEstimator, RowMatrix};
-/// use sbi_npe::{MdnConfig, MdnEstimator, TerminalProgress, TrainConfig};
+/// use sbi_core::{Bounds, DensityEstimator, RowMatrix, TrainingData};
+/// use sbi_npe::{FlowEstimator, MdnConfig, MdnEstimator, TrainConfig};
 /// # let (theta, x) = (RowMatrix::zeros(10, 2)?, RowMatrix::zeros(10, 2)?);
-/// let est = MdnEstimator::new()
+/// let support = Bounds { low: vec![-3.0; 2], high: vec![3.0; 2] };
+/// let data = TrainingData::new(theta, x, support)?;
+/// let mdn = MdnEstimator::new()
 ///     .with_mdn(MdnConfig::new().with_num_components(5))
 ///     .with_train(TrainConfig::new().with_max_epochs(200));
-/// let support = Bounds { low: vec![-3.0; 2], high: vec![3.0; 2] };
-/// let mut progress = TerminalProgress::new("training");
-/// let posterior = est.fit(&theta, &x, &support, 1, &mut progress)?;
-/// # Ok::<(), sbi_npe::Error>(())
+/// let fitted = mdn.fit(&data, 1, &mut ())?;
+/// println!("stopped after {} epochs: {:?}", fitted.report.unwrap().epochs, "…");
+/// let nsf = FlowEstimator::nsf().fit(&data, 1, &mut ())?.posterior;
+/// assert_eq!(nsf.estimator_name(), "nsf");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MdnEstimator {
-    /// Network architecture.
-    pub mdn: MdnConfig,
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimator<A> {
+    /// The network architecture.
+    pub architecture: A,
     /// Training settings.
     pub train: TrainConfig,
 }
 
-impl Default for MdnConfig {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+/// The mixture-density network estimator (sbi's `mdn`; the notebook's).
+pub type MdnEstimator = Estimator<MdnConfig>;
+/// The normalising-flow estimator (sbi's `nsf` and `maf`).
+pub type FlowEstimator = Estimator<FlowConfig>;
 
-impl Default for TrainConfig {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl MdnEstimator {
-    /// Default architecture and training (sbi's).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Sets the architecture.
-    pub fn with_mdn(mut self, mdn: MdnConfig) -> Self {
-        self.mdn = mdn;
-        self
+impl<A> Estimator<A> {
+    /// An estimator of architecture `architecture` with the default training.
+    pub fn with_architecture(architecture: A) -> Self {
+        Self {
+            architecture,
+            train: TrainConfig::new(),
+        }
     }
 
     /// Sets the training settings.
@@ -64,102 +60,30 @@ impl MdnEstimator {
         self.train = train;
         self
     }
+
+    /// The training settings, to change one in place.
+    pub fn train_mut(&mut self) -> &mut TrainConfig {
+        &mut self.train
+    }
+}
+
+impl Default for MdnEstimator {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl MdnEstimator {
-    /// The fit of `fit` and `fit_from`: from `warm` when given, else from scratch.
-    fn fit_with(
-        &self,
-        theta: &RowMatrix,
-        x: &RowMatrix,
-        support: &Bounds,
-        seed: u64,
-        progress: &mut dyn Progress,
-        warm: Option<Warm<'_, crate::mlp::Weights>>,
-    ) -> Result<DirectPosterior> {
-        fit(
-            &self.mdn,
-            &self.train,
-            theta,
-            x,
-            support,
-            seed,
-            progress,
-            warm,
-            |config, weights| Net::Mdn { config, weights },
-        )
-    }
-}
-
-impl DensityEstimator for MdnEstimator {
-    type Posterior = DirectPosterior;
-    type Error = Error;
-
-    /// Trains with seed `seed` (initialisation, validation split and minibatch order: same
-    /// seed, same network), reporting every epoch to `progress`. Rows with non-finite x are
-    /// dropped and counted in the report.
-    ///
-    /// # Errors
-    /// Invalid configuration, row-count mismatch, non-finite θ, fewer than two rows with
-    /// finite x ([`Error::Empty`]), a support of the wrong dimension, inverted, or not
-    /// containing every θ row ([`Error::InvalidSupport`]), a training that never gave a finite
-    /// validation loss ([`Error::Diverged`]).
-    fn fit(
-        &self,
-        theta: &RowMatrix,
-        x: &RowMatrix,
-        support: &Bounds,
-        seed: u64,
-        progress: &mut dyn Progress,
-    ) -> Result<DirectPosterior> {
-        self.fit_with(theta, x, support, seed, progress, None)
+    /// sbi's default architecture and training.
+    pub fn new() -> Self {
+        Self::with_architecture(MdnConfig::new())
     }
 
-    /// Continues from `previous`'s weights, with its standardisation of θ and x (as sbi's
-    /// sequential rounds do: the z-scoring of round 0 is kept).
-    ///
-    /// # Errors
-    /// [`Error::WarmStart`] when `previous` is not an MDN of this configuration and
-    /// dimensions; otherwise as `fit`.
-    fn fit_from(
-        &self,
-        previous: &DirectPosterior,
-        theta: &RowMatrix,
-        x: &RowMatrix,
-        support: &Bounds,
-        seed: u64,
-        progress: &mut dyn Progress,
-    ) -> Result<DirectPosterior> {
-        let weights = match &previous.net {
-            Net::Mdn { config, weights } if *config == self.mdn => weights,
-            _ => return Err(warm_mismatch(previous, "an mdn of this configuration")),
-        };
-        let warm = warm_of(previous, weights, theta, x)?;
-        self.fit_with(theta, x, support, seed, progress, Some(warm))
+    /// Sets the architecture.
+    pub fn with_mdn(mut self, mdn: MdnConfig) -> Self {
+        self.architecture = mdn;
+        self
     }
-}
-
-/// Trains a conditional normalising flow q(θ | x) — a neural spline flow or a masked
-/// autoregressive flow ([`FlowConfig`]) — on simulated pairs, with the same training loop,
-/// defaults and guarantees as [`MdnEstimator`], and returns the posterior, restricted to the
-/// prior's support.
-///
-/// ```no_run
-/// use sbi_core::{Bounds, DensityEstimator, RowMatrix};
-/// use sbi_npe::{FlowEstimator, TrainConfig};
-/// # let (theta, x) = (RowMatrix::zeros(10, 2)?, RowMatrix::zeros(10, 2)?);
-/// let est = FlowEstimator::nsf().with_train(TrainConfig::new().with_max_epochs(200));
-/// let support = Bounds { low: vec![-3.0; 2], high: vec![3.0; 2] };
-/// let posterior = est.fit(&theta, &x, &support, 1, &mut ())?;
-/// assert_eq!(posterior.estimator_name(), "nsf");
-/// # Ok::<(), sbi_npe::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct FlowEstimator {
-    /// Flow architecture.
-    pub flow: FlowConfig,
-    /// Training settings.
-    pub train: TrainConfig,
 }
 
 impl FlowEstimator {
@@ -175,94 +99,109 @@ impl FlowEstimator {
 
     /// A flow of architecture `flow` with the default training.
     pub fn new(flow: FlowConfig) -> Self {
-        Self {
-            flow,
-            train: TrainConfig::new(),
-        }
-    }
-
-    /// Sets the training settings.
-    pub fn with_train(mut self, train: TrainConfig) -> Self {
-        self.train = train;
-        self
+        Self::with_architecture(flow)
     }
 }
 
-impl FlowEstimator {
-    /// The fit of `fit` and `fit_from`: from `warm` when given, else from scratch.
-    fn fit_with(
-        &self,
-        theta: &RowMatrix,
-        x: &RowMatrix,
-        support: &Bounds,
-        seed: u64,
-        progress: &mut dyn Progress,
-        warm: Option<Warm<'_, crate::flow::FlowWeights>>,
-    ) -> Result<DirectPosterior> {
-        fit(
-            &self.flow,
-            &self.train,
-            theta,
-            x,
-            support,
-            seed,
-            progress,
-            warm,
-            |config, weights| Net::Flow { config, weights },
-        )
-    }
+/// The fit of `fit` and `fit_from`: from `warm` when given, else from scratch.
+fn fit_with<A: Architecture>(
+    est: &Estimator<A>,
+    data: &TrainingData,
+    seed: u64,
+    progress: &mut dyn Progress,
+    warm: Option<Warm<'_, A::Weights>>,
+) -> Result<Fitted<DirectPosterior>> {
+    let t = train(data, &est.architecture, &est.train, seed, progress, warm)?;
+    let posterior = DirectPosterior {
+        net: est.architecture.clone().into_net(t.weights),
+        train: est.train.clone(),
+        seed,
+        theta_z: t.theta_z,
+        x_z: t.x_z,
+        support: data.support().clone(),
+        report: Some(t.report.clone()),
+        trained_on: TrainedOn::default(),
+    };
+    Ok(Fitted {
+        posterior,
+        report: Some(t.report),
+    })
 }
 
-impl DensityEstimator for FlowEstimator {
+impl<A: Architecture> DensityEstimator for Estimator<A> {
     type Posterior = DirectPosterior;
     type Error = Error;
 
-    /// As [`MdnEstimator`]'s `fit`: seeded, progress per epoch, rows with non-finite x
-    /// dropped.
+    /// Trains with seed `seed` (initialisation, validation split and minibatch order: same
+    /// seed, same network), reporting every epoch to `progress`. Rows with non-finite x are
+    /// dropped and counted in the report.
     ///
     /// # Errors
-    /// As [`MdnEstimator`]'s `fit`.
+    /// Invalid configuration, fewer than two rows with finite x ([`Error::Empty`]), a
+    /// training that never gave a finite validation loss ([`Error::Diverged`]).
     fn fit(
         &self,
-        theta: &RowMatrix,
-        x: &RowMatrix,
-        support: &Bounds,
+        data: &TrainingData,
         seed: u64,
         progress: &mut dyn Progress,
-    ) -> Result<DirectPosterior> {
-        self.fit_with(theta, x, support, seed, progress, None)
+    ) -> Result<Fitted<DirectPosterior>> {
+        fit_with(self, data, seed, progress, None)
     }
 
-    /// Continues from `previous`'s weights and standardisation, as the MDN's `fit_from`.
+    /// Continues from `previous`'s weights, with its standardisation of θ and x (as sbi's
+    /// sequential rounds do: the z-scoring of round 0 is kept).
     ///
     /// # Errors
-    /// [`Error::WarmStart`] when `previous` is not a flow of this configuration and
+    /// [`Error::WarmStart`] when `previous` is not a network of this architecture and
     /// dimensions; otherwise as `fit`.
     fn fit_from(
         &self,
         previous: &DirectPosterior,
-        theta: &RowMatrix,
-        x: &RowMatrix,
-        support: &Bounds,
+        data: &TrainingData,
         seed: u64,
         progress: &mut dyn Progress,
-    ) -> Result<DirectPosterior> {
-        let weights = match &previous.net {
-            Net::Flow { config, weights } if *config == self.flow => weights,
-            _ => return Err(warm_mismatch(previous, "a flow of this configuration")),
+    ) -> Result<Fitted<DirectPosterior>> {
+        let Some(weights) = self.architecture.weights_of(&previous.net) else {
+            return Err(Error::WarmStart(format!(
+                "the previous posterior is a {} network; a warm start of this estimator needs \
+                 a {} of this configuration",
+                previous.estimator_name(),
+                self.architecture.name()
+            )));
         };
-        let warm = warm_of(previous, weights, theta, x)?;
-        self.fit_with(theta, x, support, seed, progress, Some(warm))
+        if previous.theta_dim() != data.theta_dim() || previous.x_dim() != data.x_dim() {
+            return Err(Error::WarmStart(format!(
+                "the previous posterior is for {} parameters and {} features; the data have {} \
+                 and {}",
+                previous.theta_dim(),
+                previous.x_dim(),
+                data.theta_dim(),
+                data.x_dim()
+            )));
+        }
+        let warm = Warm {
+            weights,
+            theta_z: &previous.theta_z,
+            x_z: &previous.x_z,
+        };
+        fit_with(self, data, seed, progress, Some(warm))
     }
 }
 
 /// A density estimator chosen at run time: `"mdn"`, `"nsf"` or `"maf"`
 /// ([`NeuralEstimator::from_name`]), each with sbi's defaults.
 ///
+/// Which to choose (docs/npe.md has the measurements): the **MDN** (default; the notebook's)
+/// trains fastest and is exact for posteriors that are mixtures of a few Gaussians; the
+/// **NSF** fits curved, bounded or multimodal posteriors best (the SBI benchmark's
+/// two moons, crescents) at a few times the training cost; the **MAF** is sbi's classic flow,
+/// between the two.
+///
 /// ```
 /// use sbi_npe::{NeuralEstimator, TrainConfig};
-/// let est = NeuralEstimator::from_name("nsf")?.with_train(TrainConfig::new().with_max_epochs(50));
-/// assert_eq!(est.name(), "nsf");
+/// let mut est = NeuralEstimator::from_name("nsf")?;
+/// est.train_mut().max_epochs = 50;
+/// assert_eq!((est.name(), est.train_config().max_epochs), ("nsf", 50));
 /// assert!(NeuralEstimator::from_name("gan").is_err());
 /// # Ok::<(), sbi_npe::Error>(())
 /// ```
@@ -294,17 +233,15 @@ impl NeuralEstimator {
     /// `"mdn"`, `"nsf"` or `"maf"`.
     pub fn name(&self) -> &'static str {
         match self {
-            Self::Mdn(_) => "mdn",
-            Self::Flow(f) => f.flow.kind.name(),
+            Self::Mdn(m) => m.architecture.name(),
+            Self::Flow(f) => f.architecture.name(),
         }
     }
 
     /// Sets the training settings.
-    pub fn with_train(self, train: TrainConfig) -> Self {
-        match self {
-            Self::Mdn(m) => Self::Mdn(m.with_train(train)),
-            Self::Flow(f) => Self::Flow(f.with_train(train)),
-        }
+    pub fn with_train(mut self, train: TrainConfig) -> Self {
+        *self.train_mut() = train;
+        self
     }
 
     /// The training settings.
@@ -312,6 +249,14 @@ impl NeuralEstimator {
         match self {
             Self::Mdn(m) => &m.train,
             Self::Flow(f) => &f.train,
+        }
+    }
+
+    /// The training settings, to change one in place.
+    pub fn train_mut(&mut self) -> &mut TrainConfig {
+        match self {
+            Self::Mdn(m) => &mut m.train,
+            Self::Flow(f) => &mut f.train,
         }
     }
 }
@@ -354,100 +299,26 @@ impl DensityEstimator for NeuralEstimator {
 
     fn fit(
         &self,
-        theta: &RowMatrix,
-        x: &RowMatrix,
-        support: &Bounds,
+        data: &TrainingData,
         seed: u64,
         progress: &mut dyn Progress,
-    ) -> Result<DirectPosterior> {
+    ) -> Result<Fitted<DirectPosterior>> {
         match self {
-            Self::Mdn(m) => m.fit(theta, x, support, seed, progress),
-            Self::Flow(f) => f.fit(theta, x, support, seed, progress),
+            Self::Mdn(m) => m.fit(data, seed, progress),
+            Self::Flow(f) => f.fit(data, seed, progress),
         }
     }
 
     fn fit_from(
         &self,
         previous: &DirectPosterior,
-        theta: &RowMatrix,
-        x: &RowMatrix,
-        support: &Bounds,
+        data: &TrainingData,
         seed: u64,
         progress: &mut dyn Progress,
-    ) -> Result<DirectPosterior> {
+    ) -> Result<Fitted<DirectPosterior>> {
         match self {
-            Self::Mdn(m) => m.fit_from(previous, theta, x, support, seed, progress),
-            Self::Flow(f) => f.fit_from(previous, theta, x, support, seed, progress),
+            Self::Mdn(m) => m.fit_from(previous, data, seed, progress),
+            Self::Flow(f) => f.fit_from(previous, data, seed, progress),
         }
     }
-}
-
-fn warm_mismatch(previous: &DirectPosterior, needed: &str) -> Error {
-    Error::WarmStart(format!(
-        "the previous posterior is a {} network; a warm start of this estimator needs {needed}",
-        previous.estimator_name()
-    ))
-}
-
-/// The warm start from `previous`, whose dimensions must be the data's.
-fn warm_of<'a, W>(
-    previous: &'a DirectPosterior,
-    weights: &'a W,
-    theta: &RowMatrix,
-    x: &RowMatrix,
-) -> Result<Warm<'a, W>> {
-    if previous.theta_dim() != theta.ncols() || previous.x_dim() != x.ncols() {
-        return Err(Error::WarmStart(format!(
-            "the previous posterior is for {} parameters and {} features; the data have {} and {}",
-            previous.theta_dim(),
-            previous.x_dim(),
-            theta.ncols(),
-            x.ncols()
-        )));
-    }
-    Ok(Warm {
-        weights,
-        theta_z: &previous.theta_z,
-        x_z: &previous.x_z,
-    })
-}
-
-/// The fit every estimator shares: the support checks, training, and the posterior.
-#[allow(clippy::too_many_arguments)]
-fn fit<A: Architecture + Clone>(
-    arch: &A,
-    tc: &TrainConfig,
-    theta: &RowMatrix,
-    x: &RowMatrix,
-    support: &Bounds,
-    seed: u64,
-    progress: &mut dyn Progress,
-    warm: Option<Warm<'_, A::Weights>>,
-    net: impl FnOnce(A, A::Weights) -> Net,
-) -> Result<DirectPosterior> {
-    sbi_core::check_dim(theta.ncols(), support.low.len())?;
-    sbi_core::check_dim(theta.ncols(), support.high.len())?;
-    check_support(support).map_err(Error::InvalidSupport)?;
-    // θ drawn from the prior lie in its support; θ outside mean another prior's support
-    // was given, and every posterior sample would be rejected.
-    if let Some(row) = theta.rows().position(|t| !support.contains(t)) {
-        return Err(Error::InvalidSupport(format!(
-            "training θ row {row} = {:?} lies outside the support [{:?}, {:?}]: the \
-             support must be the bounds of the prior θ was drawn from",
-            theta.row(row),
-            support.low,
-            support.high
-        )));
-    }
-    let t = train(theta, x, arch, tc, seed, progress, warm)?;
-    Ok(DirectPosterior {
-        net: net(arch.clone(), t.weights),
-        train: tc.clone(),
-        seed,
-        theta_z: t.theta_z,
-        x_z: t.x_z,
-        support: support.clone(),
-        report: Some(t.report),
-        trained_on: TrainedOn::default(),
-    })
 }

@@ -1,27 +1,30 @@
-//! # sbi-npe — neural posterior estimation for any simulator and any density estimator
+//! # sbi-npe — neural density estimators for simulation-based inference, on burn
 //!
-//! Learns the posterior p(θ | x) from simulated pairs (θ, x) and samples it, as Python `sbi`'s
-//! NPE. The layers, bottom up:
+//! The networks that learn the posterior p(θ | x) from simulated pairs, as Python `sbi`'s
+//! `neural_nets`: each is a [`sbi_core::DensityEstimator`], so the pipeline of
+//! `sbi-inference` ([`sbi_inference::Npe`], sequential rounds, ensembles, diagnostics) trains
+//! and checks any of them. Three estimators, one training loop, one posterior type:
 //!
-//! * **pipeline** ([`Npe`]): prior → simulate (parallel, seeded per item) → summarise →
-//!   [`Dataset`] → any [`sbi_core::DensityEstimator`] → posterior, or an [`Ensemble`] of
-//!   posteriors; for any [`sbi_core::Prior`], [`sbi_core::Simulator`] and
-//!   [`sbi_core::SummaryStatistics`] (simulators that return the features themselves use
-//!   [`sbi_core::Identity`]);
-//! * **data** ([`Dataset`]): θ, x and every failed simulation's cause; saved and loaded as
-//!   NumPy `.npz` (readable by numpy and Python sbi);
-//! * **estimator** ([`MdnEstimator`]): sbi's mixture-density network. Two hidden layers of 50
-//!   ReLU units ([`MdnConfig`]), K = 10 full-covariance Gaussian components, each with
-//!   precision AᵀA + 10⁻⁴·I (A upper triangular, softplus diagonal), trained with
-//!   [burn](https://burn.dev) on the CPU ([`TrainConfig`]: Adam 5·10⁻⁴, minibatches of 200,
-//!   10 % validation, early stopping after 20 epochs with the best weights restored, global
-//!   gradient-norm clipping at 5), θ and x standardised inside ([`ZScore`]);
-//! * **posterior** ([`DirectPosterior`]): implements [`sbi_core::Posterior`]; [`DirectPosterior::at`]
-//!   gives the posterior at one x ([`DirectConditional`]: samples with leakage rejection,
-//!   leakage-corrected log-density, MAP); save/load to bit-identical samples;
-//! * **diagnostics** for any posterior: simulation-based calibration and expected coverage
-//!   ([`Calibration`]), a classifier two-sample test ([`c2st`]);
-//! * **progress** ([`Progress`], [`TerminalProgress`]) for long runs.
+//! | estimator | name | what it is for |
+//! |---|---|---|
+//! | [`MdnEstimator`] | `mdn` | mixture of 10 full-covariance Gaussians: fastest to train, exact for near-Gaussian posteriors (the notebook's; the default) |
+//! | [`FlowEstimator::nsf`] | `nsf` | neural spline flow: curved, bounded, multimodal posteriors (the SBI benchmark's best) |
+//! | [`FlowEstimator::maf`] | `maf` | masked autoregressive flow: sbi's classic flow |
+//!
+//! Choose one by name at run time with [`NeuralEstimator::from_name`]; docs/npe.md has
+//! their measured accuracy beside Python sbi's and how to choose.
+//!
+//! * **training** ([`TrainConfig`], sbi's defaults): Adam 5·10⁻⁴, minibatches of 200, 10 %
+//!   validation, early stopping after 20 epochs without improvement with the best weights
+//!   restored, global gradient-norm clipping at 5, recovery from non-finite losses; θ and x
+//!   standardised inside ([`ZScore`]); every fit returns its [`sbi_core::TrainingReport`]
+//!   (epochs, best epoch, validation losses, stop reason, skipped steps, learning-rate
+//!   halvings);
+//! * **posterior** ([`DirectPosterior`], for every estimator): [`DirectPosterior::at`] gives
+//!   the posterior at one x ([`DirectConditional`]: samples with leakage rejection,
+//!   leakage-corrected log-density, MAP); save/load to bit-identical samples, one file format;
+//!   ensembles of them ([`DirectEnsemble`], with MAP and files through [`EnsembleExt`]);
+//! * **C2ST** as the SBI benchmark defines it ([`c2st_mlp`]).
 //!
 //! Backend: burn's `flex` CPU backend by default (cargo feature `flex`); `ndarray`
 //! (burn-ndarray, deprecated upstream) is selectable with `--no-default-features --features
@@ -34,17 +37,20 @@
 //! ```
 //! use rand::SeedableRng;
 //! use sbi_core::{Identity, Posterior, SeedRng, testing::LinearGaussian};
-//! use sbi_npe::{MdnEstimator, Npe, TrainConfig};
+//! use sbi_inference::{Npe, Problem};
+//! use sbi_npe::{NeuralEstimator, TrainConfig};
 //! use sbi_prior::BoxUniform;
 //!
 //! // x = θ + N(0, 0.5²), θ uniform on [−3, 3]².
 //! let prior = BoxUniform::new(vec![-3.0, -3.0], vec![3.0, 3.0])?;
 //! let simulator = LinearGaussian::new(2, 0.5)?;
-//! let estimator = MdnEstimator::new().with_train(TrainConfig::new().with_max_epochs(30));
-//! let run = Npe::new(&prior, &simulator, &Identity::new(2))
-//!     .num_simulations(1000)
-//!     .seed(7)
-//!     .train(&estimator)?;
+//! let summary = Identity::new(2);
+//! let estimator = NeuralEstimator::from_name("mdn")?
+//!     .with_train(TrainConfig::new().with_max_epochs(30));
+//! let problem = Problem::new(&prior, &simulator, &summary).num_simulations(1000).seed(7);
+//! let run = Npe::new(problem).train(&estimator)?;
+//! let training = run.report.training().expect("networks report their training");
+//! println!("{} epochs, best {}: {:?}", training.epochs, training.best_epoch, training.stop);
 //! let at = run.posterior.at(&[1.0, -1.0])?; // the posterior at one observation
 //! let samples = at.sample(1000, &mut SeedRng::seed_from_u64(0))?;
 //! let mean = samples.column_means();
@@ -55,51 +61,27 @@
 #![deny(missing_docs)]
 
 mod architecture;
+mod backend;
 mod c2st_mlp;
-mod config;
-mod dataset;
-mod density;
-mod diagnostics;
-mod ensemble;
+mod dense;
 mod error;
 mod estimator;
 mod flow;
-#[cfg(test)]
-mod flow_accuracy_tests;
-mod flow_net;
-mod mixture;
-mod mlp;
-mod mode;
-mod network;
-pub mod persist;
-mod pipeline;
+mod math;
+mod mdn;
 mod posterior;
-mod progress;
-mod restricted;
-mod sequential;
-mod simulated_rows;
-mod spline;
-mod standardize;
 mod tensor_ops;
 mod train;
+mod zscore;
 
 pub use c2st_mlp::c2st_mlp;
-pub use config::{FlowConfig, FlowKind, MdnConfig, TrainConfig};
-pub use dataset::{Dataset, Failure, FailureKind, FailureStage};
-pub use diagnostics::{Calibration, c2st};
-pub use ensemble::{DirectEnsemble, Ensemble, MAX_MEMBERS};
 pub use error::{Error, Result};
-pub use estimator::{FlowEstimator, MdnEstimator, NeuralEstimator};
-pub use pipeline::{Npe, NpeReport, NpeRun, member_seed};
-pub use posterior::{DirectConditional, DirectPosterior, TrainedOn};
-pub use progress::{EpochReport, Progress, TerminalProgress};
-pub use restricted::{RestrictedPrior, RestrictionConfig, Sampler};
-pub use sequential::{RoundReport, Sequential, SequentialConfig, SequentialRun};
-pub use simulated_rows::{
-    FAIL_FAST_AFTER, SimulatedRows, fails_fast, prior_draws, simulate_rows, simulations_failed,
-};
-pub use standardize::ZScore;
-pub use train::TrainingReport;
+pub use estimator::{Estimator, FlowEstimator, MdnEstimator, NeuralEstimator};
+pub use flow::{FlowConfig, FlowKind};
+pub use mdn::MdnConfig;
+pub use posterior::{DirectConditional, DirectEnsemble, DirectPosterior, EnsembleExt, TrainedOn};
+pub use train::TrainConfig;
+pub use zscore::ZScore;
 
 #[cfg(test)]
 mod send_sync {
@@ -109,7 +91,8 @@ mod send_sync {
         assert_send_sync::<crate::DirectPosterior>();
         assert_send_sync::<crate::DirectEnsemble>();
         assert_send_sync::<crate::MdnEstimator>();
-        assert_send_sync::<crate::Dataset>();
+        assert_send_sync::<crate::FlowEstimator>();
+        assert_send_sync::<crate::NeuralEstimator>();
         assert_send_sync::<crate::DirectConditional<'static>>();
         assert_send_sync::<crate::Error>();
     }

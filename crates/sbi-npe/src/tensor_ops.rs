@@ -57,7 +57,7 @@ impl BinSearch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::network::plain_device;
+    use crate::backend::plain_device;
 
     fn tensor(v: Vec<f32>, shape: [usize; 2]) -> Tensor<2> {
         Tensor::<2>::from_data(TensorData::new(v, shape), &plain_device())

@@ -2,13 +2,14 @@
 
 mod common;
 
-use common::{Epochs, box_grid, integral, temp};
+use common::{Epochs, FitPairs, box_grid, integral, temp};
 use rand::SeedableRng;
 use sbi_core::testing::LinearGaussian;
-use sbi_core::{
-    Bounds, DensityEstimator, Identity, Posterior, Prior, RowMatrix, SeedRng, Simulator,
+use sbi_core::{Bounds, Identity, Posterior, Prior, RowMatrix, SeedRng, Simulator};
+use sbi_inference::{Npe, Problem};
+use sbi_npe::{
+    DirectEnsemble, DirectPosterior, EnsembleExt, Error, MdnConfig, MdnEstimator, TrainConfig,
 };
-use sbi_npe::{DirectEnsemble, DirectPosterior, Error, MdnConfig, MdnEstimator, Npe, TrainConfig};
 use sbi_prior::BoxUniform;
 
 fn prior() -> BoxUniform {
@@ -21,12 +22,14 @@ fn quick(seed: u64) -> DirectPosterior {
         .with_mdn(MdnConfig::new().with_num_components(3))
         .with_train(TrainConfig::new().with_max_epochs(15));
     Npe::new(
-        &prior(),
-        &LinearGaussian::new(2, 0.5).unwrap(),
-        &Identity::new(2),
+        Problem::new(
+            &prior(),
+            &LinearGaussian::new(2, 0.5).unwrap(),
+            &Identity::new(2),
+        )
+        .num_simulations(800)
+        .seed(seed),
     )
-    .num_simulations(800)
-    .seed(seed)
     .train(&est)
     .unwrap()
     .posterior
@@ -152,7 +155,7 @@ fn bad_inputs_are_errors() {
     let x = RowMatrix::zeros(50, 2).unwrap();
     // Empty training set, mismatched rows, all-NaN x, NaN θ.
     assert!(matches!(
-        est.fit(
+        est.fit_pairs(
             &RowMatrix::zeros(0, 2).unwrap(),
             &RowMatrix::zeros(0, 2).unwrap(),
             &support,
@@ -162,26 +165,26 @@ fn bad_inputs_are_errors() {
         Err(Error::Empty { .. })
     ));
     assert!(matches!(
-        est.fit(
+        est.fit_pairs(
             &theta,
             &RowMatrix::zeros(49, 2).unwrap(),
             &support,
             0,
             &mut ()
         ),
-        Err(Error::RowMismatch { .. })
+        Err(Error::Core(sbi_core::Error::RowMismatch { .. }))
     ));
     let nan_x = RowMatrix::from_vec(50, 2, vec![f64::NAN; 100]).unwrap();
     assert!(matches!(
-        est.fit(&theta, &nan_x, &support, 0, &mut ()),
+        est.fit_pairs(&theta, &nan_x, &support, 0, &mut ()),
         Err(Error::Empty { .. })
     ));
     let mut bad_theta = theta.clone();
     bad_theta.row_mut(3)[0] = f64::NAN;
-    assert!(est.fit(&bad_theta, &x, &support, 0, &mut ()).is_err());
+    assert!(est.fit_pairs(&bad_theta, &x, &support, 0, &mut ()).is_err());
     // Support of the wrong dimension; invalid configurations.
     assert!(
-        est.fit(&theta, &x, &Bounds::unbounded(3), 0, &mut ())
+        est.fit_pairs(&theta, &x, &Bounds::unbounded(3), 0, &mut ())
             .is_err()
     );
     for cfg in [
@@ -193,14 +196,14 @@ fn bad_inputs_are_errors() {
         assert!(matches!(
             est.clone()
                 .with_train(cfg)
-                .fit(&theta, &x, &support, 0, &mut ()),
+                .fit_pairs(&theta, &x, &support, 0, &mut ()),
             Err(Error::Core(sbi_core::Error::InvalidParameter { .. }))
         ));
     }
     assert!(
         est.clone()
             .with_mdn(MdnConfig::new().with_num_components(0))
-            .fit(&theta, &x, &support, 0, &mut ())
+            .fit_pairs(&theta, &x, &support, 0, &mut ())
             .is_err()
     );
 }
@@ -215,7 +218,9 @@ fn non_finite_rows_are_dropped_and_counted() {
         x.row_mut(r)[1] = f64::INFINITY;
     }
     let est = MdnEstimator::new().with_train(TrainConfig::new().with_max_epochs(2));
-    let post = est.fit(&theta, &x, &prior().bounds(), 0, &mut ()).unwrap();
+    let post = est
+        .fit_pairs(&theta, &x, &prior().bounds(), 0, &mut ())
+        .unwrap();
     let r = post.training_report().unwrap();
     assert_eq!(r.num_dropped, 4);
     assert_eq!(r.num_train + r.num_validation, 396);
@@ -234,12 +239,12 @@ fn progress_reports_every_epoch_and_early_stopping_restores_the_best() {
     );
     let mut epochs = Epochs::default();
     let post = est
-        .fit(&theta, &x, &prior().bounds(), 0, &mut epochs)
+        .fit_pairs(&theta, &x, &prior().bounds(), 0, &mut epochs)
         .unwrap();
     let epochs = epochs.0;
     let r = post.training_report().unwrap();
     assert_eq!(epochs.len(), r.epochs);
-    assert!(r.converged, "stopped early");
+    assert!(r.stop.converged(), "stopped early");
     assert_eq!(r.epochs, r.best_epoch + 3);
     let best = epochs
         .iter()
@@ -282,13 +287,15 @@ fn quick_ensemble(seed: u64) -> DirectEnsemble {
         .with_train(TrainConfig::new().with_max_epochs(15));
     let sim = LinearGaussian::new(2, 0.5).unwrap();
     let mut epochs = Epochs::default();
-    let ens = Npe::new(&prior(), &sim, &Identity::new(2))
-        .num_simulations(800)
-        .seed(seed)
-        .progress(&mut epochs)
-        .train_ensemble(&est, 3)
-        .unwrap()
-        .posterior;
+    let ens = Npe::new(
+        Problem::new(&prior(), &sim, &Identity::new(2))
+            .num_simulations(800)
+            .seed(seed),
+    )
+    .progress(&mut epochs)
+    .train_ensemble(&est, 3)
+    .unwrap()
+    .posterior;
     assert_eq!(epochs.0.len(), 45);
     assert_eq!(
         epochs.1,
@@ -381,7 +388,7 @@ fn ensemble_save_load_and_bad_inputs() {
     // No member; members that do not fit together; zero members asked for; bad x.
     assert!(matches!(
         DirectEnsemble::new(vec![]),
-        Err(Error::IncompatibleMembers(_))
+        Err(sbi_inference::Error::IncompatibleMembers(_))
     ));
     let other_support = Bounds {
         low: vec![-4.0, -4.0],
@@ -398,26 +405,28 @@ fn ensemble_save_load_and_bad_inputs() {
     )
     .unwrap();
     let odd = one_epoch
-        .fit(&theta, &x2, &other_support, 0, &mut ())
+        .fit_pairs(&theta, &x2, &other_support, 0, &mut ())
         .unwrap();
     let mut members = ens.members().to_vec();
     members.push(odd);
     assert!(matches!(
         DirectEnsemble::new(members),
-        Err(Error::IncompatibleMembers(_))
+        Err(sbi_inference::Error::IncompatibleMembers(_))
     ));
     let x3 = RowMatrix::zeros(100, 3).unwrap();
     let wide = one_epoch
-        .fit(&theta, &x3, &prior().bounds(), 0, &mut ())
+        .fit_pairs(&theta, &x3, &prior().bounds(), 0, &mut ())
         .unwrap();
     assert!(matches!(
         DirectEnsemble::new(vec![ens.members()[0].clone(), wide]),
-        Err(Error::IncompatibleMembers(_))
+        Err(sbi_inference::Error::IncompatibleMembers(_))
     ));
     let sim = LinearGaussian::new(2, 0.5).unwrap();
     assert!(matches!(
-        Npe::new(&prior(), &sim, &Identity::new(2)).train_ensemble(&one_epoch, 0),
-        Err(Error::Core(sbi_core::Error::InvalidParameter { .. }))
+        Npe::new(Problem::new(&prior(), &sim, &Identity::new(2))).train_ensemble(&one_epoch, 0),
+        Err(sbi_inference::Error::Core(
+            sbi_core::Error::InvalidParameter { .. }
+        ))
     ));
     assert!(ens.sample(&[0.0], 10, &mut rng).is_err());
     assert!(ens.log_prob(&[0.0, 0.0], &[f64::NAN, 0.0]).is_err());
@@ -435,9 +444,11 @@ fn train_ensemble_extends_train() {
         Identity::new(2),
     );
     let npe = || {
-        Npe::new(&prior, &sim, &identity)
-            .num_simulations(800)
-            .seed(9)
+        Npe::new(
+            Problem::new(&prior, &sim, &identity)
+                .num_simulations(800)
+                .seed(9),
+        )
     };
     let single = npe().train(&est).unwrap();
     let run = npe().train_ensemble(&est, 2).unwrap();
@@ -447,10 +458,12 @@ fn train_ensemble_extends_train() {
     let dir = temp("dataset");
     let path = dir.join("data.npz");
     run.dataset.save_npz(&path).unwrap();
-    let data = sbi_npe::Dataset::load_npz(&path).unwrap();
+    let data = sbi_inference::Dataset::load_npz(&path).unwrap();
     assert_eq!(data, run.dataset);
-    let again = npe().train_ensemble_on(&data, &est, 2).unwrap();
+    let (again, reports) = npe().train_ensemble_on(&data, &est, 2).unwrap();
     assert_eq!(again, run.posterior);
+    assert_eq!(reports, run.report.training);
+    assert_eq!(reports.len(), 2);
     std::fs::remove_dir_all(&dir).ok();
     // An ensemble of one is the single network, draw for draw.
     let one = DirectEnsemble::new(vec![single.posterior.clone()]).unwrap();
@@ -464,6 +477,8 @@ fn train_ensemble_extends_train() {
     );
     assert!(matches!(
         npe().train_ensemble(&est, 0),
-        Err(Error::Core(sbi_core::Error::InvalidParameter { .. }))
+        Err(sbi_inference::Error::Core(
+            sbi_core::Error::InvalidParameter { .. }
+        ))
     ));
 }

@@ -3,15 +3,19 @@
 //! what stands), and configurations from random values: an `Err` or a posterior that samples
 //! finite θ inside its support, never a panic.
 
+mod common;
+use common::FitPairs;
+
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use rand::SeedableRng;
+use sbi_core::Identity;
 use sbi_core::testing::LinearGaussian;
 use sbi_core::testing::boundary::{config, mostly, small_or_huge};
-use sbi_core::{DensityEstimator, Identity};
 use sbi_core::{Posterior, Prior, RowMatrix, SeedRng};
-use sbi_npe::{DirectPosterior, MdnConfig, MdnEstimator, Npe, TrainConfig};
+use sbi_inference::{Npe, Problem};
+use sbi_npe::{DirectPosterior, MdnConfig, MdnEstimator, TrainConfig};
 use sbi_prior::BoxUniform;
 
 fn prior() -> BoxUniform {
@@ -30,12 +34,14 @@ fn saved() -> &'static String {
             )
             .with_train(TrainConfig::new().with_max_epochs(3).with_whiten_x(true));
         let sim = LinearGaussian::new(2, 0.5).unwrap();
-        let post = Npe::new(&prior(), &sim, &Identity::new(2))
-            .num_simulations(200)
-            .seed(1)
-            .train(&est)
-            .unwrap()
-            .posterior;
+        let post = Npe::new(
+            Problem::new(&prior(), &sim, &Identity::new(2))
+                .num_simulations(200)
+                .seed(1),
+        )
+        .train(&est)
+        .unwrap()
+        .posterior;
         let path =
             std::env::temp_dir().join(format!("sbi-npe-boundary-{}.json", std::process::id()));
         post.save(&path).unwrap();
@@ -153,7 +159,7 @@ proptest! {
         let mut rng = SeedRng::seed_from_u64(3);
         let theta = prior().sample_batch(60, &mut rng).unwrap();
         let x = RowMatrix::from_rows(&theta.rows().map(|r| [r[0] + 0.1, r[1] - 0.1]).collect::<Vec<_>>()).unwrap();
-        if let Ok(post) = est.fit(&theta, &x, &prior().bounds(), 0, &mut ()) {
+        if let Ok(post) = est.fit_pairs(&theta, &x, &prior().bounds(), 0, &mut ()) {
             let s = post.sample(&[0.0, 0.0], 10, &mut rng);
             if let Ok(s) = s {
                 prop_assert!(s.as_slice().iter().all(|v| v.is_finite()));

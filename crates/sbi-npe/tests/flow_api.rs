@@ -4,13 +4,14 @@
 
 mod common;
 
-use common::{Epochs, box_grid, integral, temp};
+use common::{Epochs, FitPairs, box_grid, integral, temp};
 use rand::SeedableRng;
 use sbi_core::testing::LinearGaussian;
-use sbi_core::{DensityEstimator, Identity, Posterior, Progress, RowMatrix, SeedRng};
+use sbi_core::{Identity, Posterior, Progress, RowMatrix, SeedRng};
+use sbi_inference::{Npe, Problem};
 use sbi_npe::{
-    DirectEnsemble, DirectPosterior, Error, FlowConfig, FlowEstimator, FlowKind, NeuralEstimator,
-    Npe, TrainConfig,
+    DirectEnsemble, DirectPosterior, EnsembleExt, Error, FlowConfig, FlowEstimator, FlowKind,
+    NeuralEstimator, TrainConfig,
 };
 use sbi_prior::BoxUniform;
 
@@ -30,12 +31,14 @@ fn small(kind: FlowKind) -> FlowEstimator {
 
 fn quick(kind: FlowKind, seed: u64, progress: &mut dyn Progress) -> DirectPosterior {
     Npe::new(
-        &prior(),
-        &LinearGaussian::new(2, 0.5).unwrap(),
-        &Identity::new(2),
+        Problem::new(
+            &prior(),
+            &LinearGaussian::new(2, 0.5).unwrap(),
+            &Identity::new(2),
+        )
+        .num_simulations(800)
+        .seed(seed),
     )
-    .num_simulations(800)
-    .seed(seed)
     .progress(progress)
     .train(&small(kind))
     .unwrap()
@@ -135,13 +138,15 @@ fn flow_density_is_normalised_with_leakage_and_map_is_its_mode() {
 fn ensembles_of_flows_and_of_mixed_estimators() {
     let sim = LinearGaussian::new(2, 0.5).unwrap();
     let mut epochs = Epochs::default();
-    let ens = Npe::new(&prior(), &sim, &Identity::new(2))
-        .num_simulations(800)
-        .seed(11)
-        .progress(&mut epochs)
-        .train_ensemble(&small(FlowKind::Nsf), 2)
-        .unwrap()
-        .posterior;
+    let ens = Npe::new(
+        Problem::new(&prior(), &sim, &Identity::new(2))
+            .num_simulations(800)
+            .seed(11),
+    )
+    .progress(&mut epochs)
+    .train_ensemble(&small(FlowKind::Nsf), 2)
+    .unwrap()
+    .posterior;
     assert_eq!(epochs.1, ["simulating", "training 1/2", "training 2/2"]);
     assert_eq!(epochs.0.len(), 24);
     let x = [0.5, -1.0];
@@ -178,9 +183,9 @@ fn ensembles_of_flows_and_of_mixed_estimators() {
     let mdn = NeuralEstimator::from_name("mdn")
         .unwrap()
         .with_train(TrainConfig::new().with_max_epochs(5));
-    let a = mdn.fit(&theta, &xs, &bounds, 0, &mut ()).unwrap();
+    let a = mdn.fit_pairs(&theta, &xs, &bounds, 0, &mut ()).unwrap();
     let b = small(FlowKind::Maf)
-        .fit(&theta, &xs, &bounds, 0, &mut ())
+        .fit_pairs(&theta, &xs, &bounds, 0, &mut ())
         .unwrap();
     let mixed = DirectEnsemble::new(vec![a, b]).unwrap();
     assert!(mixed.log_prob(&th, &x).unwrap().is_finite());
@@ -207,7 +212,7 @@ fn estimator_names_and_bad_flow_configurations() {
         FlowConfig::nsf().with_tail_bound(f64::NAN),
         FlowConfig::maf().with_hidden_features(0),
     ] {
-        let r = FlowEstimator::new(bad.clone()).fit(&theta, &xs, &bounds, 0, &mut ());
+        let r = FlowEstimator::new(bad.clone()).fit_pairs(&theta, &xs, &bounds, 0, &mut ());
         assert!(
             matches!(
                 r,

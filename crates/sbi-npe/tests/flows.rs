@@ -18,7 +18,8 @@
 use rand::SeedableRng;
 use sbi_core::testing::{CorrelatedGaussian, Crescent, TwoMoons};
 use sbi_core::{Identity, Posterior, RowMatrix, SeedRng, Simulator};
-use sbi_npe::{FlowEstimator, MdnEstimator, NeuralEstimator, Npe, c2st_mlp};
+use sbi_inference::{Npe, Problem};
+use sbi_npe::{FlowEstimator, MdnEstimator, NeuralEstimator, c2st_mlp};
 use sbi_prior::BoxUniform;
 
 /// C2ST at the observations simulated from `thetas` (seeds 100 + k) of an estimator trained
@@ -34,12 +35,14 @@ where
     S: Simulator<Output = Vec<f64>> + Sync,
 {
     let prior = BoxUniform::new(low.to_vec(), high.to_vec()).unwrap();
-    let post = Npe::new(&prior, sim, &Identity::new(low.len()))
-        .num_simulations(10_000)
-        .seed(1)
-        .train(est)
-        .unwrap()
-        .posterior;
+    let post = Npe::new(
+        Problem::new(&prior, sim, &Identity::new(low.len()))
+            .num_simulations(10_000)
+            .seed(1),
+    )
+    .train(est)
+    .unwrap()
+    .posterior;
     let acc: Vec<f64> = thetas
         .iter()
         .enumerate()

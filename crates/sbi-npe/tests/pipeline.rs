@@ -7,10 +7,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 use sbi_core::{
-    Bounds, DensityEstimator, Identity, Posterior, Progress, RowMatrix, SeedRng, Simulator,
-    SummaryStatistics, check_dim,
+    DensityEstimator, Fitted, Identity, Posterior, Progress, RowMatrix, SeedRng, Simulator,
+    SummaryStatistics, TrainingData, check_dim,
 };
-use sbi_npe::{Dataset, Error, FAIL_FAST_AFTER, FailureStage, MdnEstimator, Npe, TrainConfig};
+use sbi_inference::{Dataset, FAIL_FAST_AFTER, FailureStage, Npe, Problem};
+use sbi_npe::{MdnEstimator, TrainConfig};
 use sbi_prior::MultivariateNormal;
 
 /// A user's model: x = (θ₀ + θ₁, θ₀ − θ₁) + N(0, 0.3²) per component; refuses θ₀ > 2.5 (say,
@@ -131,12 +132,11 @@ impl DensityEstimator for LinearRegression {
     type Error = sbi_core::Error;
     fn fit(
         &self,
-        theta: &RowMatrix,
-        x: &RowMatrix,
-        _support: &Bounds,
+        data: &TrainingData,
         _seed: u64,
         progress: &mut dyn Progress,
-    ) -> sbi_core::Result<RegressionPosterior> {
+    ) -> sbi_core::Result<Fitted<RegressionPosterior>> {
+        let (theta, x) = (data.theta(), data.x());
         let (n, d, dx) = (theta.nrows(), theta.ncols(), x.ncols());
         let design =
             nalgebra::DMatrix::from_fn(n, dx + 1, |r, c| if c < dx { x.get(r, c) } else { 1.0 });
@@ -157,12 +157,12 @@ impl DensityEstimator for LinearRegression {
             })?
             .l();
         progress.finish("least squares");
-        Ok(RegressionPosterior {
+        Ok(Fitted::without_report(RegressionPosterior {
             coef: (0..(dx + 1) * d).map(|k| coef[(k / d, k % d)]).collect(),
             chol: (0..d * d).map(|k| chol[(k / d, k % d)]).collect(),
             d,
             dx,
-        })
+        }))
     }
 }
 
@@ -171,9 +171,11 @@ fn a_users_simulator_trains_two_estimators_through_the_same_calls() {
     let prior = prior();
     let summary = Identity::new(2);
     let npe = || {
-        Npe::new(&prior, &SumDiff, &summary)
-            .num_simulations(3000)
-            .seed(5)
+        Npe::new(
+            Problem::new(&prior, &SumDiff, &summary)
+                .num_simulations(3000)
+                .seed(5),
+        )
     };
     let mdn = MdnEstimator::new().with_train(TrainConfig::new().with_max_epochs(200));
     let a = npe().train(&mdn).unwrap();
@@ -224,8 +226,7 @@ fn a_users_simulator_trains_two_estimators_through_the_same_calls() {
 #[test]
 fn batched_sampling_keeps_each_observations_result() {
     let prior = prior();
-    let run = Npe::new(&prior, &SumDiff, &Identity::new(2))
-        .num_simulations(500)
+    let run = Npe::new(Problem::new(&prior, &SumDiff, &Identity::new(2)).num_simulations(500))
         .train(&LinearRegression)
         .unwrap();
     let xs = RowMatrix::from_rows(&[[0.0, 0.0], [f64::NAN, 0.0], [1.0, 0.5]]).unwrap();
@@ -260,14 +261,13 @@ fn a_systematic_failure_stops_the_run_with_its_cause() {
     }
     let sim = Broken(AtomicUsize::new(0));
     let prior = prior();
-    let err = Npe::new(&prior, &sim, &Identity::new(2))
-        .num_simulations(100_000)
+    let err = Npe::new(Problem::new(&prior, &sim, &Identity::new(2)).num_simulations(100_000))
         .simulate()
         .unwrap_err();
     let calls = sim.0.load(Ordering::Relaxed);
     assert!(calls < 10 * FAIL_FAST_AFTER, "{calls} simulations ran");
     match err {
-        Error::SimulationsFailed {
+        sbi_inference::Error::SimulationsFailed {
             failed,
             total,
             first,
@@ -295,8 +295,7 @@ fn a_systematic_failure_stops_the_run_with_its_cause() {
             Err(sbi_core::Error::Empty { what: "a spike" })
         }
     }
-    let err = Npe::new(&prior, &SumDiff, &Picky)
-        .num_simulations(10_000)
+    let err = Npe::new(Problem::new(&prior, &SumDiff, &Picky).num_simulations(10_000))
         .simulate()
         .unwrap_err();
     assert!(err.to_string().contains("summary: "), "{err}");
@@ -306,16 +305,18 @@ fn a_systematic_failure_stops_the_run_with_its_cause() {
 fn a_dataset_made_elsewhere_trains_like_a_simulated_one() {
     let prior = prior();
     let identity = Identity::new(2);
-    let mut npe = Npe::new(&prior, &SumDiff, &identity)
-        .num_simulations(800)
-        .seed(2);
+    let mut npe = Npe::new(
+        Problem::new(&prior, &SumDiff, &identity)
+            .num_simulations(800)
+            .seed(2),
+    );
     let simulated = npe.simulate().unwrap();
     // The same pairs, as someone else's arrays (NaN rows where the simulation failed).
     let elsewhere = Dataset::new(simulated.theta().clone(), simulated.x().clone(), vec![]).unwrap();
     assert_eq!(elsewhere.num_failed(), simulated.num_failed());
     let a = npe.train_on(&simulated, &LinearRegression).unwrap();
     let b = npe.train_on(&elsewhere, &LinearRegression).unwrap();
-    assert_eq!(a.coef, b.coef);
+    assert_eq!(a.posterior.coef, b.posterior.coef);
     // θ of another width is refused.
     let wide = Dataset::new(
         RowMatrix::zeros(10, 3).unwrap(),

@@ -2,11 +2,15 @@
 //! sense, observations far from the training data, diagnostics fed the wrong shapes, sizes
 //! that would abort, statistics that overflow — each a clear error, never a panic.
 
+mod common;
+use common::FitPairs;
+
 use rand::SeedableRng;
 use sbi_core::testing::LinearGaussian;
-use sbi_core::{DensityEstimator, Identity, Posterior, Prior, RowMatrix, SeedRng};
+use sbi_core::{Identity, Posterior, Prior, RowMatrix, SeedRng};
+use sbi_inference::{Calibration, Npe, Problem, c2st};
 use sbi_npe::{
-    Calibration, DirectPosterior, Error, MdnConfig, MdnEstimator, Npe, TrainConfig, TrainedOn, c2st,
+    DirectPosterior, EnsembleExt, Error, MdnConfig, MdnEstimator, TrainConfig, TrainedOn,
 };
 use sbi_prior::BoxUniform;
 
@@ -20,12 +24,14 @@ fn quick() -> DirectPosterior {
         .with_mdn(MdnConfig::new().with_num_components(2))
         .with_train(TrainConfig::new().with_max_epochs(4));
     let sim = LinearGaussian::new(2, 0.5).unwrap();
-    Npe::new(&prior(), &sim, &Identity::new(2))
-        .num_simulations(400)
-        .seed(3)
-        .train(&est)
-        .unwrap()
-        .posterior
+    Npe::new(
+        Problem::new(&prior(), &sim, &Identity::new(2))
+            .num_simulations(400)
+            .seed(3),
+    )
+    .train(&est)
+    .unwrap()
+    .posterior
 }
 
 fn temp(name: &str) -> std::path::PathBuf {
@@ -195,9 +201,9 @@ fn sizes_that_would_abort_are_errors() {
     let support = prior().bounds();
     let est = MdnEstimator::new().with_mdn(MdnConfig::new().with_hidden_features(usize::MAX));
     let theta = RowMatrix::from_rows(&[[0.0, 0.0], [1.0, 1.0], [0.5, 0.5]]).unwrap();
-    assert!(est.fit(&theta, &theta, &support, 0, &mut ()).is_err());
+    assert!(est.fit_pairs(&theta, &theta, &support, 0, &mut ()).is_err());
     let est = MdnEstimator::new().with_mdn(MdnConfig::new().with_num_components(usize::MAX));
-    assert!(est.fit(&theta, &theta, &support, 0, &mut ()).is_err());
+    assert!(est.fit_pairs(&theta, &theta, &support, 0, &mut ()).is_err());
 }
 
 #[test]
@@ -218,7 +224,7 @@ fn training_refuses_statistics_that_overflow_and_foreign_supports() {
     )
     .unwrap();
     assert!(matches!(
-        est.fit(&theta, &x, &prior().bounds(), 0, &mut ()),
+        est.fit_pairs(&theta, &x, &prior().bounds(), 0, &mut ()),
         Err(Error::NonFiniteStatistics {
             what: "x",
             index: 0
@@ -232,14 +238,17 @@ fn training_refuses_statistics_that_overflow_and_foreign_supports() {
     let fine_x =
         RowMatrix::from_rows(&(0..40).map(|i| [0.1 * i as f64, 1.0]).collect::<Vec<_>>()).unwrap();
     assert!(matches!(
-        est.fit(&theta, &fine_x, &elsewhere, 0, &mut ()),
-        Err(Error::InvalidSupport(_))
+        est.fit_pairs(&theta, &fine_x, &elsewhere, 0, &mut ()),
+        Err(Error::Core(sbi_core::Error::InvalidSupport(_)))
     ));
     let inverted = sbi_core::Bounds {
         low: vec![3.0, -3.0],
         high: vec![-3.0, 3.0],
     };
-    assert!(est.fit(&theta, &fine_x, &inverted, 0, &mut ()).is_err());
+    assert!(
+        est.fit_pairs(&theta, &fine_x, &inverted, 0, &mut ())
+            .is_err()
+    );
 }
 
 /// A save replaces the file by renaming a complete new one over it: another name (hard link)

@@ -13,10 +13,10 @@
 use rand::SeedableRng;
 use sbi_core::testing::LinearGaussian;
 use sbi_core::{Identity, Posterior, Prior, RowMatrix, SeedRng, Simulator, item_seed};
-use sbi_npe::{
-    MdnEstimator, Npe, RestrictedPrior, RestrictionConfig, Sampler, Sequential, SequentialConfig,
-    c2st,
+use sbi_inference::{
+    Npe, Problem, RestrictedPrior, RestrictionConfig, Sampler, Sequential, SequentialConfig, c2st,
 };
+use sbi_npe::MdnEstimator;
 use sbi_prior::BoxUniform;
 
 const LOW: [f64; 2] = [-3.0, -3.0];
@@ -28,19 +28,20 @@ fn four_rounds_of_500_match_one_round_of_5000_and_keep_the_truth() {
     let sim = LinearGaussian::new(2, 0.05).unwrap();
     let est = MdnEstimator::new();
     let summary = Identity::new(2);
-    let one = Npe::new(&prior, &sim, &summary)
-        .num_simulations(5000)
-        .seed(1)
-        .train(&est)
-        .unwrap();
+    let one = Npe::new(
+        Problem::new(&prior, &sim, &summary)
+            .num_simulations(5000)
+            .seed(1),
+    )
+    .train(&est)
+    .unwrap();
     let (mut sum_one, mut sum_seq) = (0.0, 0.0);
     for (k, truth) in [[0.3, -1.2], [-2.0, 1.5], [1.7, 0.4]].iter().enumerate() {
         let x = sim
             .simulate(truth, &mut SeedRng::seed_from_u64(100 + k as u64))
             .unwrap();
-        let run = Sequential::new(&prior, &sim, &summary, &x)
+        let run = Sequential::new(Problem::new(&prior, &sim, &summary).seed(1), &x)
             .config(SequentialConfig::new(4, 500))
-            .seed(1)
             .run(&est)
             .unwrap();
         assert_eq!(run.dataset.len(), 2000);
@@ -171,9 +172,8 @@ fn same_seed_same_run_and_bad_configs_fail() {
     let est = MdnEstimator::new().with_train(sbi_npe::TrainConfig::new().with_max_epochs(15));
     let x = [1.0, 0.0];
     let go = |rounds: usize, n: usize| {
-        Sequential::new(&prior, &sim, &Identity::new(2), &x)
+        Sequential::new(Problem::new(&prior, &sim, &Identity::new(2)).seed(4), &x)
             .config(SequentialConfig::new(rounds, n))
-            .seed(4)
             .run(&est)
     };
     let (a, b) = (go(2, 200).unwrap(), go(2, 200).unwrap());
@@ -183,18 +183,19 @@ fn same_seed_same_run_and_bad_configs_fail() {
     let mut rng = SeedRng::seed_from_u64(0);
     assert_eq!(sa, b.posterior.sample(&x, 50, &mut rng).unwrap());
     // Round 0 is the plain pipeline with the same seed.
-    let plain = Npe::new(&prior, &sim, &Identity::new(2))
-        .num_simulations(200)
-        .seed(4)
-        .simulate()
-        .unwrap();
+    let plain = Npe::new(
+        Problem::new(&prior, &sim, &Identity::new(2))
+            .num_simulations(200)
+            .seed(4),
+    )
+    .simulate()
+    .unwrap();
     let first: Vec<f64> = a.dataset.theta().as_slice()[..400].to_vec();
     assert_eq!(first, plain.theta().as_slice());
     assert!(go(0, 200).is_err());
     // Budgets per round: 300, then 100.
-    let uneven = Sequential::new(&prior, &sim, &Identity::new(2), &x)
+    let uneven = Sequential::new(Problem::new(&prior, &sim, &Identity::new(2)).seed(4), &x)
         .config(SequentialConfig::with_budgets(vec![300, 100]))
-        .seed(4)
         .run(&est)
         .unwrap();
     assert_eq!(uneven.dataset.len(), 400);
@@ -202,7 +203,7 @@ fn same_seed_same_run_and_bad_configs_fail() {
     assert!(go(2, 1).is_err());
     let wrong_x = [1.0];
     assert!(
-        Sequential::new(&prior, &sim, &Identity::new(2), &wrong_x)
+        Sequential::new(Problem::new(&prior, &sim, &Identity::new(2)), &wrong_x)
             .run(&est)
             .is_err()
     );
@@ -225,11 +226,13 @@ fn coverage_of_sequential_runs_over_held_out_pairs() {
         let x = sim
             .simulate(truth, &mut sbi_core::item_rng(77, i as u64))
             .unwrap();
-        let run = Sequential::new(&prior, &sim, &Identity::new(2), &x)
-            .config(SequentialConfig::new(3, 300))
-            .seed(i as u64)
-            .run(&est)
-            .unwrap();
+        let run = Sequential::new(
+            Problem::new(&prior, &sim, &Identity::new(2)).seed(i as u64),
+            &x,
+        )
+        .config(SequentialConfig::new(3, 300))
+        .run(&est)
+        .unwrap();
         let s = run
             .posterior
             .sample(&x, 2000, &mut sbi_core::item_rng(78, i as u64))
@@ -258,9 +261,8 @@ fn warm_started_rounds_continue_from_the_previous_posterior() {
         .simulate(&truth, &mut SeedRng::seed_from_u64(100))
         .unwrap();
     let run = |warm: bool| {
-        Sequential::new(&prior, &sim, &Identity::new(2), &x)
+        Sequential::new(Problem::new(&prior, &sim, &Identity::new(2)).seed(1), &x)
             .config(SequentialConfig::new(4, 500).with_warm_start(warm))
-            .seed(1)
             .run(&est)
             .unwrap()
     };
@@ -288,13 +290,17 @@ fn warm_started_rounds_continue_from_the_previous_posterior() {
     // A warm start needs a posterior of the same estimator and configuration.
     let data = &warm.dataset;
     let identity = Identity::new(2);
-    let mut npe = Npe::new(&prior, &sim, &identity).seed(1);
+    let mut npe = Npe::new(Problem::new(&prior, &sim, &identity).seed(1));
     let nsf = sbi_npe::FlowEstimator::nsf();
     let e = npe.train_from(data, &nsf, &warm.posterior).unwrap_err();
-    assert!(matches!(e, sbi_npe::Error::WarmStart(_)), "{e}");
+    assert!(
+        matches!(e.downcast_ref(), Some(sbi_npe::Error::WarmStart(_))),
+        "{e}"
+    );
     let other = MdnEstimator::new().with_mdn(sbi_npe::MdnConfig::new().with_num_components(3));
+    let e = npe.train_from(data, &other, &warm.posterior).unwrap_err();
     assert!(matches!(
-        npe.train_from(data, &other, &warm.posterior),
-        Err(sbi_npe::Error::WarmStart(_))
+        e.downcast_ref(),
+        Some(sbi_npe::Error::WarmStart(_))
     ));
 }

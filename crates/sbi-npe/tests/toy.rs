@@ -21,8 +21,9 @@ use common::{box_grid, integral};
 
 use rand::SeedableRng;
 use sbi_core::testing::LinearGaussian;
-use sbi_core::{Identity, Posterior, Prior, RowMatrix, SeedRng, Simulator};
-use sbi_npe::{Calibration, DirectPosterior, Ensemble, FlowEstimator, MdnEstimator, Npe, c2st};
+use sbi_core::{Identity, Posterior, Prior, RowMatrix, SeedRng, Simulator, TrainingData};
+use sbi_inference::{Calibration, Ensemble, Npe, Problem, c2st};
+use sbi_npe::{DirectPosterior, FlowEstimator, MdnEstimator};
 use sbi_prior::BoxUniform;
 
 const SIGMA: f64 = 0.5;
@@ -41,11 +42,13 @@ fn posterior() -> &'static DirectPosterior {
     static POST: OnceLock<DirectPosterior> = OnceLock::new();
     POST.get_or_init(|| {
         let (prior, sim) = setup();
-        let run = Npe::new(&prior, &sim, &Identity::new(2))
-            .num_simulations(5000)
-            .seed(3)
-            .train(&MdnEstimator::new())
-            .unwrap();
+        let run = Npe::new(
+            Problem::new(&prior, &sim, &Identity::new(2))
+                .num_simulations(5000)
+                .seed(3),
+        )
+        .train(&MdnEstimator::new())
+        .unwrap();
         eprintln!("{:?}", run.report);
         run.posterior
     })
@@ -133,11 +136,13 @@ fn flows_are_calibrated_within_the_same_bounds() {
     // docs/npe.md, not here: each pair's leakage estimate costs 10,000 flow draws.)
     let (prior, sim) = setup();
     for est in [FlowEstimator::nsf(), FlowEstimator::maf()] {
-        let run = Npe::new(&prior, &sim, &Identity::new(2))
-            .num_simulations(5000)
-            .seed(3)
-            .train(&est)
-            .unwrap();
+        let run = Npe::new(
+            Problem::new(&prior, &sim, &Identity::new(2))
+                .num_simulations(5000)
+                .seed(3),
+        )
+        .train(&est)
+        .unwrap();
         check_calibration(&run.posterior);
     }
 }
@@ -218,16 +223,8 @@ fn an_ensemble_meets_the_same_criteria() {
     let mut rng = SeedRng::seed_from_u64(21);
     let thetas = prior.sample_batch(5000, &mut rng).unwrap();
     let xs = RowMatrix::from_rows(&sim.simulate_batch(&thetas, 22).unwrap()).unwrap();
-    let ens = Ensemble::fit(
-        &MdnEstimator::new(),
-        &thetas,
-        &xs,
-        &prior.bounds(),
-        23,
-        3,
-        &mut (),
-    )
-    .unwrap();
+    let data = TrainingData::new(thetas, xs, prior.bounds()).unwrap();
+    let (ens, _) = Ensemble::fit(&MdnEstimator::new(), &data, 23, 3, &mut ()).unwrap();
     let mut sq = 0.0;
     for x in [[0.0, 0.0], [1.0, -1.5], [-1.2, 0.5], [0.5, 1.5]] {
         let s = ens.sample(&x, 4000, &mut rng).unwrap();

@@ -1,7 +1,7 @@
 //! Helpers shared by the sbi-npe integration tests.
 #![allow(dead_code)]
 
-use sbi_core::{EpochReport, Progress, RowMatrix};
+use sbi_core::{Bounds, DensityEstimator, EpochReport, Progress, RowMatrix, TrainingData};
 
 /// A fresh temporary folder for one test (`tag` and the process id in its name).
 pub fn temp(tag: &str) -> std::path::PathBuf {
@@ -38,3 +38,22 @@ pub fn box_grid(h: f64) -> RowMatrix {
 pub fn integral(lp: &[f64], h: f64) -> f64 {
     lp.iter().map(|l| l.exp() * h * h).sum()
 }
+
+/// [`DensityEstimator::fit`] on (θ, x, support) in one call, as tests written before
+/// [`TrainingData`] spell it: the pairs are checked ([`TrainingData::new`]'s errors come back
+/// as the estimator's), then fitted; the posterior alone is returned.
+pub trait FitPairs: DensityEstimator {
+    fn fit_pairs(
+        &self,
+        theta: &RowMatrix,
+        x: &RowMatrix,
+        support: &Bounds,
+        seed: u64,
+        progress: &mut dyn Progress,
+    ) -> Result<Self::Posterior, Self::Error> {
+        let data = TrainingData::new(theta.clone(), x.clone(), support.clone())?;
+        Ok(self.fit(&data, seed, progress)?.posterior)
+    }
+}
+
+impl<E: DensityEstimator> FitPairs for E {}
