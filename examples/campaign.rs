@@ -17,9 +17,10 @@ use std::path::PathBuf;
 use hh_model::HhSimulator;
 use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
 use hh_sbi_examples::notebook::{HIGH, LOW, dataset_settings};
+use hh_sbi_examples::progress::TerminalProgress;
 use hh_stats::FeatureSet;
 use sbi_campaign::{Campaign, CampaignRun, Schedule};
-use sbi_npe::TerminalProgress;
+use sbi_inference::Problem;
 use sbi_prior::BoxUniform;
 
 const USAGE: &str = "\
@@ -132,12 +133,14 @@ fn main() {
             .map_err(|e| CliError(format!("cannot start {threads} threads: {e}")))?;
         let mut progress =
             TerminalProgress::new("campaign rank 0").quiet(args.json || ranks.rank() != 0);
-        let campaign = Campaign::new(&prior, &sim, &features)
-            .num_simulations(args.num_simulations)
-            .seed(args.seed)
-            .schedule(schedule)
-            .settings(settings)
-            .progress(&mut progress);
+        let campaign = Campaign::new(
+            Problem::new(&prior, &sim, &features)
+                .num_simulations(args.num_simulations)
+                .seed(args.seed),
+        )
+        .schedule(schedule)
+        .settings(settings)
+        .progress(&mut progress);
         let run = ranks.run(campaign).map_err(|e| match ranks.rank() {
             0 => CliError(e.to_string()),
             r => CliError(format!("rank {r}: {e}")),

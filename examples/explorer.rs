@@ -18,9 +18,11 @@ use hh_model::HhSimulator;
 use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
 use hh_sbi_examples::explorer::{Explorer, MAX_SEED, NUM_SAMPLES, View};
 use hh_sbi_examples::notebook::{HIGH, LOW, load_checked, trained_on};
+use hh_sbi_examples::progress::TerminalProgress;
 use hh_stats::FeatureSet;
 use sbi_core::SummaryStatistics;
-use sbi_npe::{DirectPosterior, MdnEstimator, Npe, TerminalProgress, TrainConfig};
+use sbi_inference::{Npe, Problem};
+use sbi_npe::{DirectPosterior, MdnEstimator, TrainConfig};
 use sbi_prior::BoxUniform;
 use tiny_http::{Header, Method, Request, Response, Server};
 
@@ -98,11 +100,13 @@ fn posterior(
         None => {
             let est = MdnEstimator::new().with_train(TrainConfig::new().with_whiten_x(true));
             let mut progress = TerminalProgress::new("explorer");
-            let run = Npe::new(&prior, sim, features)
-                .num_simulations(args.num_simulations)
-                .seed(args.seed)
-                .progress(&mut progress)
-                .train(&est)?;
+            let run = Npe::new(
+                Problem::new(&prior, sim, features)
+                    .num_simulations(args.num_simulations)
+                    .seed(args.seed),
+            )
+            .progress(&mut progress)
+            .train(&est)?;
             Ok(run.posterior.with_trained_on(expected))
         }
     }

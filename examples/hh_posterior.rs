@@ -17,19 +17,16 @@ use std::time::Instant;
 use hh_model::HhSimulator;
 use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
 use hh_sbi_examples::notebook::{
-    HIGH, LOW, NAMES, Scene, describe, load_checked, load_dataset_checked, observe,
-    render_pictures, trained_on,
+    HIGH, LOW, NAMES, Scene, dataset_settings, load_checked, observe, render_pictures, trained_on,
 };
+use hh_sbi_examples::posterior::{Source, Trained, train};
+use hh_sbi_examples::progress::TerminalProgress;
 use hh_sbi_examples::recording::protocol_mismatch;
 use hh_stats::FeatureSet;
-use rand::SeedableRng;
-use sbi_core::{
-    Posterior, Prior, SeedRng, Simulator, SummaryStatistics, Trace, item_rng, item_seed,
-};
-use sbi_npe::{
-    DirectPosterior, NeuralEstimator, Npe, Sequential, SequentialConfig, TerminalProgress,
-    TrainConfig,
-};
+use sbi_core::stats::{Marginal, marginals};
+use sbi_core::{Posterior, SummaryStatistics, Trace, streams};
+use sbi_inference::{MAX_VALIDATION, Problem, RoundReport, Validation, validate};
+use sbi_npe::{DirectPosterior, NeuralEstimator, TrainConfig};
 use sbi_prior::BoxUniform;
 
 const USAGE: &str = "\
@@ -184,9 +181,9 @@ fn parse_args() -> Result<Args, CliError> {
     if a.validate == Some(0) {
         return Err(CliError("--validate needs at least 1 parameter set".into()));
     }
-    if a.validate.is_some_and(|k| k > MAX_VALIDATE) {
+    if a.validate.is_some_and(|k| k > MAX_VALIDATION) {
         return Err(CliError(format!(
-            "--validate takes at most {MAX_VALIDATE} parameter sets"
+            "--validate takes at most {MAX_VALIDATION} parameter sets"
         )));
     }
     // Checked here so that a typo fails at once, before simulating and training.
@@ -216,234 +213,243 @@ fn main() {
         let prior = BoxUniform::new(LOW.to_vec(), HIGH.to_vec())?;
         let sim = HhSimulator::notebook().with_noise_sigma(args.noise)?;
         let features = FeatureSet::preset_named(&args.features)?;
-        let mut progress = TerminalProgress::new("hh_posterior").quiet(args.json);
-        let inside = (LOW[0]..=HIGH[0]).contains(&args.truth[0])
-            && (LOW[1]..=HIGH[1]).contains(&args.truth[1]);
-        // With a recording, the truth is known only if given (a synthetic recording).
-        let truth = (args.observed.is_none() || args.truth_given).then_some(args.truth);
-        // A recording is read and checked before any simulation, so a wrong file fails at once.
-        let recorded = match &args.observed {
-            Some(path) => Some(recorded_observation(path, args.sweep, &sim, &features)?),
-            None => None,
-        };
-        if !inside && truth.is_some() && !args.json {
-            eprintln!(
-                "warning: the true θ {:?} lies outside the prior box; the posterior cannot reach it",
-                args.truth
-            );
-        }
-
-        // What this run's posterior is for: checked against a loaded one, saved with a new one.
-        let trained_on = trained_on(&sim, &features, args.noise);
-        // The observation: the recording, or one simulation at the true θ (its own seed, so
-        // it does not matter that it is made before training).
-        let (observed, x_obs) = match recorded {
-            Some(r) => r,
+        let truth = truth(&args);
+        // The observation: the recording (read and checked first, so a wrong file fails at
+        // once), or one simulation at the true θ on its own stream.
+        let (observed, x_obs) = match &args.observed {
+            Some(path) => recorded_observation(path, args.sweep, &sim, &features)?,
             None => observe(&sim, &features, args.truth, args.seed)?,
         };
-        let mut rounds = Vec::new();
-        // sbi's defaults, plus whitening of x: V_rest shifts `max` and `mean` alike,
-        // so the stimulus hides in their small differences (docs/notebook.md).
-        let est = args
-            .estimator
-            .clone()
-            .with_train(TrainConfig::new().with_whiten_x(true));
-        let (posterior, simulate_s, train_s, num_simulations) = match (&args.load, &args.dataset) {
-            (Some(path), _) => (load_checked(path, &features, &trained_on)?, 0.0, 0.0, 0),
-            (None, Some(path)) => {
-                let t = Instant::now();
-                let dataset = load_dataset_checked(path, &features, &trained_on)?;
-                if !args.json {
-                    eprintln!(
-                        "training on {} simulations from {} ({} failed)",
-                        dataset.len(),
-                        path.display(),
-                        dataset.num_failed()
-                    );
-                }
-                let load_s = t.elapsed().as_secs_f64();
-                let t = Instant::now();
-                let posterior = Npe::new(&prior, &sim, &features)
-                    .seed(args.seed)
-                    .progress(&mut progress)
-                    .train_on(&dataset, &est)?;
-                (
-                    posterior.with_trained_on(trained_on),
-                    load_s,
-                    t.elapsed().as_secs_f64(),
-                    dataset.len(),
-                )
-            }
-            (None, None) => {
-                if args.rounds > 1 {
-                    let t = Instant::now();
-                    let seq = Sequential::new(&prior, &sim, &features, &x_obs)
-                        .config(
-                            SequentialConfig::new(args.rounds, args.num_simulations)
-                                .with_warm_start(args.warm_start),
-                        )
-                        .seed(args.seed)
-                        .progress(&mut progress)
-                        .run(&est)?;
-                    if !args.json {
-                        cli::report_failures(&seq.dataset);
-                    }
-                    let s: f64 = seq.rounds.iter().map(|r| r.simulate_seconds).sum();
-                    let total = t.elapsed().as_secs_f64();
-                    rounds = seq.rounds;
-                    (
-                        seq.posterior.with_trained_on(trained_on),
-                        s,
-                        total - s,
-                        args.rounds * args.num_simulations,
-                    )
-                } else {
-                    let run = Npe::new(&prior, &sim, &features)
-                        .num_simulations(args.num_simulations)
-                        .seed(args.seed)
-                        .progress(&mut progress)
-                        .train(&est)?;
-                    if !args.json {
-                        cli::report_failures(&run.dataset);
-                    }
-                    let (s, t) = (run.report.simulate_seconds, run.report.train_seconds);
-                    (
-                        run.posterior.with_trained_on(trained_on),
-                        s,
-                        t,
-                        args.num_simulations,
-                    )
-                }
-            }
-        };
-        if let Some(path) = &args.save {
-            posterior.save(path)?;
-            if !args.json {
-                eprintln!("saved the posterior to {}", path.display());
-            }
-        }
-
+        let problem = Problem::new(&prior, &sim, &features)
+            .num_simulations(args.num_simulations)
+            .seed(args.seed);
+        let mut progress = TerminalProgress::new("hh_posterior").quiet(args.json);
+        let (posterior, run) = obtain(&args, problem, &x_obs, &mut progress)?;
         let t_obs = Instant::now();
         let samples = posterior.sample(
             &x_obs,
             args.num_samples,
-            &mut SeedRng::seed_from_u64(item_seed(args.seed, 5)),
+            &mut streams::POSTERIOR_SAMPLES.rng(args.seed),
         )?;
         let sample_s = t_obs.elapsed().as_secs_f64();
-        let [mean, std, q05, q95] = describe(&samples);
-
         let t_plot = Instant::now();
-        pictures(
-            &args.out_dir,
-            &Scene {
-                sim: &sim,
-                posterior: &posterior,
-                truth,
-                observed: &observed,
-                x_obs: &x_obs,
-                samples: &samples,
-                seed: args.seed,
-            },
-        )?;
+        let scene = Scene {
+            sim: &sim,
+            posterior: &posterior,
+            truth,
+            observed: &observed,
+            x_obs: &x_obs,
+            samples: &samples,
+            seed: args.seed,
+        };
+        pictures(&args.out_dir, &scene)?;
         let plot_s = t_plot.elapsed().as_secs_f64();
-
         let validation = match args.validate {
-            Some(k) => Some(validate(
-                &prior,
-                &sim,
-                &features,
-                &posterior,
-                k,
-                args.num_samples,
-                args.seed,
-            )?),
+            Some(k) => Some(validate(&problem, &posterior, k, args.num_samples)?),
             None => None,
         };
-        let total_s = t0.elapsed().as_secs_f64();
-
-        if args.json {
-            let mut out = serde_json::json!({
-                "truth": truth,
-                "observed": args.observed.as_ref().map(|p| p.display().to_string()),
-                "dataset": args.dataset.as_ref().map(|p| p.display().to_string()),
-                "sweep": args.observed.as_ref().map(|_| args.sweep),
-                "x_observed": x_obs,
-                "mean": mean,
-                "std": std,
-                "q05": q05,
-                "q95": q95,
-                "num_simulations": num_simulations,
-                "num_samples": args.num_samples,
-                "features": args.features,
-                "noise": args.noise,
-                "seed": args.seed,
-                "estimator": posterior.estimator_name(),
-                "rounds": cli::rounds_json(&rounds),
-                "seconds": {
-                    "simulate": simulate_s,
-                    "train": train_s,
-                    "observe_and_sample": sample_s,
-                    "plot": plot_s,
-                    "total": total_s,
-                },
-            });
-            if let Some(v) = &validation {
-                out["validation"] = serde_json::json!({
-                    "num_theta": v.0,
-                    "mean_abs_error_fraction": v.1,
-                    "coverage90": v.2,
-                });
-            }
-            println!("{out}");
-        } else {
-            println!(
-                "{} posterior from {} samples ({} features{}):",
-                posterior.estimator_name(),
-                args.num_samples,
-                args.features,
-                if args.noise > 0.0 {
-                    format!(", noise σ = {}", args.noise)
-                } else {
-                    String::new()
-                }
-            );
-            println!(
-                "  {:<20} {:>9} {:>10} {:>9} {:>21}",
-                "parameter", "truth", "mean", "std", "90 % interval"
-            );
-            cli::print_rounds(&rounds);
-            if let Some(path) = &args.observed {
-                println!("observation: {} (sweep {})", path.display(), args.sweep);
-            }
-            for j in 0..2 {
-                let (shown, inside) = match truth {
-                    Some(t) if (q05[j]..=q95[j]).contains(&t[j]) => (format!("{:.3}", t[j]), ""),
-                    Some(t) => (format!("{:.3}", t[j]), "  (truth outside)"),
-                    None => ("?".to_owned(), ""),
-                };
-                println!(
-                    "  {:<20} {:>9} {:>10.3} {:>9.3}   [{:>8.3}, {:>8.3}]{inside}",
-                    NAMES[j], shown, mean[j], std[j], q05[j], q95[j]
-                );
-            }
-            if let Some((k, mae, cov)) = &validation {
-                println!("validation on {k} held-out θ from the prior:");
-                for j in 0..2 {
-                    println!(
-                        "  {:<20} mean |posterior mean − truth| = {:.2} % of the prior width; 90 % coverage {:.2}",
-                        NAMES[j],
-                        100.0 * mae[j],
-                        cov[j]
-                    );
-                }
-            }
-            println!(
-                "time: simulate {simulate_s:.2} s, train {train_s:.2} s, observe+sample {sample_s:.3} s, pictures {plot_s:.2} s, total {total_s:.2} s"
-            );
-            println!("pictures: {}", args.out_dir.display());
+        let report = run.as_ref().map(|r| &r.report);
+        let outcome = Outcome {
+            posterior: &posterior,
+            run: run.as_ref(),
+            truth,
+            x_obs: &x_obs,
+            marginals: marginals(&samples),
+            validation,
+            seconds: [
+                report.map_or(0.0, |r| r.simulate_seconds),
+                report.map_or(0.0, |r| r.train_seconds),
+                sample_s,
+                plot_s,
+                t0.elapsed().as_secs_f64(),
+            ],
+        };
+        match args.json {
+            true => println!("{}", outcome.json(&args)),
+            false => outcome.print(&args),
         }
         Ok(())
     });
+}
+
+/// The true θ when it is known (always for a simulated observation; for a recording only if
+/// given, i.e. a synthetic recording), with a warning when it lies outside the prior box.
+fn truth(args: &Args) -> Option<[f64; 2]> {
+    let truth = (args.observed.is_none() || args.truth_given).then_some(args.truth);
+    let inside = (0..2).all(|j| (LOW[j]..=HIGH[j]).contains(&args.truth[j]));
+    if !inside && truth.is_some() && !args.json {
+        eprintln!(
+            "warning: the true θ {:?} lies outside the prior box; the posterior cannot reach it",
+            args.truth
+        );
+    }
+    truth
+}
+
+/// The posterior: loaded (`--load-posterior`, checked against this run), or trained on the
+/// run's simulations, a dataset file or in sequential rounds, recording what it was trained
+/// on and saved when asked.
+fn obtain(
+    args: &Args,
+    problem: Problem<'_, BoxUniform, HhSimulator, FeatureSet>,
+    x_obs: &[f64],
+    progress: &mut TerminalProgress,
+) -> Result<(DirectPosterior, Option<Trained>), CliError> {
+    // What this run's posterior is for: checked against a loaded one, saved with a new one.
+    let trained_on = trained_on(problem.simulator, problem.summary, args.noise);
+    if let Some(path) = &args.load {
+        return Ok((load_checked(path, problem.summary, &trained_on)?, None));
+    }
+    let settings = dataset_settings(problem.simulator, problem.summary, args.noise, args.seed);
+    let source = match (&args.dataset, args.rounds) {
+        (Some(path), _) => Source::Dataset {
+            path,
+            settings: &settings,
+        },
+        (None, 1) => Source::Simulate,
+        (None, rounds) => Source::Rounds {
+            x_obs,
+            rounds,
+            warm_start: args.warm_start,
+        },
+    };
+    // sbi's defaults, plus whitening of x: V_rest shifts `max` and `mean` alike, so the
+    // stimulus hides in their small differences (docs/notebook.md).
+    let est = args
+        .estimator
+        .clone()
+        .with_train(TrainConfig::new().with_whiten_x(true));
+    let run = train(problem, source, &est, 1, progress)?;
+    if !args.json {
+        if let Some(path) = &args.dataset {
+            eprintln!(
+                "trained on {} simulations from {} ({} failed)",
+                run.dataset.len(),
+                path.display(),
+                run.dataset.num_failed()
+            );
+        }
+        cli::report_failures(&run.dataset);
+    }
+    let posterior = run.posterior.members()[0]
+        .clone()
+        .with_trained_on(trained_on);
+    if let Some(path) = &args.save {
+        posterior.save(path)?;
+        if !args.json {
+            eprintln!("saved the posterior to {}", path.display());
+        }
+    }
+    Ok((posterior, Some(run)))
+}
+
+/// What a run found, to print.
+struct Outcome<'a> {
+    posterior: &'a DirectPosterior,
+    run: Option<&'a Trained>,
+    truth: Option<[f64; 2]>,
+    x_obs: &'a [f64],
+    marginals: Vec<Marginal>,
+    validation: Option<Validation>,
+    /// Simulate, train, observe and sample, pictures, total.
+    seconds: [f64; 5],
+}
+
+impl Outcome<'_> {
+    /// The number of simulations trained on (0 for a loaded posterior).
+    fn num_simulations(&self) -> usize {
+        self.run.map_or(0, |r| r.dataset.len())
+    }
+
+    fn rounds(&self) -> &[RoundReport] {
+        self.run.map_or(&[], |r| &r.rounds)
+    }
+
+    fn json(&self, args: &Args) -> serde_json::Value {
+        let m = &self.marginals;
+        let col = |f: fn(&Marginal) -> f64| m.iter().map(f).collect::<Vec<_>>();
+        let [simulate, train, sample, plot, total] = self.seconds;
+        let mut out = serde_json::json!({
+            "truth": self.truth,
+            "observed": args.observed.as_ref().map(|p| p.display().to_string()),
+            "dataset": args.dataset.as_ref().map(|p| p.display().to_string()),
+            "sweep": args.observed.as_ref().map(|_| args.sweep),
+            "x_observed": self.x_obs,
+            "mean": col(|m| m.mean),
+            "std": col(|m| m.std),
+            "q05": col(|m| m.q05),
+            "q95": col(|m| m.q95),
+            "num_simulations": self.num_simulations(),
+            "num_samples": args.num_samples,
+            "features": args.features,
+            "noise": args.noise,
+            "seed": args.seed,
+            "estimator": self.posterior.estimator_name(),
+            "rounds": cli::rounds_json(self.rounds()),
+            "seconds": {
+                "simulate": simulate,
+                "train": train,
+                "observe_and_sample": sample,
+                "plot": plot,
+                "total": total,
+            },
+        });
+        if let Some(v) = &self.validation {
+            out["validation"] = serde_json::json!({
+                "num_theta": v.num_theta,
+                "mean_abs_error_fraction": v.mean_abs_error,
+                "coverage90": v.coverage90,
+            });
+        }
+        out
+    }
+
+    fn print(&self, args: &Args) {
+        println!(
+            "{} posterior from {} samples ({} features{}):",
+            self.posterior.estimator_name(),
+            args.num_samples,
+            args.features,
+            if args.noise > 0.0 {
+                format!(", noise σ = {}", args.noise)
+            } else {
+                String::new()
+            }
+        );
+        println!(
+            "  {:<20} {:>9} {:>10} {:>9} {:>21}",
+            "parameter", "truth", "mean", "std", "90 % interval"
+        );
+        cli::print_rounds(self.rounds());
+        if let Some(path) = &args.observed {
+            println!("observation: {} (sweep {})", path.display(), args.sweep);
+        }
+        for (j, m) in self.marginals.iter().enumerate() {
+            let (shown, inside) = match self.truth {
+                Some(t) if m.covers(t[j]) => (format!("{:.3}", t[j]), ""),
+                Some(t) => (format!("{:.3}", t[j]), "  (truth outside)"),
+                None => ("?".to_owned(), ""),
+            };
+            println!(
+                "  {:<20} {:>9} {:>10.3} {:>9.3}   [{:>8.3}, {:>8.3}]{inside}",
+                NAMES[j], shown, m.mean, m.std, m.q05, m.q95
+            );
+        }
+        if let Some(v) = &self.validation {
+            println!("validation on {} held-out θ from the prior:", v.num_theta);
+            for ((name, mae), cov) in NAMES.iter().zip(&v.mean_abs_error).zip(&v.coverage90) {
+                println!(
+                    "  {name:<20} mean |posterior mean − truth| = {:.2} % of the prior width; 90 % coverage {cov:.2}",
+                    100.0 * mae
+                );
+            }
+        }
+        let [simulate, train, sample, plot, total] = self.seconds;
+        println!(
+            "time: simulate {simulate:.2} s, train {train:.2} s, observe+sample {sample:.3} s, pictures {plot:.2} s, total {total:.2} s"
+        );
+        println!("pictures: {}", args.out_dir.display());
+    }
 }
 
 /// A recording of the notebook protocol as the observation: read, checked against `sim`'s
@@ -469,51 +475,4 @@ fn recorded_observation(
     }
     let x = features.summarize(&trace)?;
     Ok((trace, x))
-}
-
-/// Held-out θ are simulated, summarised and sampled this many at a time: memory stays flat
-/// whatever K (20,000 traces kept at once were 3.2 GB).
-const VALIDATE_CHUNK: usize = 256;
-/// The most held-out θ `--validate` takes (each one is a simulation and a posterior sample).
-const MAX_VALIDATE: usize = 10_000_000;
-
-/// K held-out θ from the prior: per parameter, the mean |posterior mean − θ| as a fraction of
-/// the prior width, and the fraction of 90 % central intervals containing θ. Item i uses the
-/// streams `item_rng(·, i)` whatever the chunking.
-fn validate(
-    prior: &BoxUniform,
-    sim: &HhSimulator,
-    features: &FeatureSet,
-    posterior: &DirectPosterior,
-    k: usize,
-    num_samples: usize,
-    seed: u64,
-) -> Result<(usize, [f64; 2], [f64; 2]), CliError> {
-    use rayon::prelude::*;
-    let mut rng = SeedRng::seed_from_u64(item_seed(seed, 9_000_001));
-    let thetas = prior.sample_batch(k, &mut rng)?;
-    let (sim_seed, post_seed) = (item_seed(seed, 9_000_002), item_seed(seed, 9_000_003));
-    let (mut mae, mut cov) = ([0.0; 2], [0.0; 2]);
-    for start in (0..k).step_by(VALIDATE_CHUNK) {
-        let end = (start + VALIDATE_CHUNK).min(k);
-        let rows: Vec<Result<[[f64; 2]; 4], CliError>> = (start..end)
-            .into_par_iter()
-            .map(|i| {
-                let trace = sim.simulate(thetas.row(i), &mut item_rng(sim_seed, i as u64))?;
-                let x = features.summarize(&trace)?;
-                let draws =
-                    posterior.sample(&x, num_samples, &mut item_rng(post_seed, i as u64))?;
-                Ok(describe(&draws))
-            })
-            .collect();
-        for (i, r) in (start..end).zip(rows) {
-            let [m, _, lo, hi] = r?;
-            let th = thetas.row(i);
-            for j in 0..2 {
-                mae[j] += (m[j] - th[j]).abs() / (HIGH[j] - LOW[j]) / k as f64;
-                cov[j] += f64::from(u8::from((lo[j]..=hi[j]).contains(&th[j]))) / k as f64;
-            }
-        }
-    }
-    Ok((k, mae, cov))
 }

@@ -13,21 +13,19 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use hh_io::CurrentSource;
 use hh_model::Scheme;
 use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
-use hh_sbi_examples::corner::{CornerView, render_corner};
-use hh_sbi_examples::plot::{
-    Curve, PALETTE, PosteriorView, Series, render_curves, render_posterior_2d, render_traces,
-};
+use hh_sbi_examples::posterior::{Source, train};
+use hh_sbi_examples::progress::TerminalProgress;
 use hh_sbi_examples::recording::{
-    ParameterBox, RecordingModel, column_summary, simulator_for, view_box,
+    ParameterBox, RecordingModel, RecordingScene, current_source, labelled, simulator_for,
+    write_pictures,
 };
 use hh_stats::FeatureSet;
-use plotters::style::RGBColor;
-use rand::SeedableRng;
-use sbi_core::{Posterior, SeedRng, Simulator, SummaryStatistics, item_rng, item_seed};
-use sbi_npe::{NeuralEstimator, Npe, TerminalProgress, TrainConfig};
+use sbi_core::stats::{Marginal, marginals};
+use sbi_core::{Posterior, SummaryStatistics, streams};
+use sbi_inference::Problem;
+use sbi_npe::{DirectPosterior, NeuralEstimator, TrainConfig};
 use sbi_prior::BoxUniform;
 
 const USAGE: &str = "\
@@ -160,23 +158,6 @@ fn parse_args() -> Result<Args, CliError> {
     Ok(a)
 }
 
-fn unit_of(name: &str) -> &'static str {
-    match name {
-        "v_rest" | "e_na" | "e_k" | "e_l" => "mV",
-        "g_na" | "g_k" | "g_l" => "mS/cm²",
-        "c_m" => "µF/cm²",
-        "noise_sigma" => "µA/cm²·√ms",
-        _ => "",
-    }
-}
-
-fn labelled(name: &str) -> String {
-    match unit_of(name) {
-        "" => name.to_owned(),
-        u => format!("{name} ({u})"),
-    }
-}
-
 fn main() {
     cli::run(USAGE, || {
         let a = parse_args()?;
@@ -191,206 +172,147 @@ fn main() {
         let prior = BoxUniform::new(a.parameters.low.clone(), a.parameters.high.clone())?;
         let trace = rec.trace()?;
         let x_obs = features.summarize(&trace)?;
-
+        let problem = Problem::new(&prior, &sim, &features)
+            .num_simulations(a.num_simulations)
+            .seed(a.seed);
         let mut progress = TerminalProgress::new("infer_recording").quiet(a.json);
         let est = a
             .estimator
             .clone()
             .with_train(TrainConfig::new().with_whiten_x(true));
-        let run = Npe::new(&prior, &sim, &features)
-            .num_simulations(a.num_simulations)
-            .seed(a.seed)
-            .progress(&mut progress)
-            .train(&est)?;
+        let run = train(problem, Source::Simulate, &est, 1, &mut progress)?;
         if !a.json {
             cli::report_failures(&run.dataset);
         }
-        let posterior = run.posterior;
+        let posterior = &run.posterior.members()[0];
         let samples = posterior.sample(
             &x_obs,
             a.num_samples,
-            &mut SeedRng::seed_from_u64(item_seed(a.seed, 5)),
+            &mut streams::POSTERIOR_SAMPLES.rng(a.seed),
         )?;
-        let summary = column_summary(&samples);
         let t_plot = Instant::now();
-
-        // Pictures: the recording with 5 posterior predictive traces, the stimulus, the posterior.
-        std::fs::create_dir_all(&a.out_dir)
-            .map_err(|e| CliError(format!("{}: {e}", a.out_dir.display())))?;
-        let pred_seed = item_seed(a.seed, 6);
-        let predictive: Vec<sbi_core::Trace> = (0..5)
-            .filter_map(|i| {
-                sim.simulate(samples.row(i), &mut item_rng(pred_seed, i as u64))
-                    .ok()
-            })
-            .collect();
-        let mut series = vec![Series {
-            label: format!("recording (sweep {})", rec.sweep()),
+        let scene = RecordingScene {
+            path: &a.recording,
+            recording: &rec,
             trace: &trace,
-            color: RGBColor(20, 20, 20),
-            width: 2,
-        }];
-        for (i, t) in predictive.iter().enumerate() {
-            series.push(Series {
-                label: format!("posterior draw {}", i + 1),
-                trace: t,
-                color: PALETTE[(i % 5) + 1],
-                width: 1,
-            });
-        }
-        let title = format!(
-            "{} — {} sweep {}",
-            a.recording
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            rec.metadata().format.name(),
-            rec.sweep()
-        );
-        let stim_label = rec.stimulus_window().map(|w| (w, "stimulus on".to_owned()));
-        let write = |name: &str, svg: String| {
-            sbi_core::write_atomic(&a.out_dir.join(name), |w| w.write_all(svg.as_bytes()))
+            simulator: &sim,
+            names: &names,
+            low: &a.parameters.low,
+            high: &a.parameters.high,
+            truth: a.truth.as_deref(),
+            samples: &samples,
+            seed: a.seed,
         };
-        write("recording.svg", render_traces(&title, &series, stim_label)?)?;
-        let current = rec.current().ok_or("no current")?;
-        let source = match current.source {
-            CurrentSource::Recorded => "recorded",
-            CurrentSource::Protocol => "from the protocol's epoch table",
-            _ => "",
-        };
-        let points: Vec<(f64, f64)> = current
-            .values
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (i as f64 * rec.dt_ms(), *v))
-            .collect();
-        write(
-            "stimulus.svg",
-            render_curves(
-                &format!("injected current ({source})"),
-                ("time (ms)", &format!("current ({})", current.unit.symbol())),
-                &[Curve {
-                    label: "current".into(),
-                    points,
-                    color: PALETTE[3],
-                }],
-                None,
-            )?,
-        )?;
-        let axis: Vec<String> = names.iter().map(|n| labelled(n)).collect();
-        let (lo, hi) = view_box(
-            &samples,
-            &a.parameters.low,
-            &a.parameters.high,
-            a.truth.as_deref(),
-        );
-        let posterior_svg = if names.len() == 2 {
-            let two = |v: &[f64]| [v[0], v[1]];
-            render_posterior_2d(&PosteriorView {
-                title: "posterior",
-                samples: &samples,
-                names: [&axis[0], &axis[1]],
-                low: two(&lo),
-                high: two(&hi),
-                truth: a.truth.as_deref().map(two),
-                intervals: Some([
-                    [summary[0][2], summary[0][3]],
-                    [summary[1][2], summary[1][3]],
-                ]),
-            })?
-        } else {
-            render_corner(&CornerView {
-                title: "posterior",
-                samples: &samples,
-                names: &axis,
-                low: &lo,
-                high: &hi,
-                truth: a.truth.as_deref(),
-            })?
-        };
-        write("posterior.svg", posterior_svg)?;
-        let plot_s = t_plot.elapsed().as_secs_f64();
-        let total_s = t0.elapsed().as_secs_f64();
-
-        let col = |k: usize| summary.iter().map(|s| s[k]).collect::<Vec<f64>>();
-        if a.json {
-            let mut out = serde_json::json!({
-                "recording": a.recording.display().to_string(),
-                "format": rec.metadata().format.name(),
-                "sweep": rec.sweep(),
-                "dt_ms": rec.dt_ms(),
-                "num_samples_in_recording": rec.len(),
-                "parameters": names,
-                "low": a.parameters.low,
-                "high": a.parameters.high,
-                "mean": col(0),
-                "std": col(1),
-                "q05": col(2),
-                "q95": col(3),
-                "features": a.features,
-                "x_observed": x_obs,
-                "num_simulations": a.num_simulations,
-                "estimator": posterior.estimator_name(),
-                "seed": a.seed,
-                "seconds": {
-                    "simulate": run.report.simulate_seconds,
-                    "train": run.report.train_seconds,
-                    "plot": plot_s,
-                    "total": total_s,
-                },
-            });
-            if let Some(t) = &a.truth {
-                out["truth"] = serde_json::json!(t);
-            }
-            println!("{out}");
-        } else {
-            let m = rec.metadata();
-            println!(
-                "{}: {} sweep {} of {}, {} samples at {} kHz, current {} ({})",
-                a.recording.display(),
-                m.format.name(),
-                rec.sweep(),
-                m.num_sweeps,
-                rec.len(),
-                1.0 / rec.dt_ms(),
-                m.current_channel.as_deref().unwrap_or("-"),
-                source
-            );
-            println!(
-                "{} posterior from {} simulations, {} samples ({} features):",
-                posterior.estimator_name(),
-                a.num_simulations,
-                a.num_samples,
-                a.features
-            );
-            println!(
-                "  {:<24} {:>10} {:>10} {:>21}{}",
-                "parameter",
-                "mean",
-                "std",
-                "90 % interval",
-                if a.truth.is_some() { "      truth" } else { "" }
-            );
-            for (j, s) in summary.iter().enumerate() {
-                let truth = a.truth.as_ref().map_or(String::new(), |t| {
-                    let inside = (s[2]..=s[3]).contains(&t[j]);
-                    format!("  {:>9.3}{}", t[j], if inside { "" } else { " (outside)" })
-                });
-                println!(
-                    "  {:<24} {:>10.3} {:>10.3}   [{:>8.3}, {:>8.3}]{truth}",
-                    labelled(names[j]),
-                    s[0],
-                    s[1],
-                    s[2],
-                    s[3]
-                );
-            }
-            println!(
-                "time: simulate {:.2} s, train {:.2} s, pictures {plot_s:.2} s, total {total_s:.2} s",
-                run.report.simulate_seconds, run.report.train_seconds
-            );
-            println!("pictures: {}", a.out_dir.display());
+        write_pictures(&a.out_dir, &scene.render()?)?;
+        let seconds = [
+            run.report.simulate_seconds,
+            run.report.train_seconds,
+            t_plot.elapsed().as_secs_f64(),
+            t0.elapsed().as_secs_f64(),
+        ];
+        let m = marginals(&samples);
+        match a.json {
+            true => println!("{}", json(&a, &scene, posterior, &x_obs, &m, seconds)),
+            false => table(&a, &scene, posterior, &m, seconds),
         }
         Ok(())
     });
+}
+
+/// The run as one JSON object.
+fn json(
+    a: &Args,
+    scene: &RecordingScene<'_>,
+    posterior: &DirectPosterior,
+    x_obs: &[f64],
+    m: &[Marginal],
+    [simulate, train, plot, total]: [f64; 4],
+) -> serde_json::Value {
+    let rec = scene.recording;
+    let col = |f: fn(&Marginal) -> f64| m.iter().map(f).collect::<Vec<_>>();
+    let mut out = serde_json::json!({
+        "recording": a.recording.display().to_string(),
+        "format": rec.metadata().format.name(),
+        "sweep": rec.sweep(),
+        "dt_ms": rec.dt_ms(),
+        "num_samples_in_recording": rec.len(),
+        "parameters": scene.names,
+        "low": a.parameters.low,
+        "high": a.parameters.high,
+        "mean": col(|m| m.mean),
+        "std": col(|m| m.std),
+        "q05": col(|m| m.q05),
+        "q95": col(|m| m.q95),
+        "features": a.features,
+        "x_observed": x_obs,
+        "num_simulations": a.num_simulations,
+        "estimator": posterior.estimator_name(),
+        "seed": a.seed,
+        "seconds": {
+            "simulate": simulate,
+            "train": train,
+            "plot": plot,
+            "total": total,
+        },
+    });
+    if let Some(t) = &a.truth {
+        out["truth"] = serde_json::json!(t);
+    }
+    out
+}
+
+/// The run as a table.
+fn table(
+    a: &Args,
+    scene: &RecordingScene<'_>,
+    posterior: &DirectPosterior,
+    m: &[Marginal],
+    [simulate, train, plot, total]: [f64; 4],
+) {
+    let rec = scene.recording;
+    let meta = rec.metadata();
+    println!(
+        "{}: {} sweep {} of {}, {} samples at {} kHz, current {} ({})",
+        a.recording.display(),
+        meta.format.name(),
+        rec.sweep(),
+        meta.num_sweeps,
+        rec.len(),
+        1.0 / rec.dt_ms(),
+        meta.current_channel.as_deref().unwrap_or("-"),
+        current_source(rec)
+    );
+    println!(
+        "{} posterior from {} simulations, {} samples ({} features):",
+        posterior.estimator_name(),
+        a.num_simulations,
+        a.num_samples,
+        a.features
+    );
+    println!(
+        "  {:<24} {:>10} {:>10} {:>21}{}",
+        "parameter",
+        "mean",
+        "std",
+        "90 % interval",
+        if a.truth.is_some() { "      truth" } else { "" }
+    );
+    for (j, s) in m.iter().enumerate() {
+        let truth = a.truth.as_ref().map_or(String::new(), |t| {
+            let inside = if s.covers(t[j]) { "" } else { " (outside)" };
+            format!("  {:>9.3}{inside}", t[j])
+        });
+        println!(
+            "  {:<24} {:>10.3} {:>10.3}   [{:>8.3}, {:>8.3}]{truth}",
+            labelled(scene.names[j]),
+            s.mean,
+            s.std,
+            s.q05,
+            s.q95
+        );
+    }
+    println!(
+        "time: simulate {simulate:.2} s, train {train:.2} s, pictures {plot:.2} s, total {total:.2} s"
+    );
+    println!("pictures: {}", a.out_dir.display());
 }

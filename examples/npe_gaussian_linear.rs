@@ -4,14 +4,17 @@
 //! cargo run --release --example npe_gaussian_linear -- --x-obs 1.0 -0.5 --json
 //! ```
 
+use std::collections::BTreeMap;
+use std::time::Instant;
+
 use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
+use hh_sbi_examples::posterior::{Source, Trained, train};
+use hh_sbi_examples::progress::TerminalProgress;
 use rand::SeedableRng;
 use sbi_core::testing::LinearGaussian;
-use sbi_core::{Identity, Posterior, SeedRng};
-use sbi_npe::{
-    Dataset, Ensemble, NeuralEstimator, Npe, NpeReport, NpeRun, Sequential, SequentialConfig,
-    TerminalProgress,
-};
+use sbi_core::{Identity, Posterior, RowMatrix, SeedRng};
+use sbi_inference::Problem;
+use sbi_npe::NeuralEstimator;
 use sbi_prior::BoxUniform;
 
 const USAGE: &str = "\
@@ -120,115 +123,104 @@ fn main() {
         let (low, high) = ([-3.0, -3.0], [3.0, 3.0]);
         let prior = BoxUniform::new(low.to_vec(), high.to_vec())?;
         let simulator = LinearGaussian::new(2, args.sigma)?;
-        let mut progress = TerminalProgress::new("npe").quiet(args.json);
-        // An ensemble of one is exactly the network `Npe::train` gives.
         let identity = Identity::new(2);
-        let mut npe = Npe::new(&prior, &simulator, &identity)
+        let problem = Problem::new(&prior, &simulator, &identity)
             .num_simulations(args.num_simulations)
-            .seed(args.seed)
-            .progress(&mut progress);
-        let mut rounds = Vec::new();
-        let run = match &args.dataset {
-            None if args.rounds > 1 => {
-                let t = std::time::Instant::now();
-                let seq = Sequential::new(&prior, &simulator, &identity, &args.x_obs)
-                    .config(
-                        SequentialConfig::new(args.rounds, args.num_simulations)
-                            .with_warm_start(args.warm_start),
-                    )
-                    .seed(args.seed)
-                    .progress(&mut progress)
-                    .run(&args.estimator)?;
-                rounds = seq.rounds;
-                NpeRun {
-                    posterior: Ensemble::new(vec![seq.posterior])?,
-                    dataset: seq.dataset,
-                    report: NpeReport {
-                        simulate_seconds: rounds.iter().map(|r| r.simulate_seconds).sum(),
-                        train_seconds: t.elapsed().as_secs_f64()
-                            - rounds.iter().map(|r| r.simulate_seconds).sum::<f64>(),
-                    },
-                }
-            }
-            None => npe.train_ensemble(&args.estimator, args.ensemble)?,
-            Some(path) => {
-                let dataset = Dataset::load_npz(path)?;
-                let start = std::time::Instant::now();
-                let posterior = npe.train_ensemble_on(&dataset, &args.estimator, args.ensemble)?;
-                let train_seconds = start.elapsed().as_secs_f64();
-                NpeRun {
-                    posterior,
-                    dataset,
-                    report: NpeReport {
-                        simulate_seconds: 0.0,
-                        train_seconds,
-                    },
-                }
-            }
+            .seed(args.seed);
+        let no_settings = BTreeMap::new();
+        let source = match (&args.dataset, args.rounds) {
+            (Some(path), _) => Source::Dataset {
+                path,
+                settings: &no_settings,
+            },
+            (None, 1) => Source::Simulate,
+            (None, rounds) => Source::Rounds {
+                x_obs: &args.x_obs,
+                rounds,
+                warm_start: args.warm_start,
+            },
         };
+        let mut progress = TerminalProgress::new("npe").quiet(args.json);
+        let run = train(
+            problem,
+            source,
+            &args.estimator,
+            args.ensemble,
+            &mut progress,
+        )?;
         if let Some(path) = &args.save_dataset {
             run.dataset.save_npz(path)?;
         }
-        let reports: Vec<_> = run
-            .posterior
-            .members()
-            .iter()
-            .filter_map(|m| m.training_report())
-            .collect();
-        let epochs: Vec<usize> = reports.iter().map(|r| r.epochs).collect();
-        let train_seconds = run.report.train_seconds;
-        let start = std::time::Instant::now();
+        let start = Instant::now();
         let samples =
             run.posterior
                 .sample(&args.x_obs, 10_000, &mut SeedRng::seed_from_u64(args.seed))?;
         let sample_seconds = start.elapsed().as_secs_f64();
-        let mean = samples.column_means();
-        let cov = samples.covariance()?;
-        let cov = [
-            [cov.get(0, 0), cov.get(0, 1)],
-            [cov.get(1, 0), cov.get(1, 1)],
-        ];
-        let (exact_mean, exact_std) = simulator.posterior_moments(&args.x_obs, &low, &high)?;
-        if args.json {
-            let epochs = match epochs.as_slice() {
-                [one] => serde_json::json!(one),
-                all => serde_json::json!(all),
-            };
-            let out = serde_json::json!({
-                "x_obs": args.x_obs,
-                "num_simulations": run.dataset.len(),
-                "seed": args.seed,
-                "mean": mean,
-                "cov": cov,
-                "exact_mean": exact_mean,
-                "exact_std": exact_std,
-                "ensemble": args.ensemble,
-                "estimator": args.estimator.name(),
-                "epochs": epochs,
-                "sigma": args.sigma,
-                "rounds": cli::rounds_json(&rounds),
-                "seconds": {
-                    "simulate": run.report.simulate_seconds,
-                    "train": train_seconds,
-                    "sample": sample_seconds,
-                },
-            });
-            println!("{out}");
-        } else {
-            cli::print_rounds(&rounds);
-            println!(
-                "{} posterior at x = {:?} (10,000 samples)",
-                args.estimator.name(),
-                args.x_obs
-            );
-            println!("  mean        [{:.4}, {:.4}]", mean[0], mean[1]);
-            println!("  covariance  [[{:.4}, {:.4}],", cov[0][0], cov[0][1]);
-            println!("               [{:.4}, {:.4}]]", cov[1][0], cov[1][1]);
-            println!(
-                "exact: mean [{:.4}, {:.4}], std [{:.4}, {:.4}] (independent truncated normals)",
-                exact_mean[0], exact_mean[1], exact_std[0], exact_std[1]
-            );
-        }
+        let exact = simulator.posterior_moments(&args.x_obs, &low, &high)?;
+        report(
+            &args,
+            &run,
+            &samples.column_means(),
+            &samples.covariance()?,
+            exact,
+            sample_seconds,
+        );
         Ok(())
     });
+}
+
+/// Prints the posterior's moments beside the exact ones (a table, or JSON).
+fn report(
+    args: &Args,
+    run: &Trained,
+    mean: &[f64],
+    cov: &RowMatrix,
+    (exact_mean, exact_std): (Vec<f64>, Vec<f64>),
+    sample_seconds: f64,
+) {
+    let cov = [
+        [cov.get(0, 0), cov.get(0, 1)],
+        [cov.get(1, 0), cov.get(1, 1)],
+    ];
+    if !args.json {
+        cli::print_rounds(&run.rounds);
+        println!(
+            "{} posterior at x = {:?} (10,000 samples)",
+            args.estimator.name(),
+            args.x_obs
+        );
+        println!("  mean        [{:.4}, {:.4}]", mean[0], mean[1]);
+        println!("  covariance  [[{:.4}, {:.4}],", cov[0][0], cov[0][1]);
+        println!("               [{:.4}, {:.4}]]", cov[1][0], cov[1][1]);
+        println!(
+            "exact: mean [{:.4}, {:.4}], std [{:.4}, {:.4}] (independent truncated normals)",
+            exact_mean[0], exact_mean[1], exact_std[0], exact_std[1]
+        );
+        return;
+    }
+    let epochs: Vec<usize> = run.report.training.iter().map(|r| r.epochs).collect();
+    let epochs = match epochs.as_slice() {
+        [one] if args.rounds == 1 => serde_json::json!(one),
+        all => serde_json::json!(all),
+    };
+    let out = serde_json::json!({
+        "x_obs": args.x_obs,
+        "num_simulations": run.dataset.len(),
+        "seed": args.seed,
+        "mean": mean,
+        "cov": cov,
+        "exact_mean": exact_mean,
+        "exact_std": exact_std,
+        "ensemble": args.ensemble,
+        "estimator": args.estimator.name(),
+        "epochs": epochs,
+        "sigma": args.sigma,
+        "rounds": cli::rounds_json(&run.rounds),
+        "seconds": {
+            "simulate": run.report.simulate_seconds,
+            "train": run.report.train_seconds,
+            "sample": sample_seconds,
+        },
+    });
+    println!("{out}");
 }

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
 use hh_sbi_examples::plot::{Curve, PALETTE, plot_curves};
 use hh_sbi_examples::spikes::{load_data, parse_mode};
+use sbi_core::streams;
 use spike_fit::{DT, MAX_STEPS, Mode, PULSE_STEPS, SpikeModel, Study, mse};
 
 const USAGE: &str = "\
@@ -23,45 +24,73 @@ the study's measurements (compiled in) unless --data FILE names a CSV
 relative_stimulus,spiking_trials,trials.
 Defaults: DV = DA = 0, corrected mode, seed 0.";
 
+/// The command line.
+struct Args {
+    dv: f64,
+    da: f64,
+    trials: usize,
+    t_end: f64,
+    mode: Mode,
+    seed: u64,
+    data_path: Option<PathBuf>,
+    plot: PathBuf,
+}
+
+fn parse_args() -> Result<Args, CliError> {
+    use lexopt::prelude::*;
+    let mut p = lexopt::Parser::from_env();
+    let mut a = Args {
+        dv: 0.0,
+        da: 0.0,
+        trials: 1000,
+        t_end: 2.0,
+        mode: Mode::Corrected,
+        seed: 0,
+        data_path: None,
+        plot: PathBuf::from("spike_prediction.svg"),
+    };
+    while let Some(arg) = p.next()? {
+        match arg {
+            Long("delta-v") => a.dv = parse_f64("--delta-v", p.value()?)?,
+            Long("delta-area") => a.da = parse_f64("--delta-area", p.value()?)?,
+            Long("trials") => a.trials = parse_value("--trials", p.value()?)?,
+            Long("t-end") => a.t_end = parse_f64("--t-end", p.value()?)?,
+            Long("mode") => a.mode = parse_mode(p.value()?)?,
+            Long("seed") => a.seed = parse_value("--seed", p.value()?)?,
+            Long("data") => a.data_path = Some(PathBuf::from(p.value()?)),
+            Long("plot") => a.plot = PathBuf::from(p.value()?),
+            Short('h') | Long("help") => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            _ => return Err(arg.unexpected().into()),
+        }
+    }
+    if a.trials == 0 {
+        return Err(CliError("--trials must be positive".into()));
+    }
+    // The pulse's last step is 80 (t = 0.2 ms); the longest run is MAX_STEPS steps.
+    let (t_min, t_max) = ((PULSE_STEPS.1 + 1) as f64 * DT, MAX_STEPS as f64 * DT);
+    if !(a.t_end > t_min && a.t_end <= t_max) {
+        return Err(CliError(format!(
+            "--t-end must be longer than the pulse ({t_min} ms: it runs 0.1 to 0.2 ms) and \
+             at most {t_max} ms, got {}",
+            a.t_end
+        )));
+    }
+    Ok(a)
+}
+
 fn main() {
     cli::run(USAGE, || {
-        use lexopt::prelude::*;
-        let mut p = lexopt::Parser::from_env();
-        let (mut dv, mut da, mut trials, mut t_end, mut mode, mut seed) =
-            (0.0, 0.0, 1000usize, 2.0, Mode::Corrected, 0u64);
-        let (mut data_path, mut plot) = (None, PathBuf::from("spike_prediction.svg"));
-        while let Some(arg) = p.next()? {
-            match arg {
-                Long("delta-v") => dv = parse_f64("--delta-v", p.value()?)?,
-                Long("delta-area") => da = parse_f64("--delta-area", p.value()?)?,
-                Long("trials") => trials = parse_value("--trials", p.value()?)?,
-                Long("t-end") => t_end = parse_f64("--t-end", p.value()?)?,
-                Long("mode") => mode = parse_mode(p.value()?)?,
-                Long("seed") => seed = parse_value("--seed", p.value()?)?,
-                Long("data") => data_path = Some(PathBuf::from(p.value()?)),
-                Long("plot") => plot = PathBuf::from(p.value()?),
-                Short('h') | Long("help") => {
-                    println!("{USAGE}");
-                    std::process::exit(0);
-                }
-                _ => return Err(arg.unexpected().into()),
-            }
-        }
-        if trials == 0 {
-            return Err(CliError("--trials must be positive".into()));
-        }
-        // The pulse's last step is 80 (t = 0.2 ms); the longest run is MAX_STEPS steps.
-        let (t_min, t_max) = ((PULSE_STEPS.1 + 1) as f64 * DT, MAX_STEPS as f64 * DT);
-        if !(t_end > t_min && t_end <= t_max) {
-            return Err(CliError(format!(
-                "--t-end must be longer than the pulse ({t_min} ms: it runs 0.1 to 0.2 ms) and \
-                 at most {t_max} ms, got {t_end}"
-            )));
-        }
+        let a = parse_args()?;
+        let (dv, da, mode, trials, t_end) = (a.dv, a.da, a.mode, a.trials, a.t_end);
         let steps = ((t_end / DT).round() as usize).clamp(PULSE_STEPS.1 + 1, MAX_STEPS);
         let model = SpikeModel::new(mode).with_num_steps(steps);
-        let data = load_data(data_path.as_deref())?;
-        let study = Study::new(model, data)?.with_trials(trials).with_seed(seed);
+        let data = load_data(a.data_path.as_deref())?;
+        let study = Study::new(model, data)?
+            .with_trials(trials)
+            .with_seed(a.seed);
         let pred = study.predict(dv, da)?;
         let measured = study.data().fractions();
         println!(
@@ -72,35 +101,47 @@ fn main() {
             println!("  {x:<7} {m:>8.3}  {q:>9.3}");
         }
         println!("MSE {:.4e}", mse(&pred, &measured));
-        // A smooth curve over the data's range (its own noise streams, offset past the data's).
-        let (lo, hi) = study
-            .data()
-            .x()
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
-                (a.min(*x), b.max(*x))
-            });
-        let xs: Vec<f64> = (0..=40)
-            .map(|i| lo * 0.97 + (hi * 1.03 - lo * 0.97) * i as f64 / 40.0)
-            .collect();
-        let curve = study
-            .clone()
-            .with_seed(seed ^ 0xC0FFEE)
-            .predict_at(&xs, dv, da)?;
-        let points: Vec<(f64, f64)> = study.data().x().iter().copied().zip(measured).collect();
-        plot_curves(
-            &plot,
-            &format!("Spike fraction: model ({mode}, δv = {dv:.3}, δa = {da:.3}) vs data"),
-            ("relative stimulus x", "fraction of trials that spike"),
-            &[Curve {
-                label: format!("model, {trials} trials per point"),
-                points: xs.into_iter().zip(curve).collect(),
-                color: PALETTE[0],
-            }],
-            Some(("measured", &points)),
-        )
-        .map_err(|e| CliError(format!("{}: {e}", plot.display())))?;
-        eprintln!("wrote {}", plot.display());
+        plot(&a, &study, &measured)?;
+        eprintln!("wrote {}", a.plot.display());
         Ok(())
     });
+}
+
+/// Draws the model's spike fraction over the data's range (a smooth curve on its own noise
+/// streams, [`streams::SPIKE_PREDICTION`]) with the measured points.
+fn plot(a: &Args, study: &Study, measured: &[f64]) -> Result<(), CliError> {
+    let (dv, da, mode, trials) = (a.dv, a.da, a.mode, a.trials);
+    let (lo, hi) = study
+        .data()
+        .x()
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(*x), b.max(*x))
+        });
+    let xs: Vec<f64> = (0..=40)
+        .map(|i| lo * 0.97 + (hi * 1.03 - lo * 0.97) * i as f64 / 40.0)
+        .collect();
+    let curve = study
+        .clone()
+        .with_seed(streams::SPIKE_PREDICTION.xor(a.seed))
+        .predict_at(&xs, dv, da)?;
+    let points: Vec<(f64, f64)> = study
+        .data()
+        .x()
+        .iter()
+        .copied()
+        .zip(measured.iter().copied())
+        .collect();
+    plot_curves(
+        &a.plot,
+        &format!("Spike fraction: model ({mode}, δv = {dv:.3}, δa = {da:.3}) vs data"),
+        ("relative stimulus x", "fraction of trials that spike"),
+        &[Curve {
+            label: format!("model, {trials} trials per point"),
+            points: xs.into_iter().zip(curve).collect(),
+            color: PALETTE[0],
+        }],
+        Some(("measured", &points)),
+    )
+    .map_err(|e| CliError(format!("{}: {e}", a.plot.display())))
 }

@@ -28,61 +28,80 @@ const AREAS: [f64; 5] = [0.025, 0.05, 0.1, 0.2, 0.4];
 /// shows, and a bound on the work a typo can ask for.
 const MAX_POINTS: usize = 10_000;
 
+/// The command line.
+struct Args {
+    mode: Mode,
+    trials: usize,
+    points: usize,
+    seed: u64,
+    k_noise: Vec<f64>,
+    out: PathBuf,
+    plot: PathBuf,
+}
+
+fn parse_args() -> Result<Args, CliError> {
+    use lexopt::prelude::*;
+    let mut p = lexopt::Parser::from_env();
+    let mut a = Args {
+        mode: Mode::Corrected,
+        trials: 400,
+        points: 41,
+        seed: 0,
+        k_noise: vec![5e-5],
+        out: PathBuf::from("spike_grid.csv"),
+        plot: PathBuf::from("spike_grid.svg"),
+    };
+    while let Some(arg) = p.next()? {
+        match arg {
+            Long("mode") => a.mode = parse_mode(p.value()?)?,
+            Long("trials") => a.trials = parse_value("--trials", p.value()?)?,
+            Long("points") => a.points = parse_value("--points", p.value()?)?,
+            Long("seed") => a.seed = parse_value("--seed", p.value()?)?,
+            Long("k-noise") => {
+                a.k_noise = p
+                    .value()?
+                    .to_string_lossy()
+                    .split(',')
+                    .map(|s| match s.trim().parse::<f64>() {
+                        Ok(k) if k.is_finite() && k >= 0.0 => Ok(k),
+                        _ => Err(CliError(format!(
+                            "--k-noise: `{s}` is not a non-negative number"
+                        ))),
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
+            Long("out") => a.out = PathBuf::from(p.value()?),
+            Long("plot") => a.plot = PathBuf::from(p.value()?),
+            Short('h') | Long("help") => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            _ => return Err(arg.unexpected().into()),
+        }
+    }
+    if a.trials == 0 || a.trials > spike_fit::MAX_TRIALS {
+        return Err(CliError(format!(
+            "--trials must be between 1 and {}",
+            spike_fit::MAX_TRIALS
+        )));
+    }
+    if !(2..=MAX_POINTS).contains(&a.points) {
+        return Err(CliError(format!(
+            "--points must be between 2 and {MAX_POINTS}"
+        )));
+    }
+    if a.k_noise.is_empty() || a.k_noise.len() > MAX_POINTS {
+        return Err(CliError(format!(
+            "--k-noise takes 1 to {MAX_POINTS} values"
+        )));
+    }
+    Ok(a)
+}
+
 fn main() {
     cli::run(USAGE, || {
-        use lexopt::prelude::*;
-        let mut p = lexopt::Parser::from_env();
-        let (mut mode, mut trials, mut points, mut seed) =
-            (Mode::Corrected, 400usize, 41usize, 0u64);
-        let mut k_noise = vec![5e-5];
-        let (mut out, mut plot) = (
-            PathBuf::from("spike_grid.csv"),
-            PathBuf::from("spike_grid.svg"),
-        );
-        while let Some(arg) = p.next()? {
-            match arg {
-                Long("mode") => mode = parse_mode(p.value()?)?,
-                Long("trials") => trials = parse_value("--trials", p.value()?)?,
-                Long("points") => points = parse_value("--points", p.value()?)?,
-                Long("seed") => seed = parse_value("--seed", p.value()?)?,
-                Long("k-noise") => {
-                    k_noise = p
-                        .value()?
-                        .to_string_lossy()
-                        .split(',')
-                        .map(|s| match s.trim().parse::<f64>() {
-                            Ok(k) if k.is_finite() && k >= 0.0 => Ok(k),
-                            _ => Err(CliError(format!(
-                                "--k-noise: `{s}` is not a non-negative number"
-                            ))),
-                        })
-                        .collect::<Result<_, _>>()?;
-                }
-                Long("out") => out = PathBuf::from(p.value()?),
-                Long("plot") => plot = PathBuf::from(p.value()?),
-                Short('h') | Long("help") => {
-                    println!("{USAGE}");
-                    std::process::exit(0);
-                }
-                _ => return Err(arg.unexpected().into()),
-            }
-        }
-        if trials == 0 || trials > spike_fit::MAX_TRIALS {
-            return Err(CliError(format!(
-                "--trials must be between 1 and {}",
-                spike_fit::MAX_TRIALS
-            )));
-        }
-        if !(2..=MAX_POINTS).contains(&points) {
-            return Err(CliError(format!(
-                "--points must be between 2 and {MAX_POINTS}"
-            )));
-        }
-        if k_noise.is_empty() || k_noise.len() > MAX_POINTS {
-            return Err(CliError(format!(
-                "--k-noise takes 1 to {MAX_POINTS} values"
-            )));
-        }
+        let a = parse_args()?;
+        let (mode, trials, points) = (a.mode, a.trials, a.points);
         let currents: Vec<f64> = (0..points)
             .map(|i| {
                 (5e-9f64.ln() + (1e-6f64.ln() - 5e-9f64.ln()) * i as f64 / (points - 1) as f64)
@@ -91,31 +110,31 @@ fn main() {
             .collect();
         let mut csv = String::from("stimulus_ua,area_factor,k_noise,fraction\n");
         let mut curves = Vec::new();
-        for (ki, &k) in k_noise.iter().enumerate() {
+        for (ki, &k) in a.k_noise.iter().enumerate() {
             let model = SpikeModel::new(mode).with_k_noise(k);
             model.validate()?;
-            for (ai, &a) in AREAS.iter().enumerate() {
+            for (ai, &area) in AREAS.iter().enumerate() {
                 let mut pts = Vec::with_capacity(points);
                 for (ci, &c) in currents.iter().enumerate() {
                     let stream = grid_stream(ki, ai, ci, AREAS.len(), points);
-                    let f = model.spike_fraction(c, a, trials, seed, stream)?;
-                    writeln!(csv, "{c:e},{a},{k:e},{f}")?;
+                    let f = model.spike_fraction(c, area, trials, a.seed, stream)?;
+                    writeln!(csv, "{c:e},{area},{k:e},{f}")?;
                     pts.push((c.log10(), f));
                 }
                 curves.push(Curve {
-                    label: if k_noise.len() > 1 {
-                        format!("area ×{a}, k_noise {k:e}")
+                    label: if a.k_noise.len() > 1 {
+                        format!("area ×{area}, k_noise {k:e}")
                     } else {
-                        format!("area factor {a}")
+                        format!("area factor {area}")
                     },
                     points: pts,
                     color: PALETTE[(ai + ki * AREAS.len()) % PALETTE.len()],
                 });
             }
         }
-        sbi_core::write_atomic(&out, |w| w.write_all(csv.as_bytes()))?;
+        sbi_core::write_atomic(&a.out, |w| w.write_all(csv.as_bytes()))?;
         plot_curves(
-            &plot,
+            &a.plot,
             &format!(
                 "Spike fraction vs stimulus, one curve per membrane area ({mode}, {trials} trials)"
             ),
@@ -126,8 +145,8 @@ fn main() {
             &curves,
             None,
         )
-        .map_err(|e| CliError(format!("{}: {e}", plot.display())))?;
-        eprintln!("wrote {} and {}", out.display(), plot.display());
+        .map_err(|e| CliError(format!("{}: {e}", a.plot.display())))?;
+        eprintln!("wrote {} and {}", a.out.display(), a.plot.display());
         Ok(())
     });
 }

@@ -108,37 +108,54 @@ fn main() {
         for c in &counts {
             *histogram.entry(*c as u64).or_default() += 1;
         }
-        if args.json {
-            let hist: serde_json::Map<String, serde_json::Value> = histogram
-                .iter()
-                .map(|(k, v)| (k.to_string(), (*v).into()))
-                .collect();
-            let doc = serde_json::json!({
-                "ns_per_neuron_step": ns_per_step,
-                "traces_per_second": per_second,
-                "spike_count_histogram": hist,
-                "traces": n,
-                "threads": threads,
-                "precision": args.precision.name(),
-                "scheme": args.scheme.name(),
-                "kernel": args.kernel.name(),
-                "isa": selected_isa(),
-            });
-            println!("{doc}");
-        } else {
-            println!(
-                "{n} traces × {steps} steps, {} {} on {} ({}), {threads} thread(s)",
-                args.scheme,
-                args.precision,
-                args.kernel,
-                selected_isa()
-            );
-            println!("{ns_per_step:.2} ns per neuron-step, {per_second:.0} traces per second");
-            println!("spike-count histogram (spikes: traces):");
-            for (k, v) in &histogram {
-                println!("  {k}: {v}");
-            }
-        }
+        report(
+            &args,
+            &histogram,
+            [n, steps, threads],
+            ns_per_step,
+            per_second,
+        );
         Ok(())
     });
+}
+
+/// Prints the speed and the spike-count histogram (a table, or JSON).
+fn report(
+    args: &Args,
+    histogram: &BTreeMap<u64, usize>,
+    [n, steps, threads]: [usize; 3],
+    ns_per_step: f64,
+    per_second: f64,
+) {
+    if args.json {
+        let hist: serde_json::Map<String, serde_json::Value> = histogram
+            .iter()
+            .map(|(k, v)| (k.to_string(), (*v).into()))
+            .collect();
+        let doc = serde_json::json!({
+            "ns_per_neuron_step": ns_per_step,
+            "traces_per_second": per_second,
+            "spike_count_histogram": hist,
+            "traces": n,
+            "threads": threads,
+            "precision": args.precision.name(),
+            "scheme": args.scheme.name(),
+            "kernel": args.kernel.name(),
+            "isa": selected_isa(),
+        });
+        println!("{doc}");
+    } else {
+        println!(
+            "{n} traces × {steps} steps, {} {} on {} ({}), {threads} thread(s)",
+            args.scheme,
+            args.precision,
+            args.kernel,
+            selected_isa()
+        );
+        println!("{ns_per_step:.2} ns per neuron-step, {per_second:.0} traces per second");
+        println!("spike-count histogram (spikes: traces):");
+        for (k, v) in histogram {
+            println!("  {k}: {v}");
+        }
+    }
 }

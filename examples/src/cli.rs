@@ -60,7 +60,7 @@ pub fn run(usage: &str, body: impl FnOnce() -> Result<(), CliError>) {
 
 /// Prints one note per kind of failed simulation of a pipeline run (count, stage, the first
 /// one's index and message) to standard error.
-pub fn report_failures(dataset: &sbi_npe::Dataset) {
+pub fn report_failures(dataset: &sbi_inference::Dataset) {
     for kind in dataset.failure_kinds() {
         eprintln!(
             "note: {} simulations failed ({}) and were dropped; the first, simulation {}: {}",
@@ -74,7 +74,7 @@ pub fn report_failures(dataset: &sbi_npe::Dataset) {
 
 /// The reports of a sequential run's rounds as JSON: round, simulations so far, the prior
 /// mass they were drawn from, validation loss.
-pub fn rounds_json(rounds: &[sbi_npe::RoundReport]) -> serde_json::Value {
+pub fn rounds_json(rounds: &[sbi_inference::RoundReport]) -> serde_json::Value {
     rounds
         .iter()
         .map(|r| {
@@ -90,7 +90,7 @@ pub fn rounds_json(rounds: &[sbi_npe::RoundReport]) -> serde_json::Value {
 
 /// Prints one line per round of a sequential run: simulations so far, the prior mass its θ
 /// were drawn from, validation loss.
-pub fn print_rounds(rounds: &[sbi_npe::RoundReport]) {
+pub fn print_rounds(rounds: &[sbi_inference::RoundReport]) {
     for r in rounds {
         println!(
             "round {}: {} simulations in all, drawn from {:.2} % of the prior, validation loss {:.4}",

@@ -6,12 +6,12 @@ use std::time::Instant;
 
 use hh_model::HhSimulator;
 use hh_stats::FeatureSet;
-use rand::SeedableRng;
-use sbi_core::{Posterior, SeedRng, item_seed};
+use sbi_core::stats::{Marginal, marginals};
+use sbi_core::{Posterior, streams};
 use sbi_npe::DirectPosterior;
 
 use crate::cli::CliError;
-use crate::notebook::{HIGH, LOW, NAMES, Pictures, Scene, describe, observe, render_pictures};
+use crate::notebook::{HIGH, LOW, NAMES, Pictures, Scene, observe, render_pictures};
 
 /// Posterior samples drawn per view (the notebook's 1,000).
 pub const NUM_SAMPLES: usize = 1000;
@@ -44,7 +44,7 @@ pub struct View {
     /// What was asked.
     pub request: ViewRequest,
     /// Posterior mean, std, 5 % and 95 % quantiles per parameter.
-    pub summary: [[f64; 2]; 4],
+    pub summary: Vec<Marginal>,
     /// Time to simulate, sample and draw, s.
     pub seconds: f64,
     /// The pictures (SVG).
@@ -159,7 +159,7 @@ impl Explorer {
         let samples = self.posterior.sample(
             &x_obs,
             NUM_SAMPLES,
-            &mut SeedRng::seed_from_u64(item_seed(request.seed, 5)),
+            &mut streams::POSTERIOR_SAMPLES.rng(request.seed),
         )?;
         let pictures = render_pictures(&Scene {
             sim: &sim,
@@ -172,7 +172,7 @@ impl Explorer {
         })?;
         Ok(View {
             request,
-            summary: describe(&samples),
+            summary: marginals(&samples),
             seconds: start.elapsed().as_secs_f64(),
             pictures,
         })
@@ -182,16 +182,16 @@ impl Explorer {
 impl View {
     /// The numbers and pictures as one JSON object (what the page's script fetches).
     pub fn to_json(&self) -> serde_json::Value {
-        let [mean, std, q05, q95] = self.summary;
+        let col = |f: fn(&Marginal) -> f64| self.summary.iter().map(f).collect::<Vec<_>>();
         let r = self.request;
         serde_json::json!({
             "request": {"v_rest": r.v_rest, "stim": r.stim, "noise": r.noise, "seed": r.seed},
             "names": NAMES,
             "truth": [r.v_rest, r.stim],
-            "mean": mean,
-            "std": std,
-            "q05": q05,
-            "q95": q95,
+            "mean": col(|m| m.mean),
+            "std": col(|m| m.std),
+            "q05": col(|m| m.q05),
+            "q95": col(|m| m.q95),
             "seconds": self.seconds,
             "svg": {
                 "posterior": self.pictures.posterior,
@@ -203,14 +203,15 @@ impl View {
 
     /// The rows of the numbers table, as HTML (one per parameter).
     pub fn table_rows(&self) -> String {
-        let [mean, std, q05, q95] = self.summary;
         let truth = [self.request.v_rest, self.request.stim];
-        (0..2)
-            .map(|j| {
+        self.summary
+            .iter()
+            .enumerate()
+            .map(|(j, m)| {
                 format!(
                     "<tr><th>{}</th><td class=\"truth\">{:.2}</td><td class=\"mean\">{:.3}</td>\
                      <td class=\"std\">{:.3}</td><td class=\"interval\">[{:.3}, {:.3}]</td></tr>",
-                    NAMES[j], truth[j], mean[j], std[j], q05[j], q95[j]
+                    NAMES[j], truth[j], m.mean, m.std, m.q05, m.q95
                 )
             })
             .collect()

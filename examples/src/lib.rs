@@ -2,8 +2,9 @@
 //!
 //! The examples themselves live next to this crate (`examples/*.rs`) and are run with
 //! `cargo run --release --example <name> -- …`. This library holds what several of them need:
-//! SVG pictures ([`plot`]) and small command-line helpers ([`cli`]). (Traces are read and
-//! written as CSV by `sbi_core::Trace::read_csv` / `write_csv`.)
+//! SVG pictures ([`plot`]), small command-line helpers ([`cli`]) and the terminal display of
+//! long runs ([`progress`]). (Traces are read and written as CSV by `sbi_core::Trace::read_csv`
+//! / `write_csv`.)
 //!
 //! ## Quick start
 //!
@@ -23,5 +24,7 @@ pub mod corner;
 pub mod explorer;
 pub mod notebook;
 pub mod plot;
+pub mod posterior;
+pub mod progress;
 pub mod recording;
 pub mod spikes;

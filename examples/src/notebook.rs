@@ -4,12 +4,12 @@
 use hh_model::HhSimulator;
 use hh_stats::FeatureSet;
 use plotters::style::RGBColor;
-use rand::SeedableRng;
-use sbi_core::{Posterior, RowMatrix, SeedRng, Simulator, SummaryStatistics, Trace, item_seed};
+use sbi_core::stats::marginals;
+use sbi_core::{Posterior, RowMatrix, Simulator, SummaryStatistics, Trace, streams};
 use sbi_npe::{DirectPosterior, TrainedOn};
 
 use crate::cli::CliError;
-use crate::plot::{PALETTE, PosteriorView, Series, render_posterior_2d, render_traces};
+use crate::plot::{PALETTE, PosteriorView, Series, render_posterior_2d, render_traces, view_box};
 
 /// Lower corner of the prior box: V_rest 40 mV, stimulus 3 µA/cm².
 pub const LOW: [f64; 2] = [40.0, 3.0];
@@ -49,60 +49,6 @@ pub fn dataset_settings(
     s
 }
 
-/// Loads a dataset (e.g. from the `campaign` example) and checks that it fits this run: 2
-/// parameters inside the prior box, `features`' names, and the same value of every setting
-/// both this run and the file record (simulator, θ, noise, prior).
-///
-/// # Errors
-/// An unreadable file, or data simulated for something else (the message names both sides).
-pub fn load_dataset_checked(
-    path: &std::path::Path,
-    features: &FeatureSet,
-    expected: &TrainedOn,
-) -> Result<sbi_npe::Dataset, CliError> {
-    let at = |m: String| CliError(format!("{}: {m}", path.display()));
-    let data = sbi_npe::Dataset::load_npz(path).map_err(|e| at(e.to_string()))?;
-    if data.theta().ncols() != 2 {
-        return Err(at(format!(
-            "the dataset has {} parameters; this model has 2",
-            data.theta().ncols()
-        )));
-    }
-    if data.feature_names() != features.names() {
-        return Err(at(format!(
-            "the dataset's features are {:?}; this run's (--features) are {:?}",
-            data.feature_names(),
-            features.names()
-        )));
-    }
-    let mut wanted = expected.simulator.clone();
-    wanted.insert("prior".into(), PRIOR_SETTING.into());
-    for (name, value) in &wanted {
-        if let Some(theirs) = data.settings().get(name)
-            && theirs != value
-        {
-            let hint = if name == "noise_sigma" {
-                format!(" (pass --noise {theirs})")
-            } else {
-                String::new()
-            };
-            return Err(at(format!(
-                "the dataset was simulated with {name} = {theirs}; this run has {value}{hint}"
-            )));
-        }
-    }
-    if let Some(i) = (0..data.len()).find(|&i| {
-        let t = data.theta().row(i);
-        !(0..2).all(|j| (LOW[j]..=HIGH[j]).contains(&t[j]))
-    }) {
-        return Err(at(format!(
-            "θ row {i} = {:?} lies outside the prior box {LOW:?}–{HIGH:?}",
-            data.theta().row(i)
-        )));
-    }
-    Ok(data)
-}
-
 /// Loads a posterior saved by `hh_posterior --save-posterior` and checks that it fits this
 /// run: 2 parameters, `features`' width, and what it was trained on (features, simulator
 /// settings, the prior box `LOW`–`HIGH`).
@@ -133,7 +79,7 @@ pub fn load_checked(
     Ok(p)
 }
 
-/// The observation at `truth`: one simulation with its own stream (seed `(seed, 1_000_003)`)
+/// The observation at `truth`: one simulation on its own stream ([`streams::OBSERVATION`])
 /// and its features.
 ///
 /// # Errors
@@ -144,57 +90,9 @@ pub fn observe(
     truth: [f64; 2],
     seed: u64,
 ) -> Result<(Trace, Vec<f64>), CliError> {
-    let observed = sim.simulate(
-        &truth,
-        &mut SeedRng::seed_from_u64(item_seed(seed, 1_000_003)),
-    )?;
+    let observed = sim.simulate(&truth, &mut streams::OBSERVATION.rng(seed))?;
     let x = features.summarize(&observed)?;
     Ok((observed, x))
-}
-
-/// Quantile `q` of sorted data (linear interpolation).
-pub fn quantile(sorted: &[f64], q: f64) -> f64 {
-    let pos = q * (sorted.len() - 1) as f64;
-    let (i, frac) = (pos.floor() as usize, pos.fract());
-    let j = (i + 1).min(sorted.len() - 1);
-    sorted[i] + frac * (sorted[j] - sorted[i])
-}
-
-/// Mean, std, 5 % and 95 % quantiles of each column of 2-D samples (at least two rows).
-pub fn describe(samples: &RowMatrix) -> [[f64; 2]; 4] {
-    let mut out = [[0.0; 2]; 4];
-    let mean = samples.column_means();
-    for j in 0..2 {
-        let mut col = samples.column(j);
-        let n = col.len() as f64;
-        out[0][j] = mean[j];
-        out[1][j] = (col.iter().map(|v| (v - mean[j]).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-        col.sort_by(f64::total_cmp);
-        out[2][j] = quantile(&col, 0.05);
-        out[3][j] = quantile(&col, 0.95);
-    }
-    out
-}
-
-/// The region to draw: the prior box, or, where the posterior is much narrower than the box,
-/// the span of its central 99.8 % and the truth, widened by half, within the box.
-pub fn view(samples: &RowMatrix, truth: [f64; 2]) -> ([f64; 2], [f64; 2], bool) {
-    let (mut lo, mut hi, mut zoomed) = (LOW, HIGH, false);
-    for j in 0..2 {
-        let mut col = samples.column(j);
-        col.sort_by(f64::total_cmp);
-        let (a, b) = (
-            quantile(&col, 0.001).min(truth[j]),
-            quantile(&col, 0.999).max(truth[j]),
-        );
-        let pad = 0.5 * (b - a).max(1e-3 * (HIGH[j] - LOW[j]));
-        if b - a + 2.0 * pad < 0.5 * (HIGH[j] - LOW[j]) {
-            lo[j] = (a - pad).max(LOW[j]);
-            hi[j] = (b + pad).min(HIGH[j]);
-            zoomed = true;
-        }
-    }
-    (lo, hi, zoomed)
 }
 
 /// The three pictures of a posterior at one observation, as SVG text.
@@ -222,7 +120,8 @@ pub struct Scene<'a> {
     pub x_obs: &'a [f64],
     /// Posterior samples at `x_obs`.
     pub samples: &'a RowMatrix,
-    /// Seed of the predictive draws (streams `(seed, 7)` and `(seed, 8)`).
+    /// Seed of the predictive draws (streams [`streams::PREDICTIVE_DRAWS`] and
+    /// [`streams::PREDICTIVE_NOISE`]).
     pub seed: u64,
 }
 
@@ -241,8 +140,10 @@ pub fn render_pictures(scene: &Scene<'_>) -> Result<Pictures, CliError> {
         seed,
     } = *scene;
     let draw = |e: crate::plot::PlotError| CliError(format!("drawing failed: {e}"));
-    let [mean, _, q05, q95] = describe(samples);
-    let (view_low, view_high, zoomed) = view(samples, truth.unwrap_or(mean));
+    let m = marginals(samples);
+    let mean = [m[0].mean, m[1].mean];
+    let (lo, hi, zoomed) = view_box(samples, &LOW, &HIGH, Some(&truth.unwrap_or(mean)));
+    let (view_low, view_high) = ([lo[0], lo[1]], [hi[0], hi[1]]);
     let title = format!(
         "Posterior of (V_rest, stimulus): {} samples{}",
         samples.nrows(),
@@ -255,7 +156,7 @@ pub fn render_pictures(scene: &Scene<'_>) -> Result<Pictures, CliError> {
         low: view_low,
         high: view_high,
         truth,
-        intervals: Some([[q05[0], q95[0]], [q05[1], q95[1]]]),
+        intervals: Some([[m[0].q05, m[0].q95], [m[1].q05, m[1].q95]]),
     })
     .map_err(draw)?;
     let window = observed
@@ -279,8 +180,8 @@ pub fn render_pictures(scene: &Scene<'_>) -> Result<Pictures, CliError> {
     )
     .map_err(draw)?;
     // Posterior predictive: five posterior draws, simulated, over the observation.
-    let draws = posterior.sample(x_obs, 5, &mut SeedRng::seed_from_u64(item_seed(seed, 7)))?;
-    let traces = sim.simulate_batch(&draws, item_seed(seed, 8))?;
+    let draws = posterior.sample(x_obs, 5, &mut streams::PREDICTIVE_DRAWS.rng(seed))?;
+    let traces = sim.simulate_batch(&draws, streams::PREDICTIVE_NOISE.seed(seed))?;
     let mut series: Vec<Series<'_>> = traces
         .iter()
         .zip(draws.rows())

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use plotters::prelude::*;
+use sbi_core::stats::quantile;
 use sbi_core::{RowMatrix, TimeWindow, Trace};
 
 /// Error type of the plotting helpers.
@@ -562,4 +563,32 @@ pub fn render_curves(
         root.present().map_err(to_err)?;
     }
     Ok(svg)
+}
+
+/// The region to draw, per parameter: the prior range `low`–`high`, or where the posterior is
+/// much narrower than it, the span of its central 99.8 % and the truth, widened by half, within
+/// the prior range; and whether any parameter was zoomed in.
+pub fn view_box(
+    samples: &RowMatrix,
+    low: &[f64],
+    high: &[f64],
+    truth: Option<&[f64]>,
+) -> (Vec<f64>, Vec<f64>, bool) {
+    let (mut lo, mut hi, mut zoomed) = (low.to_vec(), high.to_vec(), false);
+    for j in 0..samples.ncols().min(low.len()) {
+        let mut col = samples.column(j);
+        col.sort_by(f64::total_cmp);
+        let (mut a, mut b) = (quantile(&col, 0.001), quantile(&col, 0.999));
+        if let Some(t) = truth {
+            (a, b) = (a.min(t[j]), b.max(t[j]));
+        }
+        let width = high[j] - low[j];
+        let pad = 0.5 * (b - a).max(1e-3 * width);
+        if b - a + 2.0 * pad < 0.5 * width {
+            lo[j] = (a - pad).max(low[j]);
+            hi[j] = (b + pad).min(high[j]);
+            zoomed = true;
+        }
+    }
+    (lo, hi, zoomed)
 }

@@ -1,11 +1,21 @@
 //! Inference from a recording, shared by `infer_recording`, `synthesize_recording` and
 //! `hh_posterior --observed`: the prior given on the command line, the simulator set up from
-//! a recording's sampling and stimulus, and the check of a recording against a protocol.
+//! a recording's sampling and stimulus, the check of a recording against a protocol, and the
+//! pictures of a posterior over a recording.
 
-use hh_io::Recording;
+use std::path::Path;
+
+use hh_io::{CurrentSource, Recording};
 use hh_model::{HhParams, HhSimulator, Parameter, Protocol, Scheme, Substepped};
+use plotters::style::RGBColor;
+use sbi_core::{RowMatrix, Simulator, Trace, item_rng, stats::marginals, streams};
 
 use crate::cli::CliError;
+use crate::corner::{CornerView, render_corner};
+use crate::plot::{
+    Curve, PALETTE, PosteriorView, Series, render_curves, render_posterior_2d, render_traces,
+    view_box,
+};
 
 /// A box prior over named model parameters, from `name:low:high,name:low:high,…`.
 #[derive(Debug, Clone, PartialEq)]
@@ -179,53 +189,160 @@ pub fn protocol_mismatch(rec: &Recording, protocol: &Protocol) -> Option<String>
     (!why.is_empty()).then(|| why.join("; "))
 }
 
-/// Per column of `samples` (at least two rows): mean, standard deviation, 5 % and 95 %
-/// quantiles.
-pub fn column_summary(samples: &sbi_core::RowMatrix) -> Vec<[f64; 4]> {
-    let means = samples.column_means();
-    (0..samples.ncols())
-        .map(|j| {
-            let mut col = samples.column(j);
-            let n = col.len() as f64;
-            let m = means[j];
-            let sd = (col.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-            col.sort_by(f64::total_cmp);
-            [
-                m,
-                sd,
-                crate::notebook::quantile(&col, 0.05),
-                crate::notebook::quantile(&col, 0.95),
-            ]
-        })
-        .collect()
+/// The unit of an hh-model parameter, as the pictures and tables label it.
+pub fn unit_of(name: &str) -> &'static str {
+    match name {
+        "v_rest" | "e_na" | "e_k" | "e_l" => "mV",
+        "g_na" | "g_k" | "g_l" => "mS/cm²",
+        "c_m" => "µF/cm²",
+        "noise_sigma" => "µA/cm²·√ms",
+        _ => "",
+    }
 }
 
-/// The region to draw, per parameter: the prior range, or where the posterior is much
-/// narrower than it, the span of its central 99.8 % and the truth, widened by half, within
-/// the prior range.
-pub fn view_box(
-    samples: &sbi_core::RowMatrix,
-    low: &[f64],
-    high: &[f64],
-    truth: Option<&[f64]>,
-) -> (Vec<f64>, Vec<f64>) {
-    let (mut lo, mut hi) = (low.to_vec(), high.to_vec());
-    for j in 0..samples.ncols().min(low.len()) {
-        let mut col = samples.column(j);
-        col.sort_by(f64::total_cmp);
-        let (mut a, mut b) = (
-            crate::notebook::quantile(&col, 0.001),
-            crate::notebook::quantile(&col, 0.999),
-        );
-        if let Some(t) = truth {
-            (a, b) = (a.min(t[j]), b.max(t[j]));
-        }
-        let width = high[j] - low[j];
-        let pad = 0.5 * (b - a).max(1e-3 * width);
-        if b - a + 2.0 * pad < 0.5 * width {
-            lo[j] = (a - pad).max(low[j]);
-            hi[j] = (b + pad).min(high[j]);
-        }
+/// `name (unit)`, or the name alone for a unitless parameter.
+pub fn labelled(name: &str) -> String {
+    match unit_of(name) {
+        "" => name.to_owned(),
+        u => format!("{name} ({u})"),
     }
-    (lo, hi)
+}
+
+/// Where a recording's current came from, in words.
+pub fn current_source(rec: &Recording) -> &'static str {
+    match rec.current().map(|c| c.source) {
+        Some(CurrentSource::Recorded) => "recorded",
+        Some(CurrentSource::Protocol) => "from the protocol's epoch table",
+        _ => "",
+    }
+}
+
+/// A posterior over a recording, to draw.
+pub struct RecordingScene<'a> {
+    /// The recording's file.
+    pub path: &'a Path,
+    /// The recording.
+    pub recording: &'a Recording,
+    /// Its membrane potential as a trace.
+    pub trace: &'a Trace,
+    /// The simulator set up from it.
+    pub simulator: &'a Substepped<HhSimulator>,
+    /// The inferred parameters' names.
+    pub names: &'a [&'a str],
+    /// The prior box.
+    pub low: &'a [f64],
+    /// The prior box.
+    pub high: &'a [f64],
+    /// Known values (a synthetic recording).
+    pub truth: Option<&'a [f64]>,
+    /// Posterior samples.
+    pub samples: &'a RowMatrix,
+    /// The run's seed (posterior predictive simulations: stream
+    /// [`streams::PREDICTIVE_SIMULATIONS`], item i for draw i).
+    pub seed: u64,
+}
+
+impl RecordingScene<'_> {
+    /// recording.svg (the recording with 5 posterior predictive traces), stimulus.svg and
+    /// posterior.svg (a 2-D density for two parameters, a corner plot otherwise).
+    ///
+    /// # Errors
+    /// A recording without a current; drawing errors.
+    pub fn render(&self) -> Result<Vec<(&'static str, String)>, CliError> {
+        let rec = self.recording;
+        let pred_seed = streams::PREDICTIVE_SIMULATIONS.seed(self.seed);
+        let predictive: Vec<Trace> = (0..5.min(self.samples.nrows()))
+            .filter_map(|i| {
+                self.simulator
+                    .simulate(self.samples.row(i), &mut item_rng(pred_seed, i as u64))
+                    .ok()
+            })
+            .collect();
+        let mut series = vec![Series {
+            label: format!("recording (sweep {})", rec.sweep()),
+            trace: self.trace,
+            color: RGBColor(20, 20, 20),
+            width: 2,
+        }];
+        for (i, t) in predictive.iter().enumerate() {
+            series.push(Series {
+                label: format!("posterior draw {}", i + 1),
+                trace: t,
+                color: PALETTE[(i % 5) + 1],
+                width: 1,
+            });
+        }
+        let title = format!(
+            "{} — {} sweep {}",
+            self.path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            rec.metadata().format.name(),
+            rec.sweep()
+        );
+        let stim_label = rec.stimulus_window().map(|w| (w, "stimulus on".to_owned()));
+        let recording_svg = render_traces(&title, &series, stim_label)?;
+        let current = rec.current().ok_or("no current")?;
+        let points: Vec<(f64, f64)> = current
+            .values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i as f64 * rec.dt_ms(), *v))
+            .collect();
+        let stimulus_svg = render_curves(
+            &format!("injected current ({})", current_source(rec)),
+            ("time (ms)", &format!("current ({})", current.unit.symbol())),
+            &[Curve {
+                label: "current".into(),
+                points,
+                color: PALETTE[3],
+            }],
+            None,
+        )?;
+        Ok(vec![
+            ("recording.svg", recording_svg),
+            ("stimulus.svg", stimulus_svg),
+            ("posterior.svg", self.render_posterior()?),
+        ])
+    }
+
+    fn render_posterior(&self) -> Result<String, CliError> {
+        let axis: Vec<String> = self.names.iter().map(|n| labelled(n)).collect();
+        let (lo, hi, _) = view_box(self.samples, self.low, self.high, self.truth);
+        Ok(if self.names.len() == 2 {
+            let m = marginals(self.samples);
+            let two = |v: &[f64]| [v[0], v[1]];
+            render_posterior_2d(&PosteriorView {
+                title: "posterior",
+                samples: self.samples,
+                names: [&axis[0], &axis[1]],
+                low: two(&lo),
+                high: two(&hi),
+                truth: self.truth.map(two),
+                intervals: Some([[m[0].q05, m[0].q95], [m[1].q05, m[1].q95]]),
+            })?
+        } else {
+            render_corner(&CornerView {
+                title: "posterior",
+                samples: self.samples,
+                names: &axis,
+                low: &lo,
+                high: &hi,
+                truth: self.truth,
+            })?
+        })
+    }
+}
+
+/// Writes each `(name, svg)` into `dir` (created if missing), atomically.
+///
+/// # Errors
+/// A folder or file that cannot be written.
+pub fn write_pictures(dir: &Path, pictures: &[(&str, String)]) -> Result<(), CliError> {
+    std::fs::create_dir_all(dir).map_err(|e| CliError(format!("{}: {e}", dir.display())))?;
+    for (name, svg) in pictures {
+        sbi_core::write_atomic(&dir.join(name), |w| w.write_all(svg.as_bytes()))?;
+    }
+    Ok(())
 }

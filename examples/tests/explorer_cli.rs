@@ -159,11 +159,12 @@ fn the_noise_parameter_follows_the_training_noise() {
         let prior = sbi_prior::BoxUniform::new(vec![40.0, 3.0], vec![60.0, 7.0]).unwrap();
         let est =
             sbi_npe::MdnEstimator::new().with_train(sbi_npe::TrainConfig::new().with_max_epochs(3));
-        let post = sbi_npe::Npe::new(&prior, &sim, &features)
-            .num_simulations(60)
-            .train(&est)
-            .unwrap()
-            .posterior;
+        let post = sbi_inference::Npe::new(
+            sbi_inference::Problem::new(&prior, &sim, &features).num_simulations(60),
+        )
+        .train(&est)
+        .unwrap()
+        .posterior;
         Explorer::new(sim, features, post, noise)
     };
     let noisy = train(1.0);

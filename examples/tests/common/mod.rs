@@ -39,12 +39,14 @@ pub fn pipeline_dataset(num_simulations: usize, seed: u64, preset: &str, noise: 
         .with_noise_sigma(noise)
         .unwrap();
     let features = hh_stats::FeatureSet::preset_named(preset).unwrap();
-    let data = sbi_npe::Npe::new(&prior, &sim, &features)
-        .num_simulations(num_simulations)
-        .seed(seed)
-        .simulate()
-        .unwrap()
-        .with_settings(dataset_settings(&sim, &features, noise, seed));
+    let data = sbi_inference::Npe::new(
+        sbi_inference::Problem::new(&prior, &sim, &features)
+            .num_simulations(num_simulations)
+            .seed(seed),
+    )
+    .simulate()
+    .unwrap()
+    .with_settings(dataset_settings(&sim, &features, noise, seed));
     let path = temp_dir("pipeline").join(format!("{num_simulations}-{seed}-{preset}-{noise}.npz"));
     data.save_npz(&path).unwrap();
     let bytes = std::fs::read(&path).unwrap();
