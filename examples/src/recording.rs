@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use hh_io::{CurrentSource, Recording};
-use hh_model::{HhParams, HhSimulator, Parameter, Protocol, Scheme, Substepped};
+use hh_model::{HhParams, HhSimulator, Model, Protocol, Scheme, Substepped};
 use plotters::style::RGBColor;
 use sbi_core::{RowMatrix, Simulator, Trace, item_rng, stats::marginals, streams};
 
@@ -20,7 +20,8 @@ use crate::plot::{
 /// A box prior over named model parameters, from `name:low:high,name:low:high,…`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParameterBox {
-    /// hh-model parameter names ([`Parameter::NAMES`]), in θ order.
+    /// hh-model parameter names (the classic model's, [`Model::parameter_names`], or
+    /// `stim_scale`, `noise_sigma`), in θ order.
     pub names: Vec<String>,
     /// Lower bounds.
     pub low: Vec<f64>,
@@ -56,18 +57,20 @@ impl ParameterBox {
                     "--parameters: `{item}` is not name:low:high"
                 )));
             };
-            let p: Parameter = name.parse().map_err(|_| {
-                CliError(format!(
-                    "--parameters: unknown parameter `{name}` (known: {})",
-                    Parameter::NAMES.join(", ")
-                ))
-            })?;
-            if p == Parameter::StimAmplitude {
+            let mut known = Model::classic().parameter_names();
+            known.extend(["stim_scale", "noise_sigma"]);
+            if *name == "stim_amplitude" {
                 return Err(CliError(
                     "--parameters: a recording brings its own stimulus; use stim_scale (a \
                      factor on it) instead of stim_amplitude"
                         .into(),
                 ));
+            }
+            if !known.contains(name) {
+                return Err(CliError(format!(
+                    "--parameters: unknown parameter `{name}` (known: {})",
+                    known.join(", ")
+                )));
             }
             if b.names.iter().any(|n| n == name) {
                 return Err(CliError(format!("--parameters: `{name}` appears twice")));

@@ -12,11 +12,34 @@ pub enum Error {
         /// Number of waveform samples.
         found: usize,
     },
-    /// A θ component name that the simulator does not know.
-    #[error("unknown parameter name `{0}` (known: {known})", known = crate::Parameter::NAMES.join(", "))]
-    UnknownParameter(String),
-    /// An integration scheme name that is not one of `pyhh-euler`, `exp-euler`, `rk4`.
-    #[error("unknown scheme `{0}` (expected pyhh-euler, exp-euler or rk4)")]
+    /// A parameter name the model does not have.
+    #[error("unknown parameter `{name}` (known: {known})")]
+    UnknownParameter {
+        /// The name given.
+        name: String,
+        /// The names the model (and the run) take.
+        known: String,
+    },
+    /// A parameter value outside its range.
+    #[error("invalid value of `{name}`: {value} ({rule})")]
+    InvalidValue {
+        /// The parameter.
+        name: String,
+        /// The value given.
+        value: f64,
+        /// What it must satisfy.
+        rule: &'static str,
+    },
+    /// A model whose channels do not fit together (too many gates or parameters, a shared
+    /// parameter declared two ways, a reserved name).
+    #[error("invalid model: {reason}")]
+    InvalidModel {
+        /// What is wrong.
+        reason: String,
+    },
+    /// An integration scheme name that is not one of `pyhh-euler`, `exp-euler`,
+    /// `exp-staggered`, `rk4`.
+    #[error("unknown scheme `{0}` (expected pyhh-euler, exp-euler, exp-staggered or rk4)")]
     UnknownScheme(String),
     /// A precision name other than `f64` or `f32`.
     #[error("unknown precision `{0}` (expected f64 or f32)")]
@@ -32,15 +55,15 @@ pub enum Error {
         /// Why not.
         reason: &'static str,
     },
-    /// The integration left the physiological range (|v| > 1000 mV) or produced NaN: a time
+    /// The integration left the physiological range (|V| > 1000 mV) or produced NaN: a time
     /// step too large for the scheme, a noise current or stimulus too strong for the model.
-    #[error("integration diverged at step {step} (t = {t_ms} ms, v = {v} mV): {hint}")]
+    #[error("integration diverged at step {step} (t = {t_ms} ms, V = {v} mV): {hint}")]
     Diverged {
         /// Step index at which it was detected.
         step: usize,
         /// Time of that step, ms.
         t_ms: f64,
-        /// The offending rest-relative potential, mV.
+        /// The offending potential, mV (rest-relative in a rest-relative model).
         v: f64,
         /// The likely cause, from the run's settings.
         hint: String,

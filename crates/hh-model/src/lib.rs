@@ -1,27 +1,39 @@
-//! # hh-model — the Hodgkin–Huxley ODE core of hh-sbi
+//! # hh-model — conductance-based neuron models for hh-sbi
 //!
-//! The classic 1952 squid-axon model, written rest-relative as HH (and pyHH) did, with the
-//! absolute resting potential `v_rest` as a real parameter: the returned trace is `v_rest + v`.
+//! Single-compartment models built from ion channels ([`Channel`]): a membrane of capacitance
+//! `c_m` and a tuple of channels ([`Model`]), each channel with its gates' kinetics (α/β or
+//! x∞/τ), its conductance and reversal potential, written once over the lane number type so
+//! that one definition runs everywhere — the scalar integrators and the SIMD batch simulator,
+//! in f64 and f32, with features streamed while traces are made. The library ([`channels`]):
 //!
-//! * [`HhParams`] (classic constants by `Default`, units in its docs), [`State`], and the pure
-//!   system [`HodgkinHuxley`] with its rates [`Rates`];
-//! * integrators behind one [`Stepper`] interface: [`PyhhEuler`] (forward Euler in pyHH's
-//!   order, reproducing its traces), [`ExpEuler`] (Rush–Larsen) and [`Rk4`], chosen at run time
-//!   by [`Scheme`];
-//! * [`Protocol`]: time step, duration, [`Stimulus`] (pulses by time window or a sampled
-//!   waveform), seeded white-noise current, [`InitialState`];
-//! * [`Substepped`]: integrate at `dt / k`, output at `dt` (to match a recording's sampling,
-//!   with [`Protocol::from_samples`]);
-//! * [`simulate`] for one run and [`HhSimulator`], an [`sbi_core::Simulator`] mapping θ onto
-//!   named parameters, with parallel batches that are identical for any thread count.
+//! * the classic 1952 squid axon ([`Model::classic`]: [`channels::classic`] sodium and
+//!   potassium and a leak), rest-relative as Hodgkin and Huxley (and pyHH) wrote it, with the
+//!   absolute resting potential `v_rest` as a real parameter: the trace is `v_rest + v`;
+//! * Pospischil et al.'s cortical channels ([`Model::pospischil`]: sodium, delayed-rectifier
+//!   and M-current potassium, leak; L- and T-type calcium in [`Model::pospischil_calcium`]),
+//!   the model of Gonçalves et al. 2020 and the sbi package's Hodgkin–Huxley tutorial, with its
+//!   published protocol ([`Protocol::goncalves`]);
+//! * your own: implement [`Channel`] for a small value in your crate and put it in a model's
+//!   tuple (the `user_channel` example adds an A-type potassium current).
 //!
-//! Bad input (dt ≤ 0, NaN parameters, wrong waveform length, unknown parameter names) and
-//! diverging integrations are [`Error`]s, never panics.
+//! A [`ModelSimulator`] runs a model under a [`Protocol`] (time step, stimulus pulses or a
+//! sampled waveform, a white-noise current, the initial potential) by a [`Scheme`] (forward
+//! Euler in pyHH's order, exponential Euler, the published staggered exponential Euler, RK4)
+//! as an [`sbi_core::Simulator`] whose θ sets parameters by name ([`Model::parameter_names`];
+//! `-name` for a negated one). Batches run in SIMD lanes ([`Kernel`], [`Precision`]: f64 or
+//! f32, polynomial `exp`, AVX-512 / AVX2 chosen at run time), identical for any thread count,
+//! split or lane width; the noise current comes from a counter-based generator keyed by trace
+//! and step, drawn in lanes too. [`HhSimulator`] is the classic model's, with [`HhParams`] for
+//! its constants; [`Substepped`] integrates at `dt / k` and keeps every k-th sample.
+//!
+//! Bad input (dt ≤ 0, NaN or out-of-range parameters, unknown names, wrong waveform length) and
+//! diverging integrations are [`Error`]s, never panics. Equations, units and sources:
+//! docs/hh-model.md.
 //!
 //! ## Quick start
 //!
 //! ```
-//! use hh_model::{HhSimulator, Scheme};
+//! use hh_model::{HhSimulator, Model, ModelSimulator, Protocol, Scheme};
 //! use rand::SeedableRng;
 //! use sbi_core::{SeedRng, Simulator};
 //!
@@ -31,33 +43,49 @@
 //! let trace = sim.simulate(&[-65.0, 7.0], &mut rng)?; // θ = (v_rest mV, amplitude µA/cm²)
 //! let peak = trace.values().iter().cloned().fold(f64::MIN, f64::max);
 //! assert!(peak > 20.0, "7 µA/cm² makes the neuron spike (peak {peak} mV)");
-//! println!("{} samples, dt = {} ms, peak {peak:.1} mV", trace.len(), trace.dt_ms());
+//!
+//! // The SBI literature's model under its published protocol, θ by name.
+//! let sim = ModelSimulator::for_model(Model::pospischil(), Protocol::goncalves(),
+//!     Scheme::ExpStaggered, &["g_na", "g_k", "-v_t"])?;
+//! let trace = sim.simulate(&[50.0, 5.0, 60.0], &mut rng)?;
+//! assert_eq!(trace.len(), 12_001);
 //! # Ok::<(), hh_model::Error>(())
 //! ```
 #![deny(missing_docs)]
 
 mod batch;
-mod equations;
+mod channel;
+pub mod channels;
 mod error;
 /// Branch-free polynomial exponentials (the batch kernel's), from sbi-core.
 pub use sbi_core::fast_exp;
+mod model;
+mod noise;
+mod options;
 mod params;
 mod protocol;
 mod rates;
 mod real;
+mod scheme;
 mod simulate;
 mod simulator;
-mod stepper;
 mod substeps;
 
-pub use batch::{Kernel, Precision, selected_isa};
+pub use batch::selected_isa;
+pub use channel::{Channel, Constraint, Gate, ParameterSpec};
+pub use channels::{ChannelInfo, Channels};
 pub use error::{Error, Result};
-pub use params::{HhParams, HodgkinHuxley, State};
+pub use model::{
+    Classic, Frame, MAX_GATES, MAX_PARAMS, Model, ModelParameter, Pospischil, PospischilCalcium,
+};
+pub use options::{Kernel, Precision};
+pub use params::{HhParams, State};
 pub use protocol::{InitialState, MAX_STEPS, Protocol, Pulse, Stimulus};
 pub use rates::Rates;
+pub use real::{Exp, Libm, Real, efun, u_over_expm1};
+pub use scheme::Scheme;
 pub use simulate::simulate;
-pub use simulator::{HhSimulator, Parameter};
-pub use stepper::{ExpEuler, PyhhEuler, Rk4, Scheme, Stepper};
+pub use simulator::{HhSimulator, ModelSimulator};
 pub use substeps::Substepped;
 
 #[cfg(test)]
@@ -66,7 +94,8 @@ mod send_sync {
     #[test]
     fn public_types_are_send_sync() {
         assert_send_sync::<crate::HhSimulator>();
-        assert_send_sync::<crate::HodgkinHuxley>();
+        assert_send_sync::<crate::ModelSimulator<crate::Pospischil>>();
+        assert_send_sync::<crate::Model<crate::PospischilCalcium>>();
         assert_send_sync::<crate::Protocol>();
         assert_send_sync::<crate::Error>();
     }

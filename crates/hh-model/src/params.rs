@@ -1,9 +1,8 @@
-//! Model parameters and the system of equations.
+//! [`HhParams`]: the classic squid-axon model's parameters as one value, and its [`State`].
 
-use crate::equations::{Coeffs, Vars};
 use crate::error::{Result, check_param};
+use crate::model::{Classic, Model};
 use crate::rates::Rates;
-use crate::real::{Libm, Real};
 use sbi_core::invalid;
 
 /// Parameters of the classic Hodgkin–Huxley (1952) squid-axon model, rest-relative.
@@ -21,7 +20,7 @@ use sbi_core::invalid;
 /// The membrane equation is
 /// `c_m·dv/dt = I_stim − g_na·m³h·(v − e_na) − g_k·n⁴·(v − e_k) − g_l·(v − e_l)`
 /// and each gate x ∈ {m, h, n} follows `dx/dt = φ·(αₓ(v)·(1 − x) − βₓ(v)·x)` with the rates
-/// of [`Rates`].
+/// of [`Rates`]. [`HhParams::model`] gives [`Model::classic`] with these values as defaults.
 ///
 /// ```
 /// let p = hh_model::HhParams::default().with_v_rest(-65.0).with_temperature_celsius(6.3);
@@ -133,17 +132,29 @@ impl HhParams {
         Ok(())
     }
 
-    /// The constants as the integrators use them (1/c_m precomputed), in precision `T`.
-    pub(crate) fn coeffs<T: Real>(&self) -> Coeffs<T> {
-        Coeffs {
-            g_na: T::c(self.g_na),
-            g_k: T::c(self.g_k),
-            g_l: T::c(self.g_l),
-            e_na: T::c(self.e_na),
-            e_k: T::c(self.e_k),
-            e_l: T::c(self.e_l),
-            inv_c_m: T::c(1.0 / self.c_m),
-            phi: T::c(self.phi),
+    /// [`Model::classic`] with these values as its defaults (and the area, if set).
+    ///
+    /// # Errors
+    /// As [`HhParams::validate`].
+    pub fn model(&self) -> Result<Model<Classic>> {
+        self.validate()?;
+        let mut m = Model::classic();
+        for (name, value) in [
+            ("c_m", self.c_m),
+            ("v_rest", self.v_rest),
+            ("g_na", self.g_na),
+            ("g_k", self.g_k),
+            ("g_l", self.g_l),
+            ("e_na", self.e_na),
+            ("e_k", self.e_k),
+            ("e_l", self.e_l),
+            ("phi", self.phi),
+        ] {
+            m = m.with_default(name, value)?;
+        }
+        match self.membrane_area_cm2 {
+            Some(a) => m.with_area_cm2(a),
+            None => Ok(m),
         }
     }
 
@@ -168,27 +179,6 @@ pub struct State {
 }
 
 impl State {
-    /// As the generic equations take it.
-    #[inline(always)]
-    pub(crate) fn vars(&self) -> Vars<f64> {
-        Vars {
-            v: self.v,
-            m: self.m,
-            h: self.h,
-            n: self.n,
-        }
-    }
-
-    #[inline(always)]
-    pub(crate) fn from_vars(y: Vars<f64>) -> Self {
-        Self {
-            v: y.v,
-            m: y.m,
-            h: y.h,
-            n: y.n,
-        }
-    }
-
     /// Potential `v` with every gate at its steady state at `v`.
     ///
     /// ```
@@ -217,66 +207,5 @@ impl State {
             }
         }
         Ok(())
-    }
-}
-
-/// The HH system of ODEs: pure, holds parameters only. Steppers
-/// ([`crate::Stepper`]) advance a [`State`] with it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HodgkinHuxley {
-    params: HhParams,
-    coeffs: Coeffs<f64>,
-}
-
-impl HodgkinHuxley {
-    /// The system with validated parameters.
-    ///
-    /// # Errors
-    /// As [`HhParams::validate`].
-    pub fn new(params: HhParams) -> Result<Self> {
-        params.validate()?;
-        Ok(Self {
-            coeffs: params.coeffs(),
-            params,
-        })
-    }
-
-    /// The parameters.
-    pub fn params(&self) -> &HhParams {
-        &self.params
-    }
-
-    /// 1 / c_m, cm²/µF.
-    #[inline(always)]
-    pub fn inv_c_m(&self) -> f64 {
-        self.coeffs.inv_c_m
-    }
-
-    /// The constants as the integrators use them.
-    #[inline(always)]
-    pub(crate) fn coeffs(&self) -> &Coeffs<f64> {
-        &self.coeffs
-    }
-
-    /// Rates at `v`, with φ applied.
-    #[inline(always)]
-    pub fn rates(&self, v: f64) -> Rates {
-        Rates::at(v, self.params.phi)
-    }
-
-    /// Total ionic current density at state `y`, µA/cm² (outward positive).
-    #[inline(always)]
-    pub fn ionic_current(&self, y: &State) -> f64 {
-        crate::equations::ionic_current::<f64, Libm>(&y.vars(), &self.coeffs)
-    }
-
-    /// The right-hand side dy/dt of the ODE system at stimulus density `i_stim` (µA/cm²).
-    #[inline(always)]
-    pub fn rhs(&self, y: &State, i_stim: f64) -> State {
-        State::from_vars(crate::equations::rhs::<f64, Libm>(
-            &y.vars(),
-            &self.coeffs,
-            i_stim,
-        ))
     }
 }

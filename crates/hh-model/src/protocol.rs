@@ -92,10 +92,12 @@ impl Stimulus {
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum InitialState {
-    /// v = 0 (rest) with every gate at its steady state there (as pyHH's reference runs).
+    /// At the model's initial potential `v0` (a parameter: 0, i.e. rest, for the classic
+    /// model, as pyHH's reference runs; −70 mV for Pospischil's) with every gate at its steady
+    /// state there.
     #[default]
     Rest,
-    /// An explicit rest-relative state.
+    /// An explicit rest-relative state of the classic model.
     Given(State),
 }
 
@@ -119,7 +121,8 @@ pub enum InitialState {
 pub struct Protocol {
     /// Time step, ms.
     pub dt_ms: f64,
-    /// Number of integration steps (= samples in the output trace).
+    /// Number of integration steps (= samples in the output trace, one more with
+    /// [`Protocol::record_initial`]).
     pub num_steps: usize,
     /// The injected current.
     pub stimulus: Stimulus,
@@ -127,6 +130,11 @@ pub struct Protocol {
     pub noise_sigma: f64,
     /// The initial state.
     pub initial: InitialState,
+    /// Whether the trace starts with the initial state (t = 0) before the sample after each
+    /// step (`num_steps + 1` samples, as the published Pospischil simulator returns them), or
+    /// holds the samples after each step only (`num_steps`, as pyHH returns them).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub record_initial: bool,
 }
 
 impl Protocol {
@@ -138,6 +146,7 @@ impl Protocol {
             stimulus: Stimulus::default(),
             noise_sigma: 0.0,
             initial: InitialState::Rest,
+            record_initial: false,
         }
     }
 
@@ -145,6 +154,35 @@ impl Protocol {
     /// `amplitude` µA/cm² from 70 to 130 ms, no noise, starting at rest.
     pub fn notebook(amplitude: f64) -> Self {
         Self::new(0.01, 20_000).with_stimulus(Stimulus::pulse(70.0, 130.0, amplitude))
+    }
+
+    /// The published protocol of Gonçalves et al. (2020) and the sbi package's
+    /// Hodgkin–Huxley tutorial: 120 ms at dt = 0.01 ms, recorded from t = 0 (12,001 samples,
+    /// the first the initial state), a step of 5·10⁻⁴ µA into a soma of area π·(70 µm)²
+    /// (3.248 µA/cm²) on steps round(10/dt)..round(110/dt), no noise. Start the Pospischil
+    /// model at its `v0` = −70 mV ([`InitialState::Rest`]).
+    ///
+    /// ```
+    /// use hh_model::{Protocol, Stimulus};
+    /// let p = Protocol::goncalves();
+    /// assert_eq!((p.num_steps, p.record_initial), (12_000, true));
+    /// let Stimulus::Pulses(ps) = &p.stimulus else { unreachable!() };
+    /// assert_eq!(ps[0].steps(0.01, 12_000), 1000..11_000);
+    /// assert!((ps[0].amplitude - 3.248).abs() < 1e-3);
+    /// ```
+    pub fn goncalves() -> Self {
+        let area = std::f64::consts::PI * (70e-4f64).powi(2);
+        let mut p =
+            Self::new(0.01, 12_000).with_stimulus(Stimulus::pulse(10.0, 110.0, 5e-4 / area));
+        p.record_initial = true;
+        p
+    }
+
+    /// Records the initial state as the trace's first sample (see
+    /// [`Protocol::record_initial`]).
+    pub fn with_initial_sample(mut self, record: bool) -> Self {
+        self.record_initial = record;
+        self
     }
 
     /// Sets the stimulus.

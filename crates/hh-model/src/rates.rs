@@ -1,4 +1,5 @@
-//! Rate functions α(v), β(v) of the classic HH gates (rest-relative v, mV; rates in 1/ms).
+//! Rate functions α(v), β(v) of the classic HH gates (rest-relative v, mV; rates in 1/ms):
+//! the kinetics of [`crate::channels::classic`], all six at one potential.
 //!
 //! | gate | α(v) | β(v) |
 //! |---|---|---|
@@ -10,6 +11,10 @@
 //! `u / (eᵘ − 1)`, which switches to its Taylor series for |u| < 10⁻⁴, so the value there is the
 //! limit (αm(25) = 1, αn(10) = 0.1). All exponentials but exp(−v/18) are powers of
 //! exp(−v/80): two `exp` calls per evaluation instead of six, and no branch.
+
+use crate::channel::{Channel, Gate};
+use crate::channels::classic::{ClassicK, ClassicNa};
+use crate::real::Libm;
 
 /// The six rates at one potential.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,14 +46,26 @@ impl Rates {
     /// ```
     #[inline(always)]
     pub fn at(v: f64, phi: f64) -> Self {
-        let r = crate::equations::rates::<f64, crate::real::Libm>(v, phi);
+        let rates = |g: Gate<f64>| match g {
+            Gate::Rates { alpha, beta } => (alpha, beta),
+            Gate::Relax { inf, tau } => (inf / tau, (1.0 - inf) / tau),
+        };
+        let mut na = [Gate::Rates {
+            alpha: 0.0,
+            beta: 0.0,
+        }; 2];
+        let mut k = [na[0]];
+        ClassicNa.kinetics::<f64, Libm>(v, &[0.0, 0.0, phi], &mut na);
+        ClassicK.kinetics::<f64, Libm>(v, &[0.0, 0.0, phi], &mut k);
+        let ((alpha_m, beta_m), (alpha_h, beta_h), (alpha_n, beta_n)) =
+            (rates(na[0]), rates(na[1]), rates(k[0]));
         Self {
-            alpha_m: r.alpha_m,
-            beta_m: r.beta_m,
-            alpha_h: r.alpha_h,
-            beta_h: r.beta_h,
-            alpha_n: r.alpha_n,
-            beta_n: r.beta_n,
+            alpha_m,
+            beta_m,
+            alpha_h,
+            beta_h,
+            alpha_n,
+            beta_n,
         }
     }
 

@@ -1,36 +1,17 @@
-//! Running a protocol: the integration loop, monomorphised per scheme.
+//! One classic run ([`simulate`]), and what every run shares: the stimulus as segments, the
+//! divergence limit and its diagnosis.
 
 use rand::Rng;
-use rand_distr::{Distribution, StandardNormal};
-use sbi_core::Trace;
+use sbi_core::{Simulator, Trace};
 
-use crate::error::{Error, Result};
-use crate::params::{HhParams, HodgkinHuxley, State};
-use crate::protocol::{InitialState, Protocol, Stimulus};
-use crate::stepper::{ExpEuler, PyhhEuler, Rk4, Scheme, Stepper};
+use crate::error::Result;
+use crate::params::HhParams;
+use crate::protocol::{Protocol, Stimulus};
+use crate::scheme::Scheme;
+use crate::simulator::HhSimulator;
 
-/// |v| above this (mV, rest-relative) or NaN counts as a diverged integration.
+/// |V| above this (mV) or NaN counts as a diverged integration.
 pub(crate) const DIVERGENCE_MV: f64 = 1000.0;
-
-/// Per-run overrides that [`crate::HhSimulator`] maps θ onto without cloning the protocol.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Overrides {
-    /// Replaces the amplitude of every pulse.
-    pub stim_amplitude: Option<f64>,
-    /// Replaces the protocol's noise strength.
-    pub noise_sigma: Option<f64>,
-    /// Multiplies the whole stimulus.
-    pub stim_scale: Option<f64>,
-}
-
-impl Overrides {
-    /// The factor an item's stimulus segments are multiplied by, when segments are built
-    /// with a unit amplitude under θ's `stim_amplitude`: the amplitude times the scale. The
-    /// scalar and batch paths both use it, so their stimuli agree to the bit.
-    pub(crate) fn stim_factor(&self) -> f64 {
-        self.stim_amplitude.unwrap_or(1.0) * self.stim_scale.unwrap_or(1.0)
-    }
-}
 
 /// The stimulus as piecewise-constant segments `(end_step, density)`, covering `0..n` in order:
 /// the integration loop then runs without per-step stimulus logic.
@@ -75,11 +56,12 @@ pub(crate) fn segments(
     }
 }
 
-/// Simulates `protocol` with `params` and `scheme`, returning the absolute membrane potential
-/// `v_rest + v` (mV), one sample per step (sample *i* = state after step *i + 1*, labelled
-/// `t = i·dt`, as pyHH labels it), with the stimulus window attached.
+/// Simulates `protocol` with the classic model's `params` and `scheme`, returning the
+/// absolute membrane potential `v_rest + v` (mV), one sample per step (sample *i* = state after
+/// step *i + 1*, labelled `t = i·dt`, as pyHH labels it), with the stimulus window attached;
+/// the same as [`crate::HhSimulator`] with no θ.
 ///
-/// `rng` is drawn from only when the protocol has noise.
+/// The noise, when the protocol has some, is keyed by the first word drawn from `rng`.
 ///
 /// ```
 /// use hh_model::{HhParams, Protocol, Scheme, simulate};
@@ -93,51 +75,14 @@ pub(crate) fn segments(
 /// ```
 ///
 /// # Errors
-/// Invalid parameters or protocol, or [`Error::Diverged`] when the integration blows up.
+/// Invalid parameters or protocol, or [`crate::Error::Diverged`] when the integration blows up.
 pub fn simulate<R: Rng + ?Sized>(
     params: &HhParams,
     protocol: &Protocol,
     scheme: Scheme,
     rng: &mut R,
 ) -> Result<Trace> {
-    params.validate()?;
-    protocol.validate()?;
-    run(params, protocol, scheme, Overrides::default(), rng)
-}
-
-/// The loop, after validation. Overrides are validated here.
-pub(crate) fn run<R: Rng + ?Sized>(
-    params: &HhParams,
-    protocol: &Protocol,
-    scheme: Scheme,
-    ov: Overrides,
-    rng: &mut R,
-) -> Result<Trace> {
-    let sys = HodgkinHuxley::new(params.clone())?;
-    let to_density = params.current_to_density();
-    let dt = protocol.dt_ms;
-    let mut stim = segments(protocol, ov.stim_amplitude.map(|_| 1.0), to_density);
-    if ov.stim_amplitude.is_some() || ov.stim_scale.is_some() {
-        let factor = ov.stim_factor();
-        stim.iter_mut().for_each(|s| s.1 *= factor);
-    }
-    let noise_sigma = ov.noise_sigma.unwrap_or(protocol.noise_sigma);
-    // Per-step noise current, density units: sigma·ξ/√dt.
-    let noise_scale = noise_sigma * to_density / dt.sqrt();
-    let y0 = match protocol.initial {
-        InitialState::Rest => State::steady(0.0),
-        InitialState::Given(s) => s,
-    };
-    let values = match scheme {
-        Scheme::PyhhEuler => integrate(&sys, PyhhEuler, y0, &stim, dt, noise_scale, rng),
-        Scheme::ExpEuler => integrate(&sys, ExpEuler, y0, &stim, dt, noise_scale, rng),
-        Scheme::Rk4 => integrate(&sys, Rk4, y0, &stim, dt, noise_scale, rng),
-    }?;
-    let trace = Trace::new(dt, 0.0, values)?;
-    Ok(match protocol.stimulus_window() {
-        Some(w) => trace.with_stimulus(w),
-        None => trace,
-    })
+    HhSimulator::new(params.clone(), protocol.clone(), scheme, &[])?.simulate(&[], rng)
 }
 
 /// The likely cause of a divergence, from the run's settings: the noise if there is any (its
@@ -153,54 +98,4 @@ pub(crate) fn divergence_hint(noise_kick: f64, stimulus: f64, dt: f64) -> String
     } else {
         format!("the time step dt = {dt} ms is too large for this scheme; try a smaller dt")
     }
-}
-
-/// Integrates from `y` through the stimulus segments `stim` (`(end step, density)`, in order,
-/// the last ending at the run's last step) with per-step noise scale `noise_scale`.
-#[inline(never)]
-fn integrate<S: Stepper, R: Rng + ?Sized>(
-    sys: &HodgkinHuxley,
-    mut stepper: S,
-    mut y: State,
-    stim: &[(usize, f64)],
-    dt: f64,
-    noise_scale: f64,
-    rng: &mut R,
-) -> Result<Vec<f64>> {
-    let n = stim.last().map_or(0, |s| s.0);
-    let v_rest = sys.params().v_rest;
-    let mut out = Vec::new();
-    out.try_reserve_exact(n)
-        .map_err(|_| sbi_core::Error::TooLarge {
-            what: "trace (out of memory)",
-            nrows: n,
-            ncols: 1,
-            max: sbi_core::MAX_ENTRIES,
-        })?;
-    out.resize(n, 0.0);
-    let noisy = noise_scale != 0.0;
-    let mut start = 0;
-    for &(end, value) in stim {
-        for (i, slot) in out[start..end].iter_mut().enumerate() {
-            let mut i_stim = value;
-            if noisy {
-                let xi: f64 = StandardNormal.sample(rng);
-                i_stim += noise_scale * xi;
-            }
-            stepper.step(sys, &mut y, i_stim, dt);
-            // NaN fails `is_finite` too, so one test catches both.
-            if !(y.v.is_finite() && y.v.abs() <= DIVERGENCE_MV) {
-                let step = start + i;
-                return Err(Error::Diverged {
-                    step,
-                    t_ms: step as f64 * dt,
-                    v: y.v,
-                    hint: divergence_hint(noise_scale * dt.sqrt(), value, dt),
-                });
-            }
-            *slot = v_rest + y.v;
-        }
-        start = end;
-    }
-    Ok(out)
 }

@@ -1,186 +1,156 @@
-//! [`HhSimulator`]: the HH model as an [`sbi_core::Simulator`] over named parameters.
+//! [`ModelSimulator`]: any [`Model`] under a [`Protocol`] as an [`sbi_core::Simulator`] whose
+//! θ sets named parameters; [`HhSimulator`], the classic squid axon's.
 
-use rand::Rng;
-use sbi_core::{
-    BatchResults, RowMatrix, Simulator, SummarizedResults, SummaryStatistics, Trace, check_dim,
-    check_finite,
-};
+use sbi_core::{check_dim, check_finite};
 
-use crate::batch::{self, Kernel, Precision};
-
+use crate::channels::Channels;
 use crate::error::{Error, Result};
+use crate::model::{Classic, Configured, MAX_GATES, Model};
+use crate::options::{Kernel, Precision};
 use crate::params::HhParams;
-use crate::protocol::{Protocol, Stimulus};
-use crate::simulate::{Overrides, run};
-use crate::stepper::Scheme;
+use crate::protocol::{InitialState, Protocol, Stimulus};
+use crate::scheme::{Scheme, State};
 
-/// A model quantity a θ component can set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[non_exhaustive]
-pub enum Parameter {
-    /// `v_rest`: absolute resting potential, mV (shifts the output trace).
-    VRest,
-    /// `stim_amplitude`: amplitude of every stimulus pulse, µA/cm² (µA with an area).
+/// What a θ component sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// A model parameter, by position.
+    Model(usize),
+    /// The amplitude of every stimulus pulse.
     StimAmplitude,
-    /// `noise_sigma`: noise strength, µA/cm²·√ms.
-    NoiseSigma,
-    /// `g_na`, mS/cm².
-    GNa,
-    /// `g_k`, mS/cm².
-    GK,
-    /// `g_l`, mS/cm².
-    GL,
-    /// `e_na`, mV rest-relative.
-    ENa,
-    /// `e_k`, mV rest-relative.
-    EK,
-    /// `e_l`, mV rest-relative.
-    EL,
-    /// `c_m`, µF/cm².
-    CM,
-    /// `phi`: temperature factor of the rates.
-    Phi,
-    /// `stim_scale`: dimensionless factor on the whole stimulus (pulses or waveform). With a
-    /// recorded current waveform and a fixed membrane area, it is the unknown part of the
-    /// current density: the effective area is `area / stim_scale`.
+    /// A factor on the whole stimulus.
     StimScale,
+    /// The noise strength.
+    NoiseSigma,
 }
 
-impl Parameter {
-    /// Every parameter, in the order of [`Parameter::NAMES`].
-    pub const ALL: [Parameter; 12] = [
-        Parameter::VRest,
-        Parameter::StimAmplitude,
-        Parameter::NoiseSigma,
-        Parameter::GNa,
-        Parameter::GK,
-        Parameter::GL,
-        Parameter::ENa,
-        Parameter::EK,
-        Parameter::EL,
-        Parameter::CM,
-        Parameter::Phi,
-        Parameter::StimScale,
-    ];
-
-    /// The names accepted by [`HhSimulator::new`].
-    pub const NAMES: [&'static str; 12] = [
-        "v_rest",
-        "stim_amplitude",
-        "noise_sigma",
-        "g_na",
-        "g_k",
-        "g_l",
-        "e_na",
-        "e_k",
-        "e_l",
-        "c_m",
-        "phi",
-        "stim_scale",
-    ];
-
-    /// This parameter's name.
-    pub fn name(self) -> &'static str {
-        let i = Self::ALL.iter().position(|p| *p == self).unwrap_or(0);
-        Self::NAMES[i]
-    }
+/// One θ component: its name as given, what it sets, and whether it is the negated value
+/// (a name written `-v_t` takes −V_T, as Gonçalves et al. parametrise V_T and E_leak).
+#[derive(Debug, Clone, PartialEq)]
+struct Component {
+    name: String,
+    target: Target,
+    negated: bool,
 }
 
-impl std::str::FromStr for Parameter {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        Self::NAMES
-            .iter()
-            .position(|n| *n == s)
-            .map(|i| Self::ALL[i])
-            .ok_or_else(|| Error::UnknownParameter(s.to_owned()))
-    }
-}
-
-/// The HH model as a [`Simulator`]: θ components are mapped, by name, onto model parameters;
-/// everything else comes from the base parameters and protocol.
+/// A model under a protocol as a [`sbi_core::Simulator`]: θ components set model parameters by name
+/// ([`Model::parameter_names`]) or run settings — `stim_amplitude` (every pulse's amplitude,
+/// µA/cm² or µA with an area), `stim_scale` (a factor on the whole stimulus: with a recorded
+/// current and a fixed area, the unknown part of the density), `noise_sigma` (µA/cm²·√ms, or
+/// µA·√ms with an area: the same unit as the protocol's noise) — and a name written `-name`
+/// takes the negated value. Everything θ does not set keeps the model's default.
 ///
 /// ```
-/// use hh_model::HhSimulator;
-/// use sbi_core::{RowMatrix, Simulator};
+/// use hh_model::{Model, ModelSimulator, Protocol, Scheme};
+/// use rand::SeedableRng;
+/// use sbi_core::{SeedRng, Simulator};
 ///
-/// // The notebook's simulator: θ = (v_rest mV, stimulus amplitude µA/cm²).
-/// let sim = HhSimulator::notebook();
-/// let thetas = RowMatrix::from_rows(&[[50.0, 5.0], [40.0, 3.0]])?;
-/// let traces = sim.simulate_batch(&thetas, 0)?;
-/// assert_eq!(traces[0].len(), 20_000);
-/// assert!((traces[0].values()[0] - 50.0).abs() < 1e-3); // at rest, v = v_rest
-/// assert!(HhSimulator::new(Default::default(), hh_model::Protocol::notebook(5.0),
-///     Default::default(), &["v_rest", "bogus"]).is_err());
+/// // Gonçalves et al.'s benchmark: θ = (g_Na, g_K) of the Pospischil model.
+/// let sim = ModelSimulator::for_model(Model::pospischil(), Protocol::goncalves(),
+///     Scheme::ExpStaggered, &["g_na", "g_k"])?;
+/// let trace = sim.simulate(&[50.0, 5.0], &mut SeedRng::seed_from_u64(0))?;
+/// assert_eq!(trace.len(), 12_001);
+/// assert_eq!(trace.values()[0], -70.0); // V0, then one sample per step
+/// assert!(trace.values().iter().any(|v| *v > 0.0)); // it spikes
+/// assert!(ModelSimulator::for_model(Model::pospischil(), Protocol::goncalves(),
+///     Scheme::ExpStaggered, &["g_nA"]).is_err());
 /// # Ok::<(), hh_model::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct HhSimulator {
-    params: HhParams,
+pub struct ModelSimulator<C> {
+    model: Model<C>,
     protocol: Protocol,
     scheme: Scheme,
-    theta: Vec<Parameter>,
+    theta: Vec<Component>,
     precision: Precision,
     kernel: Kernel,
 }
 
-impl HhSimulator {
-    /// A simulator whose θ sets the named parameters (see [`Parameter::NAMES`]) in order.
+/// The classic squid-axon model as a simulator (the notebook's).
+pub type HhSimulator = ModelSimulator<Classic>;
+
+/// One run's settings, from one θ.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Run {
+    /// The membrane and channels.
+    pub model: Configured,
+    /// The initial state.
+    pub initial: State<f64>,
+    /// The factor on the protocol's stimulus.
+    pub stim_factor: f64,
+    /// The noise strength, in the model's units.
+    pub noise_sigma: f64,
+}
+
+impl<C: Channels> ModelSimulator<C> {
+    /// `model` under `protocol`, integrated by `scheme`, θ setting `theta_names` in order.
     ///
     /// # Errors
-    /// Invalid base parameters or protocol; an unknown or repeated name; `stim_amplitude`
-    /// without a pulse stimulus.
-    pub fn new(
-        params: HhParams,
+    /// An invalid protocol; an unknown name ([`Error::UnknownParameter`], listing the
+    /// model's), a name given twice, `stim_amplitude` without a pulse stimulus; an explicit
+    /// initial state for a model other than the classic one.
+    pub fn for_model(
+        model: Model<C>,
         protocol: Protocol,
         scheme: Scheme,
         theta_names: &[&str],
     ) -> Result<Self> {
-        params.validate()?;
         protocol.validate()?;
-        let theta = theta_names
-            .iter()
-            .map(|s| s.parse())
-            .collect::<Result<Vec<Parameter>>>()?;
-        for (i, p) in theta.iter().enumerate() {
-            if theta[..i].contains(p) {
-                return Err(Error::UnsupportedParameter {
-                    name: p.name(),
-                    reason: "named twice in θ",
-                });
-            }
-        }
-        if theta.contains(&Parameter::StimAmplitude)
-            && !matches!(&protocol.stimulus, Stimulus::Pulses(ps) if !ps.is_empty())
+        if let InitialState::Given(_) = protocol.initial
+            && model.name() != "classic"
         {
             return Err(Error::UnsupportedParameter {
-                name: "stim_amplitude",
-                reason: "needs a protocol with at least one stimulus pulse",
+                name: "initial",
+                reason: "an explicit initial state is the classic model's (v, m, h, n); other \
+                         models start at v0 with their gates at steady state",
+            });
+        }
+        let mut theta: Vec<Component> = Vec::with_capacity(theta_names.len());
+        for &given in theta_names {
+            let (negated, name) = match given.strip_prefix('-') {
+                Some(rest) => (true, rest),
+                None => (false, given),
+            };
+            let target = match name {
+                "stim_amplitude" => Target::StimAmplitude,
+                "stim_scale" => Target::StimScale,
+                "noise_sigma" => Target::NoiseSigma,
+                _ => Target::Model(model.index_of(name).map_err(|e| match e {
+                    Error::UnknownParameter { known, .. } => Error::UnknownParameter {
+                        name: given.to_owned(),
+                        known: format!("{known}, stim_amplitude, stim_scale, noise_sigma"),
+                    },
+                    other => other,
+                })?),
+            };
+            if theta.iter().any(|c| c.target == target) {
+                return Err(Error::UnsupportedParameter {
+                    name: "θ",
+                    reason: "a parameter is named twice in θ",
+                });
+            }
+            if target == Target::StimAmplitude
+                && !matches!(&protocol.stimulus, Stimulus::Pulses(ps) if !ps.is_empty())
+            {
+                return Err(Error::UnsupportedParameter {
+                    name: "stim_amplitude",
+                    reason: "needs a protocol with at least one stimulus pulse",
+                });
+            }
+            theta.push(Component {
+                name: given.to_owned(),
+                target,
+                negated,
             });
         }
         Ok(Self {
-            params,
+            model,
             protocol,
             scheme,
             theta,
             precision: Precision::F64,
             kernel: Kernel::Simd,
         })
-    }
-
-    /// The original notebook's simulator: classic HH, [`Protocol::notebook`], pyHH-order
-    /// Euler, θ = (`v_rest` mV, `stim_amplitude` µA/cm²).
-    pub fn notebook() -> Self {
-        Self {
-            params: HhParams::default(),
-            protocol: Protocol::notebook(5.0),
-            scheme: Scheme::PyhhEuler,
-            theta: vec![Parameter::VRest, Parameter::StimAmplitude],
-            precision: Precision::F64,
-            kernel: Kernel::Simd,
-        }
     }
 
     /// Uses another integration scheme.
@@ -190,7 +160,7 @@ impl HhSimulator {
     }
 
     /// Runs batches in `precision` ([`Precision::F64`] by default; see [`crate::Precision`]).
-    /// Single runs ([`Simulator::simulate`]) are always f64.
+    /// Single runs ([`sbi_core::Simulator::simulate`]) are always f64.
     pub fn with_precision(mut self, precision: Precision) -> Self {
         self.precision = precision;
         self
@@ -200,6 +170,17 @@ impl HhSimulator {
     pub fn with_kernel(mut self, kernel: Kernel) -> Self {
         self.kernel = kernel;
         self
+    }
+
+    /// Sets the protocol's noise strength (µA/cm²·√ms, µA·√ms with an area), unless θ sets
+    /// it.
+    ///
+    /// # Errors
+    /// A negative or non-finite `sigma`.
+    pub fn with_noise_sigma(mut self, sigma: f64) -> Result<Self> {
+        self.protocol.noise_sigma = sigma;
+        self.protocol.validate()?;
+        Ok(self)
     }
 
     /// The batch precision.
@@ -212,19 +193,9 @@ impl HhSimulator {
         self.kernel
     }
 
-    /// Sets the protocol's noise strength (µA/cm²·√ms), unless θ sets it.
-    ///
-    /// # Errors
-    /// A negative or non-finite `sigma`.
-    pub fn with_noise_sigma(mut self, sigma: f64) -> Result<Self> {
-        self.protocol.noise_sigma = sigma;
-        self.protocol.validate()?;
-        Ok(self)
-    }
-
-    /// The base parameters.
-    pub fn params(&self) -> &HhParams {
-        &self.params
+    /// The model.
+    pub fn model(&self) -> &Model<C> {
+        &self.model
     }
 
     /// The protocol.
@@ -237,91 +208,100 @@ impl HhSimulator {
         self.scheme
     }
 
-    /// The θ components, in order.
-    pub fn theta_parameters(&self) -> &[Parameter] {
-        &self.theta
+    /// The θ component names, in order, as given (`-v_t` for a negated one).
+    pub fn theta_names(&self) -> Vec<&str> {
+        self.theta.iter().map(|c| c.name.as_str()).collect()
     }
 
-    /// The θ component names, in order.
-    pub fn theta_names(&self) -> Vec<&'static str> {
-        self.theta.iter().map(|p| p.name()).collect()
+    /// Whether θ sets the pulses' amplitude.
+    pub(crate) fn sets_amplitude(&self) -> bool {
+        self.theta.iter().any(|c| c.target == Target::StimAmplitude)
     }
 
-    /// The model parameters and run overrides of one θ, validated.
-    pub(crate) fn configure(&self, theta: &[f64]) -> Result<(HhParams, Overrides)> {
+    /// One θ's run settings, validated.
+    pub(crate) fn configure(&self, theta: &[f64]) -> Result<Run> {
         check_dim(self.theta.len(), theta.len())?;
         check_finite(theta)?;
-        let mut p = self.params.clone();
-        let mut ov = Overrides::default();
-        for (&which, &value) in self.theta.iter().zip(theta) {
-            match which {
-                Parameter::VRest => p.v_rest = value,
-                Parameter::StimAmplitude => ov.stim_amplitude = Some(value),
-                Parameter::NoiseSigma => {
+        let mut values = self.model.defaults().to_vec();
+        let (mut amplitude, mut scale, mut sigma) = (None, None, None);
+        for (c, &raw) in self.theta.iter().zip(theta) {
+            let value = if c.negated { -raw } else { raw };
+            match c.target {
+                Target::Model(i) => values[i] = value,
+                Target::StimAmplitude => amplitude = Some(value),
+                Target::StimScale => scale = Some(value),
+                Target::NoiseSigma => {
                     if value < 0.0 {
-                        return Err(sbi_core::invalid(
-                            "noise_sigma",
-                            value,
-                            "must be non-negative",
-                        ));
+                        return Err(Error::InvalidValue {
+                            name: c.name.clone(),
+                            value: raw,
+                            rule: "noise_sigma must be non-negative",
+                        });
                     }
-                    ov.noise_sigma = Some(value);
+                    sigma = Some(value);
                 }
-                Parameter::GNa => p.g_na = value,
-                Parameter::GK => p.g_k = value,
-                Parameter::GL => p.g_l = value,
-                Parameter::ENa => p.e_na = value,
-                Parameter::EK => p.e_k = value,
-                Parameter::EL => p.e_l = value,
-                Parameter::CM => p.c_m = value,
-                Parameter::Phi => p.phi = value,
-                Parameter::StimScale => ov.stim_scale = Some(value),
             }
         }
-        p.validate()?;
-        Ok((p, ov))
+        let model = self.model.configure(&values)?;
+        let mut initial = [0.0; 1 + MAX_GATES];
+        match self.protocol.initial {
+            InitialState::Rest => {
+                initial[0] = model.v0;
+                let gates = self.model.steady_gates(model.v0, &model.channel);
+                initial[1..].copy_from_slice(&gates);
+            }
+            // The classic model's gates are (n, m, h) in channel order.
+            InitialState::Given(s) => initial[..4].copy_from_slice(&[s.v, s.n, s.m, s.h]),
+        }
+        Ok(Run {
+            model,
+            initial,
+            stim_factor: amplitude.unwrap_or(1.0) * scale.unwrap_or(1.0),
+            noise_sigma: sigma.unwrap_or(self.protocol.noise_sigma),
+        })
     }
 }
 
-impl Simulator for HhSimulator {
-    type Output = Trace;
-    type Error = Error;
-
-    fn theta_dim(&self) -> usize {
-        self.theta.len()
+impl HhSimulator {
+    /// The classic model with parameters `params` under `protocol`, θ setting
+    /// `theta_names` in order (any of the classic model's names — `c_m`, `v0`, `v_rest`,
+    /// `g_k`, `e_k`, `phi`, `g_na`, `e_na`, `g_l`, `e_l` — or `stim_amplitude`, `stim_scale`,
+    /// `noise_sigma`).
+    ///
+    /// ```
+    /// use hh_model::{HhParams, HhSimulator, Protocol, Scheme};
+    /// use sbi_core::{RowMatrix, Simulator};
+    ///
+    /// let sim = HhSimulator::new(HhParams::default(), Protocol::notebook(5.0),
+    ///     Scheme::PyhhEuler, &["v_rest", "stim_amplitude"])?;
+    /// let traces = sim.simulate_batch(&RowMatrix::from_rows(&[[50.0, 5.0], [40.0, 3.0]])?, 0)?;
+    /// assert_eq!(traces[0].len(), 20_000);
+    /// assert!((traces[0].values()[0] - 50.0).abs() < 1e-3); // at rest, v = v_rest
+    /// assert!(HhSimulator::new(Default::default(), Protocol::notebook(5.0),
+    ///     Default::default(), &["v_rest", "bogus"]).is_err());
+    /// # Ok::<(), hh_model::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Invalid base parameters; as [`ModelSimulator::for_model`].
+    pub fn new(
+        params: HhParams,
+        protocol: Protocol,
+        scheme: Scheme,
+        theta_names: &[&str],
+    ) -> Result<Self> {
+        Self::for_model(params.model()?, protocol, scheme, theta_names)
     }
 
-    fn simulate<R: Rng + ?Sized>(&self, theta: &[f64], rng: &mut R) -> Result<Trace> {
-        let (p, ov) = self.configure(theta)?;
-        run(&p, &self.protocol, self.scheme, ov, rng)
-    }
-
-    /// The batch simulator ([`crate::Kernel`]): SIMD lanes, or one trace at a time with
-    /// [`Kernel::Scalar`]; item *i* as [`Simulator::simulate`] with
-    /// `item_rng(seed, first_index + i)`, in parallel.
-    fn simulate_batch_each(
-        &self,
-        thetas: &RowMatrix,
-        seed: u64,
-        first_index: u64,
-    ) -> Result<BatchResults<Trace, Error>> {
-        batch::batch_each(self, thetas, seed, first_index)
-    }
-
-    /// The batch simulator, handing each trace's samples to the summary's stream as they are
-    /// made when it has one ([`SummaryStatistics::stream`]; every hh-stats feature set but
-    /// `ap_half_width` does), so no trace is held.
-    fn simulate_summarize_each<F>(
-        &self,
-        thetas: &RowMatrix,
-        seed: u64,
-        first_index: u64,
-        summary: &F,
-        out: &mut [f64],
-    ) -> Result<SummarizedResults<Error, F::Error>>
-    where
-        F: SummaryStatistics<Trace>,
-    {
-        batch::summarize_each(self, thetas, seed, first_index, summary, out)
+    /// The original notebook's simulator: classic HH, [`Protocol::notebook`], pyHH-order
+    /// Euler, θ = (`v_rest` mV, `stim_amplitude` µA/cm²).
+    pub fn notebook() -> Self {
+        Self::new(
+            HhParams::default(),
+            Protocol::notebook(5.0),
+            Scheme::PyhhEuler,
+            &["v_rest", "stim_amplitude"],
+        )
+        .unwrap_or_else(|e| unreachable!("the notebook's simulator is valid: {e}"))
     }
 }

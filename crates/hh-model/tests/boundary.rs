@@ -2,7 +2,7 @@
 //! non-finite values give an `Err` or a trace that is finite everywhere — never a panic,
 //! never a NaN trace.
 
-use hh_model::{HhParams, HhSimulator, Parameter, Protocol, Scheme, Stimulus, simulate};
+use hh_model::{HhParams, HhSimulator, Model, Protocol, Scheme, Stimulus, simulate};
 use proptest::prelude::*;
 use rand::SeedableRng;
 use sbi_core::testing::boundary::{config, mostly};
@@ -46,7 +46,8 @@ proptest! {
     }
 
     #[test]
-    fn simulators_and_theta(names in prop::sample::subsequence(Parameter::NAMES.to_vec(), 0..4),
+    fn simulators_and_theta(names in prop::sample::subsequence(
+                                [Model::classic().parameter_names(), vec!["stim_amplitude", "stim_scale", "noise_sigma"]].concat(), 0..4),
                             theta in prop::collection::vec(mostly(0.0..100.0, 18), 0..5), seed in any::<u64>()) {
         let protocol = Protocol::new(0.05, 400).with_stimulus(Stimulus::pulse(5.0, 15.0, 8.0));
         if let Ok(sim) = HhSimulator::new(HhParams::default(), protocol, Scheme::ExpEuler, &names)

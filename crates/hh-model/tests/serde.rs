@@ -3,7 +3,7 @@
 //! (public fields); invalid ones are caught where they are used, by `validate` (tested).
 #![cfg(feature = "serde")]
 
-use hh_model::{HhParams, Parameter, Protocol, Scheme, Stimulus, simulate};
+use hh_model::{HhParams, Protocol, Scheme, Stimulus, simulate};
 use rand::SeedableRng;
 use sbi_core::SeedRng;
 
@@ -33,7 +33,6 @@ fn model_configuration_round_trips_to_the_same_trace() {
             format!("\"{}\"", s.name())
         );
     }
-    assert_eq!(round_trip(&Parameter::VRest), Parameter::VRest);
     let (p2, q2) = (round_trip(&params), round_trip(&protocol));
     let a = simulate(
         &params,

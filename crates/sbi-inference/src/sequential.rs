@@ -31,7 +31,6 @@ pub struct SequentialConfig {
     pub warm_start: bool,
 }
 
-
 impl SequentialConfig {
     /// `num_rounds` rounds of `simulations_per_round` simulations, default truncation.
     pub fn new(num_rounds: usize, simulations_per_round: usize) -> Self {

@@ -1,56 +1,61 @@
 //! Running items through the lane kernel: their settings, the stimulus and noise of each
 //! block of steps, divergence checks, and where the samples go.
 
-use rand_distr::{Distribution, StandardNormal};
-use sbi_core::{SampleStream, SeedRng, TimeWindow, TraceLayout, item_rng};
+// Structure-of-arrays loops index several arrays by the same lane `k`.
+#![allow(clippy::needless_range_loop)]
 
-use super::kernel::{self, LaneCoeffs, LaneState, Watch};
-use crate::equations::{Step, Vars};
+use sbi_core::{SampleStream, TimeWindow, TraceLayout};
+
+use super::kernel::{self, Lanes, Watch};
+use crate::channels::Channels;
 use crate::error::{Error, Result};
-use crate::params::{HhParams, State};
-use crate::protocol::InitialState;
-use crate::real::{Exp, Real};
+use crate::model::MAX_PARAMS;
+use crate::noise;
+use crate::real::{Exp, Lane};
+use crate::scheme::{State, Step};
 use crate::simulate::{divergence_hint, segments};
-use crate::simulator::{HhSimulator, Parameter};
+use crate::simulator::ModelSimulator;
 
 /// Steps per block: the kernel advances this many steps between hand-overs of the samples
 /// (two `BLOCK × L` buffers, 8 KiB each for 8 f64 lanes, stay in the L1 cache).
 pub(crate) const BLOCK: usize = 128;
 
-/// What every item of a batch shares: time step, step count, stimulus timing and start.
+/// What every item of a batch shares: time step, step count, stimulus timing, output layout.
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
     dt: f64,
     n: usize,
     /// `(end step, density)` of each stimulus segment; an item's stimulus is the density
-    /// times its scale (its θ amplitude, or 1).
+    /// times its scale (its θ amplitude and scale, or 1).
     base: Vec<(usize, f64)>,
-    y0: State,
+    /// The trace starts with the initial state (t = 0), then one sample per step.
+    initial_sample: bool,
     window: Option<TimeWindow>,
 }
 
 impl Plan {
-    pub(crate) fn new(sim: &HhSimulator) -> Self {
+    pub(crate) fn new<C: Channels>(sim: &ModelSimulator<C>) -> Self {
         let protocol = sim.protocol();
-        let by_amplitude = sim.theta_parameters().contains(&Parameter::StimAmplitude);
-        let to_density = sim.params().current_to_density();
+        let to_density = sim.model().current_to_density();
         Self {
             dt: protocol.dt_ms,
             n: protocol.num_steps,
             // With θ setting the amplitude, each pulse contributes `1·to_density` and the
-            // item scales it: `to_density·A`, the scalar path's `A·to_density` to the bit.
-            base: segments(protocol, by_amplitude.then_some(1.0), to_density),
-            y0: match protocol.initial {
-                InitialState::Rest => State::steady(0.0),
-                InitialState::Given(s) => s,
-            },
+            // item scales it: `to_density·A`, the same product whichever path runs it.
+            base: segments(protocol, sim.sets_amplitude().then_some(1.0), to_density),
+            initial_sample: protocol.record_initial,
             window: protocol.stimulus_window(),
         }
     }
 
+    /// The number of samples of every trace.
+    pub(crate) fn num_samples(&self) -> usize {
+        self.n + usize::from(self.initial_sample)
+    }
+
     /// The layout of every output trace.
     pub(crate) fn layout(&self) -> TraceLayout {
-        TraceLayout::new(self.dt, 0.0, self.n, self.window)
+        TraceLayout::new(self.dt, 0.0, self.num_samples(), self.window)
     }
 
     /// An empty trace buffer of the run's length.
@@ -59,10 +64,10 @@ impl Plan {
     /// [`sbi_core::Error::TooLarge`] when the memory is not there.
     pub(crate) fn trace_buffer(&self) -> Result<Vec<f64>> {
         let mut v = Vec::new();
-        v.try_reserve_exact(self.n)
+        v.try_reserve_exact(self.num_samples())
             .map_err(|_| sbi_core::Error::TooLarge {
                 what: "trace (out of memory)",
-                nrows: self.n,
+                nrows: self.num_samples(),
                 ncols: 1,
                 max: sbi_core::MAX_ENTRIES,
             })?;
@@ -84,29 +89,40 @@ impl Plan {
     }
 }
 
-/// One item's settings: model constants, output offset, stimulus scale, noise and its stream.
+/// One item's settings: channel parameters and membrane, initial state, output offset,
+/// stimulus scale, noise and its key.
 pub(crate) struct Item {
-    params: HhParams,
+    p: [f64; MAX_PARAMS],
+    inv_c_m: f64,
+    y0: State<f64>,
+    v_rest: f64,
     stim_scale: f64,
-    /// Per-step noise current, density units: σ·ξ/√dt (0: no noise, no draw).
+    /// Per-step noise current, density units: σ·ξ/√dt (0: no noise).
     noise_scale: f64,
-    rng: SeedRng,
+    /// The noise stream's key.
+    key: u64,
 }
 
 impl Item {
-    /// Item `index` of a batch with `seed`, at `theta`.
+    /// An item at `theta` whose noise has stream `key`.
     ///
     /// # Errors
-    /// As [`HhSimulator::configure`] (dimension, finiteness, parameter ranges).
-    pub(crate) fn new(sim: &HhSimulator, theta: &[f64], seed: u64, index: u64) -> Result<Self> {
-        let (params, ov) = sim.configure(theta)?;
-        let sigma = ov.noise_sigma.unwrap_or(sim.protocol().noise_sigma);
-        let noise_scale = sigma * params.current_to_density() / sim.protocol().dt_ms.sqrt();
+    /// As [`ModelSimulator`]'s configuration (dimension, finiteness, parameter ranges).
+    pub(crate) fn new<C: Channels>(
+        sim: &ModelSimulator<C>,
+        theta: &[f64],
+        key: u64,
+    ) -> Result<Self> {
+        let run = sim.configure(theta)?;
         Ok(Self {
-            stim_scale: ov.stim_factor(),
-            noise_scale,
-            params,
-            rng: item_rng(seed, index),
+            p: run.model.channel,
+            inv_c_m: run.model.inv_c_m,
+            y0: run.initial,
+            v_rest: run.model.v_rest,
+            stim_scale: run.stim_factor,
+            noise_scale: run.noise_sigma * sim.model().current_to_density()
+                / sim.protocol().dt_ms.sqrt(),
+            key,
         })
     }
 }
@@ -118,50 +134,66 @@ pub(crate) enum Output<'a, E> {
     Traces(Vec<Vec<f64>>),
 }
 
-fn vars<T: Real>(s: State) -> Vars<T> {
-    Vars {
-        v: T::c(s.v),
-        m: T::c(s.m),
-        h: T::c(s.h),
-        n: T::c(s.n),
-    }
-}
-
-/// Runs up to `L` items together (`items.len() ≤ L`; spare lanes idle at rest), sending the
-/// samples `v_rest + v` to `output`; one status per item: `Ok`, or [`Error::Diverged`] at the
-/// first step where |v| > 1000 mV or v is NaN (the item's trace then ends there; a stream's
-/// lane goes on with the lane restarted at rest, and its features are not to be read).
-pub(crate) fn run_group<T: Real, X: Exp<T>, S: Step, const L: usize, E>(
+/// Runs up to `L` items together (`items.len() ≤ L`; spare lanes copy the first item and are
+/// not reported), sending the samples `v_rest + V` to `output`; one status per item: `Ok`, or
+/// [`Error::Diverged`] at the first step where |V| > 1000 mV or V is NaN (the item's trace
+/// then ends there; a stream's lane goes on with the lane restarted at its initial state, and
+/// its features are not to be read).
+pub(crate) fn run_group<T: Lane, X: Exp<T>, S: Step, C: Channels, const L: usize, E>(
+    ch: &C,
     plan: &Plan,
     portable: bool,
-    items: &mut [Item],
+    items: &[Item],
     output: &mut Output<'_, E>,
 ) -> Vec<Result<()>> {
     let active = items.len().min(L);
-    let y0 = vars::<T>(plan.y0);
-    let mut y = LaneState::<T, L>::splat(y0);
-    let mut c = LaneCoeffs::<T, L>::splat(HhParams::default().coeffs());
+    let Some(first) = items.first() else {
+        return Vec::new();
+    };
+    let mut lanes = Lanes::<T, L>::splat(&first.y0, &first.p, first.inv_c_m);
+    let mut scale = [first.stim_scale; L];
+    let mut noise_scale = [0.0f64; L];
+    let mut keys = [first.key; L];
+    let mut v_rest = [first.v_rest; L];
     for (k, item) in items.iter().enumerate().take(active) {
-        c.set(k, item.params.coeffs());
-    }
-    let dt = T::c(plan.dt);
-    let mut scale = [0.0f64; L];
-    let mut v_rest = [0.0f64; L];
-    for (k, item) in items.iter().enumerate().take(active) {
+        lanes.set_state(k, &item.y0);
+        lanes.set_params(k, &item.p, item.inv_c_m);
         scale[k] = item.stim_scale;
-        v_rest[k] = item.params.v_rest;
+        noise_scale[k] = item.noise_scale;
+        keys[k] = item.key;
+        v_rest[k] = item.v_rest;
     }
-    let noisy = items.iter().any(|item| item.noise_scale != 0.0);
+    let noisy = noise_scale.iter().any(|s| *s != 0.0);
+    let dt = T::c(plan.dt);
     let mut stim = [[T::default(); L]; BLOCK];
+    let mut xi = [[0.0f64; L]; BLOCK];
     let mut out = [[T::Sample::default(); L]; BLOCK];
     let mut widened = [[0.0f64; L]; BLOCK];
     let offset = v_rest.repeat(BLOCK);
     let mut status: Vec<Result<()>> = (0..active).map(|_| Ok(())).collect();
     let mut live = [false; L];
     live[..active].fill(true);
+    if plan.initial_sample {
+        // The initial state is the first sample.
+        let mut row = [0.0f64; L];
+        for k in 0..L {
+            row[k] = T::absolute(T::sample(lanes.y[0][k], v_rest[k]), v_rest[k]);
+        }
+        match output {
+            Output::Stream(stream) => stream.push(&row),
+            Output::Traces(traces) => {
+                for (k, t) in traces.iter_mut().enumerate().take(active) {
+                    t.push(row[k]);
+                }
+            }
+        }
+    }
     let (mut step, mut seg) = (0, 0);
     while step < plan.n {
         let len = BLOCK.min(plan.n - step);
+        if noisy {
+            noise::fill(&keys, step as u64, &mut xi[..len]);
+        }
         // The block's steps, segment by segment (the density is constant within one).
         let mut j = 0;
         while j < len {
@@ -170,22 +202,17 @@ pub(crate) fn run_group<T: Real, X: Exp<T>, S: Step, const L: usize, E>(
             }
             let (end, base) = plan.base[seg];
             let upto = (end - step).min(len);
-            let mut lane = [T::default(); L];
-            for (slot, s) in lane.iter_mut().zip(&scale) {
-                *slot = T::c(base * s);
-            }
-            stim[j..upto].fill(lane);
             if noisy {
-                // The scalar path's order: density, then `+ noise_scale·ξ`, ξ from the item's
-                // own stream, drawn only when it has noise.
-                for row in &mut stim[j..upto] {
-                    for (slot, item) in row.iter_mut().zip(items.iter_mut()) {
-                        if item.noise_scale != 0.0 {
-                            let xi: f64 = StandardNormal.sample(&mut item.rng);
-                            *slot = T::c(base * item.stim_scale + item.noise_scale * xi);
-                        }
-                    }
-                }
+                kernel::noisy_stimulus::<T, L>(
+                    base,
+                    &scale,
+                    &noise_scale,
+                    &xi[j..upto],
+                    &mut stim[j..upto],
+                );
+            } else {
+                let quiet: [T; L] = std::array::from_fn(|k| T::c(base * scale[k]));
+                stim[j..upto].fill(quiet);
             }
             j = upto;
         }
@@ -194,10 +221,10 @@ pub(crate) fn run_group<T: Real, X: Exp<T>, S: Step, const L: usize, E>(
             row: [T::c(-1.0); L],
             v: [T::default(); L],
         };
-        kernel::advance::<T, X, S, L>(
+        kernel::advance::<T, X, S, C, L>(
             portable,
-            &mut y,
-            &c,
+            ch,
+            &mut lanes,
             dt,
             &stim[..len],
             &mut watch,
@@ -218,7 +245,7 @@ pub(crate) fn run_group<T: Real, X: Exp<T>, S: Step, const L: usize, E>(
         if let Output::Stream(stream) = output {
             stream.push(rows.as_flattened());
         }
-        for (k, item) in items.iter_mut().enumerate().take(active) {
+        for (k, item) in items.iter().enumerate().take(active) {
             if !live[k] {
                 continue;
             }
@@ -230,7 +257,7 @@ pub(crate) fn run_group<T: Real, X: Exp<T>, S: Step, const L: usize, E>(
             if good < len {
                 let at = step + good;
                 live[k] = false;
-                y.set(k, y0);
+                lanes.set_state(k, &item.y0);
                 status[k] = Err(Error::Diverged {
                     step: at,
                     t_ms: at as f64 * plan.dt,

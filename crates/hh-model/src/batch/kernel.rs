@@ -1,7 +1,8 @@
 //! The lane kernel: `L` traces advanced together, structure of arrays, one compiled copy per
 //! instruction set, chosen at run time.
 //!
-//! The loop body is the scalar step of [`crate::equations`] applied to lane `k` of each array;
+//! The loop body is the scalar step of a scheme ([`crate::Scheme`]) for the model's channels
+//! applied to lane `k` of each array;
 //! with the polynomial exponential and the singular points resolved by selects there is no
 //! call and no branch, so the compiler turns the lane loop into SIMD instructions (`L` f64 =
 //! one AVX-512 register or two AVX2 ones). Lanes never interact and no operation is fused
@@ -14,77 +15,51 @@
 
 use multiversion::multiversion;
 
-use crate::equations::{Coeffs, Step, Vars};
-use crate::real::{Exp, Real};
+use crate::channels::Channels;
+use crate::model::{MAX_GATES, MAX_PARAMS};
+use crate::real::{Exp, Lane};
+use crate::scheme::{State, Step};
 use crate::simulate::DIVERGENCE_MV;
 
-/// The states of `L` traces.
+/// `L` traces in structure-of-arrays form: the state (`y[i][k]`: variable i — V, then the
+/// gates — of lane k), the channels' parameters and 1/c_m per lane.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct LaneState<T, const L: usize> {
-    pub v: [T; L],
-    pub m: [T; L],
-    pub h: [T; L],
-    pub n: [T; L],
-}
-
-impl<T: Real, const L: usize> LaneState<T, L> {
-    /// Every lane at `y`.
-    pub fn splat(y: Vars<T>) -> Self {
-        Self {
-            v: [y.v; L],
-            m: [y.m; L],
-            h: [y.h; L],
-            n: [y.n; L],
-        }
-    }
-
-    /// Puts lane `k` at `y`.
-    pub fn set(&mut self, k: usize, y: Vars<T>) {
-        self.v[k] = y.v;
-        self.m[k] = y.m;
-        self.h[k] = y.h;
-        self.n[k] = y.n;
-    }
-}
-
-/// The membrane constants of `L` traces (θ may set any of them per trace).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct LaneCoeffs<T, const L: usize> {
-    pub g_na: [T; L],
-    pub g_k: [T; L],
-    pub g_l: [T; L],
-    pub e_na: [T; L],
-    pub e_k: [T; L],
-    pub e_l: [T; L],
+pub(crate) struct Lanes<T, const L: usize> {
+    pub y: [[T; L]; 1 + MAX_GATES],
+    pub p: [[T; L]; MAX_PARAMS],
     pub inv_c_m: [T; L],
-    pub phi: [T; L],
 }
 
-impl<T: Real, const L: usize> LaneCoeffs<T, L> {
-    /// Every lane with `c`.
-    pub fn splat(c: Coeffs<T>) -> Self {
-        Self {
-            g_na: [c.g_na; L],
-            g_k: [c.g_k; L],
-            g_l: [c.g_l; L],
-            e_na: [c.e_na; L],
-            e_k: [c.e_k; L],
-            e_l: [c.e_l; L],
-            inv_c_m: [c.inv_c_m; L],
-            phi: [c.phi; L],
+impl<T: Lane, const L: usize> Lanes<T, L> {
+    /// Every lane at state `y` with parameters `p` and 1/c_m `inv_c_m`.
+    pub fn splat(y: &State<f64>, p: &[f64; MAX_PARAMS], inv_c_m: f64) -> Self {
+        let mut out = Self {
+            y: [[T::c(0.0); L]; 1 + MAX_GATES],
+            p: [[T::c(0.0); L]; MAX_PARAMS],
+            inv_c_m: [T::c(inv_c_m); L],
+        };
+        for k in 0..L {
+            out.set_state(k, y);
+            for (row, v) in out.p.iter_mut().zip(p) {
+                row[k] = T::c(*v);
+            }
+        }
+        out
+    }
+
+    /// Puts lane `k` at state `y`.
+    pub fn set_state(&mut self, k: usize, y: &State<f64>) {
+        for (row, v) in self.y.iter_mut().zip(y) {
+            row[k] = T::c(*v);
         }
     }
 
-    /// Gives lane `k` the constants `c`.
-    pub fn set(&mut self, k: usize, c: Coeffs<T>) {
-        self.g_na[k] = c.g_na;
-        self.g_k[k] = c.g_k;
-        self.g_l[k] = c.g_l;
-        self.e_na[k] = c.e_na;
-        self.e_k[k] = c.e_k;
-        self.e_l[k] = c.e_l;
-        self.inv_c_m[k] = c.inv_c_m;
-        self.phi[k] = c.phi;
+    /// Gives lane `k` the parameters `p` and 1/c_m `inv_c_m`.
+    pub fn set_params(&mut self, k: usize, p: &[f64; MAX_PARAMS], inv_c_m: f64) {
+        for (row, v) in self.p.iter_mut().zip(p) {
+            row[k] = T::c(*v);
+        }
+        self.inv_c_m[k] = T::c(inv_c_m);
     }
 }
 
@@ -92,9 +67,30 @@ impl<T: Real, const L: usize> LaneCoeffs<T, L> {
 /// (`offset`: each lane's v_rest, row after row), for f32 lanes: one loop along memory (a
 /// loop over rows would vectorise by gathers).
 #[multiversion(targets("x86_64+avx512f+avx512vl+avx512dq+avx512bw+fma", "x86_64+avx2+fma"))]
-pub(crate) fn widen<T: Real>(out: &[T::Sample], offset: &[f64], rows: &mut [f64]) {
+pub(crate) fn widen<T: Lane>(out: &[T::Sample], offset: &[f64], rows: &mut [f64]) {
     for ((dst, s), o) in rows.iter_mut().zip(out).zip(offset) {
         *dst = T::absolute(*s, *o);
+    }
+}
+
+/// A block's stimulus rows with noise: lane `k` of row `j` is `base·scale[k] +
+/// noise_scale[k]·ξ[j][k]` in f64, then rounded to `T` (`base·scale[k]` alone where the item
+/// has no noise) — the scalar path's order and rounding.
+#[multiversion(targets("x86_64+avx512f+avx512vl+avx512dq+avx512bw+fma", "x86_64+avx2+fma"))]
+pub(crate) fn noisy_stimulus<T: Lane, const L: usize>(
+    base: f64,
+    scale: &[f64; L],
+    noise_scale: &[f64; L],
+    xi: &[[f64; L]],
+    out: &mut [[T; L]],
+) {
+    for (row, z) in out.iter_mut().zip(xi) {
+        for k in 0..L {
+            let quiet = base * scale[k];
+            // No FMA: the sum rounds as the scalar path's `a * b + c` does.
+            let noisy = quiet + noise_scale[k] * z[k];
+            row[k] = T::c(if noise_scale[k] != 0.0 { noisy } else { quiet });
+        }
     }
 }
 
@@ -109,12 +105,12 @@ pub(crate) struct Watch<T, const L: usize> {
 }
 
 /// Advances every lane by `stim.len()` steps of `dt` (`stim[j][k]`: lane `k`'s stimulus
-/// density on step `j`), writing each lane's absolute potential `v_rest + v` (f64) after step
-/// `j` to `out[j][k]` — the rows a summary's stream takes — and watching for divergence.
+/// density on step `j`), writing each lane's sample `v_rest + V` after step `j` to `out[j][k]`
+/// — the rows a summary's stream takes — and watching for divergence.
 #[inline(always)]
-fn advance_lanes<T: Real, X: Exp<T>, S: Step, const L: usize>(
-    y: &mut LaneState<T, L>,
-    c: &LaneCoeffs<T, L>,
+fn advance_lanes<T: Lane, X: Exp<T>, S: Step, C: Channels, const L: usize>(
+    ch: &C,
+    lanes: &mut Lanes<T, L>,
     dt: T,
     stim: &[[T; L]],
     watch: &mut Watch<T, L>,
@@ -124,33 +120,25 @@ fn advance_lanes<T: Real, X: Exp<T>, S: Step, const L: usize>(
     for (j, (s, o)) in stim.iter().zip(out.iter_mut()).enumerate() {
         let row = T::c(j as f64);
         for k in 0..L {
-            let coeffs = Coeffs {
-                g_na: c.g_na[k],
-                g_k: c.g_k[k],
-                g_l: c.g_l[k],
-                e_na: c.e_na[k],
-                e_k: c.e_k[k],
-                e_l: c.e_l[k],
-                inv_c_m: c.inv_c_m[k],
-                phi: c.phi[k],
-            };
-            let yk = Vars {
-                v: y.v[k],
-                m: y.m[k],
-                h: y.h[k],
-                n: y.n[k],
-            };
-            let next = S::advance::<T, X>(yk, &coeffs, s[k], dt);
-            y.v[k] = next.v;
-            y.m[k] = next.m;
-            y.h[k] = next.h;
-            y.n[k] = next.n;
-            o[k] = T::sample(next.v, watch.v_rest[k]);
+            let mut y = [T::c(0.0); 1 + MAX_GATES];
+            for i in 0..1 + C::GATES {
+                y[i] = lanes.y[i][k];
+            }
+            let mut p = [T::c(0.0); MAX_PARAMS];
+            for i in 0..C::PARAMS {
+                p[i] = lanes.p[i][k];
+            }
+            S::advance::<T, X, C>(ch, &p[..C::PARAMS], lanes.inv_c_m[k], &mut y, s[k], dt);
+            for i in 0..1 + C::GATES {
+                lanes.y[i][k] = y[i];
+            }
+            let v = y[0];
+            o[k] = T::sample(v, watch.v_rest[k]);
             // The first row where |v| > limit or v is NaN, and that v (selects, no branch).
-            let within = next.v.abs() <= limit;
+            let within = v.abs() <= limit;
             let fresh = !within & (watch.row[k] < T::c(0.0));
             watch.row[k] = if fresh { row } else { watch.row[k] };
-            watch.v[k] = if fresh { next.v } else { watch.v[k] };
+            watch.v[k] = if fresh { v } else { watch.v[k] };
         }
     }
 }
@@ -158,45 +146,45 @@ fn advance_lanes<T: Real, X: Exp<T>, S: Step, const L: usize>(
 /// [`advance_lanes`] compiled for AVX-512 (Ice Lake's set, as multiversion requires), for
 /// AVX2 + FMA, and for the baseline; the best the CPU has is selected on the first call.
 #[multiversion(targets("x86_64+avx512f+avx512vl+avx512dq+avx512bw+fma", "x86_64+avx2+fma"))]
-fn advance_dispatched<T: Real, X: Exp<T>, S: Step, const L: usize>(
-    y: &mut LaneState<T, L>,
-    c: &LaneCoeffs<T, L>,
+fn advance_dispatched<T: Lane, X: Exp<T>, S: Step, C: Channels, const L: usize>(
+    ch: &C,
+    lanes: &mut Lanes<T, L>,
     dt: T,
     stim: &[[T; L]],
     watch: &mut Watch<T, L>,
     out: &mut [[T::Sample; L]],
 ) {
-    advance_lanes::<T, X, S, L>(y, c, dt, stim, watch, out);
+    advance_lanes::<T, X, S, C, L>(ch, lanes, dt, stim, watch, out);
 }
 
 /// [`advance_lanes`] compiled for the baseline only.
-fn advance_baseline<T: Real, X: Exp<T>, S: Step, const L: usize>(
-    y: &mut LaneState<T, L>,
-    c: &LaneCoeffs<T, L>,
+fn advance_baseline<T: Lane, X: Exp<T>, S: Step, C: Channels, const L: usize>(
+    ch: &C,
+    lanes: &mut Lanes<T, L>,
     dt: T,
     stim: &[[T; L]],
     watch: &mut Watch<T, L>,
     out: &mut [[T::Sample; L]],
 ) {
-    advance_lanes::<T, X, S, L>(y, c, dt, stim, watch, out);
+    advance_lanes::<T, X, S, C, L>(ch, lanes, dt, stim, watch, out);
 }
 
 /// [`advance_lanes`] with run-time dispatch, or, with `portable`, the copy compiled for the
 /// target's baseline (x86-64: SSE2) whatever the CPU.
 #[inline]
-pub(crate) fn advance<T: Real, X: Exp<T>, S: Step, const L: usize>(
+pub(crate) fn advance<T: Lane, X: Exp<T>, S: Step, C: Channels, const L: usize>(
     portable: bool,
-    y: &mut LaneState<T, L>,
-    c: &LaneCoeffs<T, L>,
+    ch: &C,
+    lanes: &mut Lanes<T, L>,
     dt: T,
     stim: &[[T; L]],
     watch: &mut Watch<T, L>,
     out: &mut [[T::Sample; L]],
 ) {
     if portable {
-        advance_baseline::<T, X, S, L>(y, c, dt, stim, watch, out);
+        advance_baseline::<T, X, S, C, L>(ch, lanes, dt, stim, watch, out);
     } else {
-        advance_dispatched::<T, X, S, L>(y, c, dt, stim, watch, out);
+        advance_dispatched::<T, X, S, C, L>(ch, lanes, dt, stim, watch, out);
     }
 }
 

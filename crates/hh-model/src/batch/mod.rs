@@ -1,26 +1,31 @@
-//! The batch simulator: many θ advanced together in SIMD lanes.
+//! The batch simulator: many θ advanced together in SIMD lanes, for any model.
 //!
-//! [`crate::HhSimulator`]'s batch methods ([`sbi_core::Simulator::simulate_batch_each`] and
-//! [`sbi_core::Simulator::simulate_summarize_each`], which the inference pipeline calls) run
-//! their items in groups of `L` lanes — 8 in f64, 16 in f32 — in structure-of-arrays form:
-//! the state and constants of lane *k* are element *k* of fixed-size arrays, and one step of
-//! the scheme is applied to every lane by a loop the compiler turns into SIMD instructions. Two
-//! things make that possible: a branch-free polynomial exponential ([`crate::fast_exp`]; the
-//! C library's `exp` is a call that does not vectorise), and the removable singularities of
-//! αm and αn resolved by selects rather than branches. The kernel is compiled for AVX-512,
-//! AVX2 + FMA and the baseline, and the best the CPU has is chosen at run time
+//! Every [`ModelSimulator`] simulates here ([`Simulator::simulate_batch_each`] and
+//! [`Simulator::simulate_summarize_each`], which the inference pipeline calls, and
+//! [`Simulator::simulate`] on the scalar kernel). Items run in groups of `L` lanes — 8 in f64,
+//! 16 in f32 — in structure-of-arrays form: the state and parameters of lane *k* are element
+//! *k* of fixed-size arrays, and one step of the scheme ([`crate::Scheme`]) for the model's
+//! channels is applied to every lane by a loop the compiler turns into SIMD instructions. The
+//! kernel is generic over channels, scheme, lane type and exponential and monomorphised for
+//! each: a user's channel gets the same code as the library's. Two things make the lanes
+//! vectorise: a branch-free polynomial exponential ([`crate::fast_exp`]; the C library's
+//! `exp` is a call that does not vectorise), and the removable singularities of the rates
+//! resolved by selects rather than branches ([`crate::u_over_expm1`]). The kernel is compiled
+//! for AVX-512, AVX2 + FMA and the baseline, and the best the CPU has is chosen at run time
 //! ([`selected_isa`]), so a plain `cargo build --release` gets the fast path where it exists.
 //! Groups run in parallel with rayon.
 //!
-//! **Reproducible.** Lanes never interact and no instruction set fuses operations, so an item's
-//! trace depends only on its θ, the seed and its index: the same for any lane width, batch
-//! split, thread count or instruction set (tested). Noise comes from the item's own stream
-//! ([`sbi_core::item_rng`]), drawn exactly as the scalar path draws it.
+//! **Reproducible.** Lanes never interact, so an item's trace depends only on its θ, the seed
+//! and its index: the same for any lane width, batch split or thread count (tested). The noise
+//! current is drawn in lanes too, from a counter-based generator keyed by the item (the first
+//! word of [`sbi_core::item_rng`]) and the step: the same normals whatever lane or group the
+//! item runs in, and the ones the scalar path draws.
 //!
-//! **Accurate.** In f64 the only difference from the scalar path ([`crate::simulate`]) is the
-//! exponential (≤ 2 ulp instead of ≤ 1): traces agree to about 10⁻⁹ mV and spike counts are the
-//! same (tested on a 10,000-amplitude sweep). [`Precision::F32`] doubles the lanes; its
-//! accuracy against f64 is in docs/performance.md.
+//! **Accurate.** In f64 the only difference from the scalar path is the exponential (≤ 2 ulp
+//! instead of ≤ 1) and fused multiply-adds: traces agree to about 10⁻⁹ mV and spike counts are
+//! the same (tested on a 10,000-amplitude sweep, and against the published Pospischil
+//! simulator). [`Precision::F32`] doubles the lanes; its accuracy against f64 is in
+//! docs/performance.md.
 //!
 //! **Streaming.** With a summary that streams ([`sbi_core::SummaryStatistics::stream`], as
 //! every hh-stats feature set but `ap_half_width` does), `simulate_summarize_each` hands each
@@ -30,123 +35,25 @@
 //! trace.
 //!
 //! [`Kernel::Scalar`] keeps the one-trace-at-a-time path with the C library's `exp`, bit for
-//! bit what [`sbi_core::Simulator::simulate`] gives per item.
+//! bit what [`Simulator::simulate`] gives per item.
 
 mod driver;
 mod kernel;
 
+use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 use sbi_core::{
-    BatchResults, ItemError, RowMatrix, StreamEnd, SummarizedResults, SummaryStatistics, Trace,
-    check_dim,
+    BatchResults, ItemError, RowMatrix, Simulator, StreamEnd, SummarizedResults, SummaryStatistics,
+    Trace, check_dim, item_seed,
 };
 
+use crate::channels::Channels;
 use crate::error::{Error, Result};
+use crate::options::{Kernel, Precision};
 use crate::real::{Libm, Poly, PolyFma};
-use crate::simulator::HhSimulator;
-use crate::stepper::{ExpEuler, PyhhEuler, Rk4, Scheme};
+use crate::scheme::{ExpEuler, ExpStaggered, PyhhEuler, Rk4, Scheme};
+use crate::simulator::ModelSimulator;
 use driver::{Item, Output, Plan, run_group};
-
-/// The floating-point precision of the batch lanes.
-///
-/// ```
-/// use hh_model::Precision;
-/// assert_eq!("f32".parse::<Precision>()?, Precision::F32);
-/// assert_eq!(Precision::default().to_string(), "f64");
-/// assert!("f16".parse::<Precision>().is_err());
-/// # Ok::<(), hh_model::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
-pub enum Precision {
-    /// Double precision, 8 lanes (the default).
-    #[default]
-    F64,
-    /// Single precision, 16 lanes: about twice the throughput, about 7 significant digits.
-    F32,
-}
-
-impl Precision {
-    /// `f64` or `f32`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Precision::F64 => "f64",
-            Precision::F32 => "f32",
-        }
-    }
-}
-
-impl std::fmt::Display for Precision {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl std::str::FromStr for Precision {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "f64" => Ok(Precision::F64),
-            "f32" => Ok(Precision::F32),
-            other => Err(Error::UnknownPrecision(other.to_owned())),
-        }
-    }
-}
-
-/// Which code runs a batch.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
-pub enum Kernel {
-    /// SIMD lanes on the best instruction set of this CPU (the default); on a CPU without AVX2,
-    /// where lanes do not pay, the scalar path.
-    #[default]
-    Simd,
-    /// SIMD lanes compiled for the target's baseline only (x86-64: SSE2), whatever the CPU:
-    /// the portable lane code, for comparison and tests (no fused multiply-adds, so it differs
-    /// from [`Kernel::Simd`] on an FMA machine at rounding level; the spike counts agree).
-    Portable,
-    /// One trace at a time with the C library's `exp`, in f64 whatever the precision: the
-    /// reference path, bit for bit what [`sbi_core::Simulator::simulate`] gives.
-    Scalar,
-}
-
-impl Kernel {
-    /// Every kernel, in a fixed order.
-    pub const ALL: [Kernel; 3] = [Kernel::Simd, Kernel::Portable, Kernel::Scalar];
-
-    /// `simd`, `portable` or `scalar`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kernel::Simd => "simd",
-            Kernel::Portable => "portable",
-            Kernel::Scalar => "scalar",
-        }
-    }
-}
-
-impl std::fmt::Display for Kernel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl std::str::FromStr for Kernel {
-    type Err = Error;
-
-    /// ```
-    /// assert_eq!("portable".parse::<hh_model::Kernel>()?, hh_model::Kernel::Portable);
-    /// # Ok::<(), hh_model::Error>(())
-    /// ```
-    fn from_str(s: &str) -> Result<Self> {
-        Kernel::ALL
-            .into_iter()
-            .find(|k| k.name() == s)
-            .ok_or_else(|| Error::UnknownKernel(s.to_owned()))
-    }
-}
 
 /// The instruction set [`Kernel::Simd`] runs on this CPU: `avx512`, `avx2` or `baseline`.
 ///
@@ -161,35 +68,38 @@ pub fn selected_isa() -> &'static str {
 type ItemResults<E> = Vec<Result<(), ItemError<Error, E>>>;
 
 /// One group of items through the kernel (see [`run_group`]).
-type GroupFn<E> =
-    for<'a, 'b, 'c> fn(&'a Plan, bool, &'b mut [Item], &'c mut Output<'_, E>) -> Vec<Result<()>>;
+type GroupFn<C, E> =
+    for<'a, 'b, 'c> fn(&'a C, &'a Plan, bool, &'b [Item], &'c mut Output<'_, E>) -> Vec<Result<()>>;
 
 /// The kernel for a simulator's settings: the group function, its lane count, and whether it
 /// runs the portable copy.
-fn group_fn<E>(sim: &HhSimulator) -> (GroupFn<E>, usize, bool) {
+fn group_fn<C: Channels, E>(
+    sim: &ModelSimulator<C>,
+    kernel: Kernel,
+) -> (GroupFn<C, E>, usize, bool) {
     // Without AVX2 the lanes compile to scalar instructions (measured: 33 ns per step on the
     // SSE2 baseline, against 29 for one trace at a time with libm's exp): take the scalar path.
-    let scalar = sim.kernel() == Kernel::Scalar
-        || (sim.kernel() == Kernel::Simd && kernel::selected_isa() == "baseline");
+    let scalar = kernel == Kernel::Scalar
+        || (kernel == Kernel::Simd && kernel::selected_isa() == "baseline");
     // Fused multiply-adds where the dispatched kernel has them; everything else runs the
     // baseline copy, unfused.
-    let fused = !scalar && sim.kernel() == Kernel::Simd && kernel::fma_available();
+    let fused = !scalar && kernel == Kernel::Simd && kernel::fma_available();
     let portable = !fused;
     macro_rules! pick {
         ($s:ty) => {
             match (scalar, sim.precision(), fused) {
-                (true, _, _) => (run_group::<f64, Libm, $s, 1, E> as GroupFn<E>, 1),
+                (true, _, _) => (run_group::<f64, Libm, $s, C, 1, E> as GroupFn<C, E>, 1),
                 (false, Precision::F64, true) => {
-                    (run_group::<f64, PolyFma, $s, 8, E> as GroupFn<E>, 8)
+                    (run_group::<f64, PolyFma, $s, C, 8, E> as GroupFn<C, E>, 8)
                 }
                 (false, Precision::F64, false) => {
-                    (run_group::<f64, Poly, $s, 8, E> as GroupFn<E>, 8)
+                    (run_group::<f64, Poly, $s, C, 8, E> as GroupFn<C, E>, 8)
                 }
                 (false, Precision::F32, true) => {
-                    (run_group::<f32, PolyFma, $s, 16, E> as GroupFn<E>, 16)
+                    (run_group::<f32, PolyFma, $s, C, 16, E> as GroupFn<C, E>, 16)
                 }
                 (false, Precision::F32, false) => {
-                    (run_group::<f32, Poly, $s, 16, E> as GroupFn<E>, 16)
+                    (run_group::<f32, Poly, $s, C, 16, E> as GroupFn<C, E>, 16)
                 }
             }
         };
@@ -197,36 +107,45 @@ fn group_fn<E>(sim: &HhSimulator) -> (GroupFn<E>, usize, bool) {
     let (run, lanes) = match sim.scheme() {
         Scheme::PyhhEuler => pick!(PyhhEuler),
         Scheme::ExpEuler => pick!(ExpEuler),
+        Scheme::ExpStaggered => pick!(ExpStaggered),
         Scheme::Rk4 => pick!(Rk4),
     };
     (run, lanes, portable)
 }
 
+/// The noise key of item `index` of a batch with `seed`: the first word of its generator
+/// `item_rng(seed, index)`, as [`sbi_core::Simulator::simulate`] with that generator draws it.
+pub(crate) fn item_key(seed: u64, index: u64) -> u64 {
+    sbi_core::SeedRng::seed_from_u64(item_seed(seed, index)).next_u64()
+}
+
 /// The items of rows `range` of `thetas` (an error where θ is invalid).
-fn items(
-    sim: &HhSimulator,
+fn items<C: Channels>(
+    sim: &ModelSimulator<C>,
     thetas: &RowMatrix,
     range: std::ops::Range<usize>,
     seed: u64,
     first_index: u64,
 ) -> Vec<Result<Item>> {
     range
-        .map(|i| Item::new(sim, thetas.row(i), seed, first_index + i as u64))
+        .map(|i| Item::new(sim, thetas.row(i), item_key(seed, first_index + i as u64)))
         .collect()
 }
 
-/// Runs one item alone into a trace (the same trace as in any group).
-fn one_trace<E>(
-    sim: &HhSimulator,
+/// Runs one item alone into a trace on `kernel` (the same trace as in any group of that
+/// kernel): [`sbi_core::Simulator::simulate`] on the scalar kernel, and a streamed item whose
+/// summary wants its trace on the batch's.
+pub(crate) fn one_trace<C: Channels, E>(
+    sim: &ModelSimulator<C>,
+    kernel: Kernel,
     plan: &Plan,
     theta: &[f64],
-    seed: u64,
-    index: u64,
+    key: u64,
 ) -> Result<Trace> {
-    let (run, _, portable) = group_fn::<E>(sim);
-    let mut item = [Item::new(sim, theta, seed, index)?];
+    let (run, _, portable) = group_fn::<C, E>(sim, kernel);
+    let item = [Item::new(sim, theta, key)?];
     let mut output = Output::<E>::Traces(vec![plan.trace_buffer()?]);
-    run(plan, portable, &mut item, &mut output)
+    run(sim.model().channels(), plan, portable, &item, &mut output)
         .pop()
         .unwrap_or(Ok(()))?;
     match output {
@@ -235,16 +154,16 @@ fn one_trace<E>(
     }
 }
 
-/// [`sbi_core::Simulator::simulate_batch_each`] for [`HhSimulator`]: whole traces.
-pub(crate) fn batch_each(
-    sim: &HhSimulator,
+/// [`sbi_core::Simulator::simulate_batch_each`] for a [`ModelSimulator`]: whole traces.
+fn batch_each<C: Channels>(
+    sim: &ModelSimulator<C>,
     thetas: &RowMatrix,
     seed: u64,
     first_index: u64,
 ) -> Result<BatchResults<Trace, Error>> {
-    check_dim(sim.theta_parameters().len(), thetas.ncols())?;
+    check_dim(sim.theta_names().len(), thetas.ncols())?;
     let plan = Plan::new(sim);
-    let (run, lanes, portable) = group_fn::<Error>(sim);
+    let (run, lanes, portable) = group_fn::<C, Error>(sim, sim.kernel());
     let groups: Vec<usize> = (0..thetas.nrows()).step_by(lanes).collect();
     let results: Vec<Vec<Result<Trace>>> = groups
         .into_par_iter()
@@ -269,7 +188,7 @@ pub(crate) fn batch_each(
                 }
             }
             let mut output = Output::<Error>::Traces(buffers);
-            let status = run(&plan, portable, &mut group, &mut output);
+            let status = run(sim.model().channels(), &plan, portable, &group, &mut output);
             if let Output::Traces(traces) = output {
                 for ((st, values), slot) in status.into_iter().zip(traces).zip(slots) {
                     results[slot] = Some(st.and_then(|()| plan.trace(values)));
@@ -281,11 +200,11 @@ pub(crate) fn batch_each(
     Ok(results.into_iter().flatten().collect())
 }
 
-/// [`sbi_core::Simulator::simulate_summarize_each`] for [`HhSimulator`]: each group's samples
-/// go to the summary's stream over its lanes when it has one, else into traces summarised at
-/// the end.
-pub(crate) fn summarize_each<F>(
-    sim: &HhSimulator,
+/// [`sbi_core::Simulator::simulate_summarize_each`] for a [`ModelSimulator`]: each group's
+/// samples go to the summary's stream over its lanes when it has one, else into traces
+/// summarised at the end.
+fn summarize_each<C: Channels, F>(
+    sim: &ModelSimulator<C>,
     thetas: &RowMatrix,
     seed: u64,
     first_index: u64,
@@ -295,7 +214,7 @@ pub(crate) fn summarize_each<F>(
 where
     F: SummaryStatistics<Trace>,
 {
-    check_dim(sim.theta_parameters().len(), thetas.ncols())?;
+    check_dim(sim.theta_names().len(), thetas.ncols())?;
     let d = summary.dim();
     check_dim(thetas.nrows() * d, out.len())?;
     if d == 0 {
@@ -306,7 +225,7 @@ where
     }
     let plan = Plan::new(sim);
     let layout = plan.layout();
-    let (run, lanes, portable) = group_fn::<F::Error>(sim);
+    let (run, lanes, portable) = group_fn::<C, F::Error>(sim, sim.kernel());
     let results: Vec<ItemResults<F::Error>> = out
         .par_chunks_mut(lanes * d)
         .enumerate()
@@ -346,7 +265,7 @@ where
                     }
                 }
             };
-            let status = run(&plan, portable, &mut group, &mut output);
+            let status = run(sim.model().channels(), &plan, portable, &group, &mut output);
             let mut traces = match &mut output {
                 Output::Traces(t) => std::mem::take(t).into_iter().map(Some).collect(),
                 Output::Stream(_) => Vec::new(),
@@ -362,9 +281,13 @@ where
                                 StreamEnd::Done => return Ok(()),
                                 // The summary wants the whole trace after all: simulate the item
                                 // again (same stream, same trace) into a buffer.
-                                StreamEnd::NeedsTrace => {
-                                    one_trace::<F::Error>(sim, &plan, theta, seed, index)
-                                }
+                                StreamEnd::NeedsTrace => one_trace::<C, F::Error>(
+                                    sim,
+                                    sim.kernel(),
+                                    &plan,
+                                    theta,
+                                    item_key(seed, index),
+                                ),
                             }
                         }
                         Output::Traces(_) => plan.trace(traces[lane].take().unwrap_or_default()),
@@ -381,10 +304,58 @@ where
     Ok(results.into_iter().flatten().collect())
 }
 
+/// How every [`ModelSimulator`] simulates: through the batch simulator.
+impl<C: Channels> Simulator for ModelSimulator<C> {
+    type Output = Trace;
+    type Error = Error;
+
+    fn theta_dim(&self) -> usize {
+        self.theta_names().len()
+    }
+
+    /// One trace in f64 with the C library's `exp`, whatever the kernel setting (the batch
+    /// kernels' reference); its noise (if any) is keyed by the first word drawn from `rng`.
+    fn simulate<R: Rng + ?Sized>(&self, theta: &[f64], rng: &mut R) -> Result<Trace> {
+        let plan = Plan::new(self);
+        one_trace::<C, Error>(self, Kernel::Scalar, &plan, theta, rng.next_u64())
+    }
+
+    /// The batch simulator ([`crate::Kernel`]): SIMD lanes, or one trace at a time with
+    /// [`Kernel::Scalar`]; item *i* as [`Simulator::simulate`] with
+    /// `item_rng(seed, first_index + i)` (to the bit with [`Kernel::Scalar`]), in parallel.
+    fn simulate_batch_each(
+        &self,
+        thetas: &RowMatrix,
+        seed: u64,
+        first_index: u64,
+    ) -> Result<BatchResults<Trace, Error>> {
+        batch_each(self, thetas, seed, first_index)
+    }
+
+    /// The batch simulator, handing each trace's samples to the summary's stream as they are
+    /// made when it has one ([`SummaryStatistics::stream`]; every hh-stats feature set but
+    /// `ap_half_width` does), so no trace is held.
+    fn simulate_summarize_each<F>(
+        &self,
+        thetas: &RowMatrix,
+        seed: u64,
+        first_index: u64,
+        summary: &F,
+        out: &mut [f64],
+    ) -> Result<SummarizedResults<Error, F::Error>>
+    where
+        F: SummaryStatistics<Trace>,
+    {
+        summarize_each(self, thetas, seed, first_index, summary, out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::real::PolyFma;
+
+    use crate::HhSimulator;
 
     /// The traces of `thetas` through groups of `L` lanes.
     fn traces<X: crate::real::Exp<f64>, const L: usize>(
@@ -396,12 +367,17 @@ mod tests {
         let mut all = Vec::new();
         for start in (0..thetas.nrows()).step_by(L) {
             let end = (start + L).min(thetas.nrows());
-            let mut items: Vec<Item> = (start..end)
-                .map(|i| Item::new(sim, thetas.row(i), 5, i as u64).unwrap())
+            let items: Vec<Item> = (start..end)
+                .map(|i| Item::new(sim, thetas.row(i), item_key(5, i as u64)).unwrap())
                 .collect();
             let mut out = Output::<Error>::Traces((start..end).map(|_| Vec::new()).collect());
-            let status =
-                run_group::<f64, X, PyhhEuler, L, Error>(&plan, portable, &mut items, &mut out);
+            let status = run_group::<f64, X, PyhhEuler, _, L, Error>(
+                sim.model().channels(),
+                &plan,
+                portable,
+                &items,
+                &mut out,
+            );
             assert!(status.iter().all(|s| s.is_ok()));
             let Output::Traces(t) = out else {
                 unreachable!()
