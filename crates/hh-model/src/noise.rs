@@ -3,19 +3,22 @@
 //! lanes, blocks, threads or machines — and many traces draw together in SIMD lanes.
 //!
 //! Step j of a trace with key `key` takes the normal variate of pair `j / 2` (its first or
-//! second member by the parity of j), made by the Box–Muller transform from two 64-bit words
-//! `h(key, 2q)` and `h(key, 2q + 1)`, `h` the SplitMix64 output function of
-//! `key + counter·φ64` (SplitMix64's own stream, entered at the key): the radius
-//! `√(−2 ln u)` from the first word (u uniform on (0, 1], 53 bits), the angle — uniform on
-//! [0, 2π) — as a quadrant (2 bits of the second word) plus an offset in [−π/4, π/4) (its
-//! other 51 bits). The logarithm, sine and cosine are branch-free polynomials accurate to a few
-//! units in the last place, and no operation is fused, so every instruction set gives the
-//! same bits.
+//! second member by the parity of j), made by the Box–Muller transform from one 64-bit word
+//! `h(key, q)`, `h` the SplitMix64 output function of `key + q·φ64` (SplitMix64's own stream,
+//! entered at the key): the radius `√(−2 ln u)` from its high 32 bits (u uniform on (0, 1],
+//! so |z| ≤ √(64 ln 2) = 6.66, where the normal's mass beyond is 2.7·10⁻¹¹), the angle —
+//! uniform on [0, 2π) — as a quadrant (the next 2 bits) plus an offset in [−π/4, π/4) (the
+//! low 30). The transform runs in f32 — branch-free polynomial logarithm, sine and cosine,
+//! each to f32 precision — so that the variates, relative accuracy ≈ 10⁻⁷, cost a fraction of
+//! a step in any lane width (the variates drive a current whose effect on V is integrated:
+//! they need no more). No operation is fused, so every instruction set gives the same bits.
 
 // Structure-of-arrays loops index several arrays by the same lane `k`.
 #![allow(clippy::needless_range_loop)]
 
 use multiversion::multiversion;
+
+use crate::real::Lane;
 
 /// SplitMix64's increment, 2⁶⁴/φ.
 const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -35,46 +38,40 @@ fn word(key: u64, c: u64) -> u64 {
 }
 
 /// ln x for x in (0, 1] (normal, positive), branch-free: x = 2ᵉ·m with m in [√½, √2),
-/// ln m = 2·atanh(s), s = (m − 1)/(m + 1), |s| ≤ 0.172, by its series to s¹⁹ (error < 10⁻¹⁷).
+/// ln m = 2·atanh(s), s = (m − 1)/(m + 1), |s| ≤ 0.172, by its series to s⁹ (truncation
+/// < 10⁻⁹, below f32 rounding).
 #[inline(always)]
-fn ln(x: f64) -> f64 {
+fn ln(x: f32) -> f32 {
     let bits = x.to_bits();
     // Exponent and mantissa in [1, 2); then move m above √2 down by one octave.
-    let e = ((bits >> 52) & 0x7ff) as i64 - 1023;
-    let m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
-    let big = m > std::f64::consts::SQRT_2;
+    let e = ((bits >> 23) & 0xff) as i32 - 127;
+    let m = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000);
+    let big = m > std::f32::consts::SQRT_2;
     let m = if big { m * 0.5 } else { m };
-    let e = (if big { e + 1 } else { e }) as f64;
+    let e = (if big { e + 1 } else { e }) as f32;
     let s = (m - 1.0) / (m + 1.0);
     let s2 = s * s;
-    let mut p = 1.0 / 19.0;
-    for k in [17.0, 15.0, 13.0, 11.0, 9.0, 7.0, 5.0, 3.0, 1.0] {
+    let mut p = 1.0 / 9.0;
+    for k in [7.0, 5.0, 3.0, 1.0] {
         p = p * s2 + 1.0 / k;
     }
-    e * std::f64::consts::LN_2 + 2.0 * s * p
+    e * std::f32::consts::LN_2 + 2.0 * s * p
 }
 
-/// (sin x, cos x) for |x| ≤ π/4, by their Taylor series to x¹⁷ and x¹⁸ (error < 10⁻¹⁸).
+/// (sin x, cos x) for |x| ≤ π/4, by their Taylor series to x⁹ and x¹⁰ (truncation < 2·10⁻⁹,
+/// below f32 rounding).
 #[inline(always)]
-fn sincos(x: f64) -> (f64, f64) {
+fn sincos(x: f32) -> (f32, f32) {
     let x2 = x * x;
     // 1/(2k+1)! and 1/(2k)!, highest first.
-    const SIN: [f64; 9] = [
-        1.0 / 355_687_428_096_000.0,
-        -1.0 / 1_307_674_368_000.0,
-        1.0 / 6_227_020_800.0,
-        -1.0 / 39_916_800.0,
+    const SIN: [f32; 5] = [
         1.0 / 362_880.0,
         -1.0 / 5_040.0,
         1.0 / 120.0,
         -1.0 / 6.0,
         1.0,
     ];
-    const COS: [f64; 10] = [
-        -1.0 / 6_402_373_705_728_000.0,
-        1.0 / 20_922_789_888_000.0,
-        -1.0 / 87_178_291_200.0,
-        1.0 / 479_001_600.0,
+    const COS: [f32; 6] = [
         -1.0 / 3_628_800.0,
         1.0 / 40_320.0,
         -1.0 / 720.0,
@@ -96,17 +93,19 @@ fn sincos(x: f64) -> (f64, f64) {
 /// The pair of standard normal variates number `q` of stream `key`.
 #[inline(always)]
 pub(crate) fn normal_pair(key: u64, q: u64) -> (f64, f64) {
-    let (w1, w2) = (word(key, 2 * q), word(key, 2 * q + 1));
-    // u in (0, 1]: 53 bits, shifted up by half a step.
-    let u = ((w1 >> 11) as f64 + 1.0) * (1.0 / 9_007_199_254_740_992.0);
+    let w = word(key, q);
+    let (hi, lo) = ((w >> 32) as u32, w as u32);
+    // u in (0, 1]: the high 32 bits, shifted up by one step (rounded to f32: never above 1,
+    // exact where u is small, i.e. in the tails).
+    let u = (hi as f32 + 1.0) * (1.0 / 4_294_967_296.0);
     let r = (-2.0 * ln(u)).sqrt();
-    // x in [−π/4, π/4) from 51 bits; the quadrant from the top 2.
-    let x = ((w2 & ((1 << 51) - 1)) as f64 * (1.0 / 2_251_799_813_685_248.0) - 0.5)
-        * std::f64::consts::FRAC_PI_2;
-    let quadrant = w2 >> 62;
+    // x in [−π/4, π/4) from the low 30 bits; the quadrant from the 2 above.
+    let x = ((lo & ((1 << 30) - 1)) as f32 * (1.0 / 1_073_741_824.0) - 0.5)
+        * std::f32::consts::FRAC_PI_2;
+    let quadrant = lo >> 30;
     let (s, c) = sincos(x);
     // The angle is quadrant·π/2 + π/4 + x.
-    let h = std::f64::consts::FRAC_1_SQRT_2;
+    let h = std::f32::consts::FRAC_1_SQRT_2;
     let (cq, sq) = ((c - s) * h, (c + s) * h);
     // Quadrants by selects: a quarter turn for bit 0, a half turn for bit 1.
     let quarter = quadrant & 1 == 1;
@@ -116,7 +115,7 @@ pub(crate) fn normal_pair(key: u64, q: u64) -> (f64, f64) {
     );
     let half = quadrant & 2 == 2;
     let (cos, sin) = (if half { -c1 } else { c1 }, if half { -s1 } else { s1 });
-    (r * cos, r * sin)
+    (f64::from(r * cos), f64::from(r * sin))
 }
 
 /// The normal variate of step `step` of stream `key`.
@@ -126,35 +125,38 @@ pub(crate) fn normal(key: u64, step: u64) -> f64 {
     if step.is_multiple_of(2) { a } else { b }
 }
 
-/// `out[j][k]` = the variate of step `first + j` of stream `keys[k]`, for every row of `out`:
-/// the block of a group of traces, lanes together.
+/// A block of a group's stimulus with its noise current: `out[j][k]` = `base[j]·scale[k] +
+/// sigma[k]·ξ` in f64, rounded to `T`, with ξ the variate of step `first + j` of stream
+/// `keys[k]` (`sigma`: the noise current per step, σ/√dt in density units; 0 for an item
+/// without noise). One pass, lanes together.
 #[multiversion(targets("x86_64+avx512f+avx512vl+avx512dq+avx512bw", "x86_64+avx2"))]
-pub(crate) fn fill<const L: usize>(keys: &[u64; L], first: u64, out: &mut [[f64; L]]) {
+pub(crate) fn stimulus<T: Lane, const L: usize>(
+    keys: &[u64; L],
+    sigma: &[f64; L],
+    scale: &[f64; L],
+    base: &[f64],
+    first: u64,
+    out: &mut [[T; L]],
+) {
+    let n = out.len().min(base.len());
     let mut j = 0;
-    let n = out.len();
-    // An odd first step takes the second member of its pair alone.
-    if first % 2 == 1 && n > 0 {
+    while j < n {
+        // The pair holding step first + j: its two members are steps 2q and 2q + 1.
+        let step = first + j as u64;
+        let q = step / 2;
+        let mut z = [[0.0; L]; 2];
         for k in 0..L {
-            out[0][k] = normal_pair(keys[k], first / 2).1;
+            (z[0][k], z[1][k]) = normal_pair(keys[k], q);
         }
-        j = 1;
-    }
-    while j + 1 < n {
-        let q = (first + j as u64) / 2;
-        let mut a = [0.0; L];
-        let mut b = [0.0; L];
-        for k in 0..L {
-            (a[k], b[k]) = normal_pair(keys[k], q);
+        // Row j takes the member of its step's parity, row j + 1 (if any) the other.
+        let (lo, hi) = ((step % 2) as usize, (n - j).min(2 - (step % 2) as usize));
+        for (m, row) in (lo..lo + hi).zip(&mut out[j..j + hi]) {
+            let b = base[j + m - lo];
+            for k in 0..L {
+                row[k] = T::c(b * scale[k] + sigma[k] * z[m][k]);
+            }
         }
-        out[j] = a;
-        out[j + 1] = b;
-        j += 2;
-    }
-    if j < n {
-        let q = (first + j as u64) / 2;
-        for k in 0..L {
-            out[j][k] = normal_pair(keys[k], q).0;
-        }
+        j += hi;
     }
 }
 
@@ -164,21 +166,23 @@ mod tests {
 
     #[test]
     fn ln_sin_cos_are_accurate() {
-        let mut x = 1e-300;
+        // Within 2 f32 ulp of the correctly rounded value (relative, or absolute near 0).
+        let mut x = 2.3e-10f32;
         while x <= 1.0 {
-            let (got, want) = (ln(x), x.ln());
+            let (got, want) = (f64::from(ln(x)), f64::from(x).ln());
             assert!(
-                (got - want).abs() <= 4e-16 * want.abs().max(1.0),
+                (got - want).abs() <= 2.5e-7 * want.abs().max(1.0),
                 "{x}: {got} {want}"
             );
-            x *= 1.37;
+            x *= 1.013;
         }
         assert_eq!(ln(1.0), 0.0);
-        let mut t = -std::f64::consts::FRAC_PI_4;
-        while t <= std::f64::consts::FRAC_PI_4 {
+        let mut t = -std::f32::consts::FRAC_PI_4;
+        while t <= std::f32::consts::FRAC_PI_4 {
             let (s, c) = sincos(t);
+            let (ws, wc) = (f64::from(t).sin(), f64::from(t).cos());
             assert!(
-                (s - t.sin()).abs() < 3e-16 && (c - t.cos()).abs() < 3e-16,
+                (f64::from(s) - ws).abs() < 1.2e-7 && (f64::from(c) - wc).abs() < 1.2e-7,
                 "{t}"
             );
             t += 1e-3;
@@ -225,14 +229,16 @@ mod tests {
         let keys = [1u64, 2, 3, 4];
         for first in [0u64, 1, 6, 7] {
             for len in [0usize, 1, 2, 5, 128] {
-                let mut out = vec![[0.0; 4]; len];
-                fill(&keys, first, &mut out);
+                let mut out = vec![[0.0f64; 4]; len];
+                let sigma = [1.0, 0.5, 0.0, -2.0];
+                let scale = [1.0, 2.0, 3.0, 0.0];
+                let base: Vec<f64> = (0..len).map(|j| j as f64 * 0.25).collect();
+                stimulus(&keys, &sigma, &scale, &base, first, &mut out);
                 for (j, row) in out.iter().enumerate() {
                     for k in 0..4 {
-                        assert_eq!(
-                            row[k].to_bits(),
-                            normal(keys[k], first + j as u64).to_bits()
-                        );
+                        let want =
+                            base[j] * scale[k] + sigma[k] * normal(keys[k], first + j as u64);
+                        assert_eq!(row[k].to_bits(), want.to_bits());
                     }
                 }
             }

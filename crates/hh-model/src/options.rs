@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum Precision {
-    /// Double precision, 8 lanes (the default).
+    /// Double precision, 16 lanes with AVX-512 (two registers), else 8 (the default).
     #[default]
     F64,
     /// Single precision, 16 lanes: about twice the throughput, about 7 significant digits.

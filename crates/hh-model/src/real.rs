@@ -100,7 +100,7 @@ impl Real for f64 {
     /// 1 − u/2 + u²/12: the next term, u⁴/720, is below 10⁻¹⁸ for |u| < 10⁻⁴.
     #[inline(always)]
     fn u_over_expm1_series(u: Self) -> Self {
-        1.0 - u * (0.5 - u / 12.0)
+        1.0 - u * (0.5 - u * (1.0 / 12.0))
     }
 }
 

@@ -236,3 +236,75 @@ fn calcium_channels_equal_the_published_equations() {
         assert!(max_diff(&reference, &published(theta, 0.0, 0.0)) > 1.0);
     }
 }
+
+#[test]
+fn noisy_batches_do_not_depend_on_threads_splits_or_kernels() {
+    // Gonçalves et al.'s noise (σ = 0.1 at θ*) as a θ component; 37 items: two full groups
+    // of lanes and a partial one in f64 and f32.
+    let mut names = NAMES.to_vec();
+    names.push("noise_sigma");
+    let sim = ModelSimulator::for_model(
+        Model::pospischil(),
+        Protocol::goncalves(),
+        Scheme::ExpStaggered,
+        &names,
+    )
+    .unwrap();
+    let rows: Vec<Vec<f64>> = (0..37)
+        .map(|i| {
+            let mut t = SETS[i % SETS.len()].to_vec();
+            t.push(0.05 + 0.01 * i as f64);
+            t
+        })
+        .collect();
+    let th = RowMatrix::from_rows(&rows).unwrap();
+    let bits = |traces: Vec<sbi_core::Trace>| -> Vec<Vec<u64>> {
+        traces
+            .iter()
+            .map(|t| t.values().iter().map(|v| v.to_bits()).collect())
+            .collect()
+    };
+    let pool = |n: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .unwrap()
+    };
+    for precision in [Precision::F64, Precision::F32] {
+        let sim = sim.clone().with_precision(precision);
+        let whole = bits(pool(2).install(|| sim.simulate_batch(&th, 9)).unwrap());
+        assert_eq!(
+            bits(pool(1).install(|| sim.simulate_batch(&th, 9)).unwrap()),
+            whole
+        );
+        // A batch split in two keeps each item's noise (items keyed by their global index).
+        let (a, b): (Vec<_>, Vec<_>) = (0..37).partition(|i| *i < 20);
+        let part = |idx: &[usize]| {
+            RowMatrix::from_rows(&idx.iter().map(|&i| rows[i].clone()).collect::<Vec<_>>()).unwrap()
+        };
+        let first = sim.simulate_batch_each(&part(&a), 9, 0).unwrap();
+        let second = sim.simulate_batch_each(&part(&b), 9, 20).unwrap();
+        let split: Vec<_> = first
+            .into_iter()
+            .chain(second)
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(bits(split), whole);
+        // Noise is really there: σ moves the trace.
+        assert_ne!(
+            whole[0],
+            bits(simulator().simulate_batch(&thetas(), 9).unwrap())[0]
+        );
+    }
+    // The scalar kernel is `simulate` with each item's generator, to the bit.
+    let scalar = bits(
+        sim.clone()
+            .with_kernel(Kernel::Scalar)
+            .simulate_batch(&th, 9)
+            .unwrap(),
+    );
+    let one = sim
+        .simulate(th.row(5), &mut sbi_core::item_rng(9, 5))
+        .unwrap();
+    assert_eq!(scalar[5], bits(vec![one])[0]);
+}

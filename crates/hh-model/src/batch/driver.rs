@@ -17,7 +17,7 @@ use crate::simulate::{divergence_hint, segments};
 use crate::simulator::ModelSimulator;
 
 /// Steps per block: the kernel advances this many steps between hand-overs of the samples
-/// (two `BLOCK × L` buffers, 8 KiB each for 8 f64 lanes, stay in the L1 cache).
+/// (two `BLOCK × L` buffers, 16 KiB each for 16 f64 lanes, stay in the L1 cache).
 pub(crate) const BLOCK: usize = 128;
 
 /// What every item of a batch shares: time step, step count, stimulus timing, output layout.
@@ -166,7 +166,7 @@ pub(crate) fn run_group<T: Lane, X: Exp<T>, S: Step, C: Channels, const L: usize
     let noisy = noise_scale.iter().any(|s| *s != 0.0);
     let dt = T::c(plan.dt);
     let mut stim = [[T::default(); L]; BLOCK];
-    let mut xi = [[0.0f64; L]; BLOCK];
+    let mut base = [0.0f64; BLOCK];
     let mut out = [[T::Sample::default(); L]; BLOCK];
     let mut widened = [[0.0f64; L]; BLOCK];
     let offset = v_rest.repeat(BLOCK);
@@ -191,30 +191,26 @@ pub(crate) fn run_group<T: Lane, X: Exp<T>, S: Step, C: Channels, const L: usize
     let (mut step, mut seg) = (0, 0);
     while step < plan.n {
         let len = BLOCK.min(plan.n - step);
-        if noisy {
-            noise::fill(&keys, step as u64, &mut xi[..len]);
-        }
-        // The block's steps, segment by segment (the density is constant within one).
+        // The block's stimulus, segment by segment (the density is constant within one): the
+        // density times each item's scale, plus its noise current where the group has noise.
         let mut j = 0;
         while j < len {
             while plan.base[seg].0 <= step + j {
                 seg += 1;
             }
-            let (end, base) = plan.base[seg];
+            let (end, density) = plan.base[seg];
             let upto = (end - step).min(len);
             if noisy {
-                kernel::noisy_stimulus::<T, L>(
-                    base,
-                    &scale,
-                    &noise_scale,
-                    &xi[j..upto],
-                    &mut stim[j..upto],
-                );
+                base[j..upto].fill(density);
             } else {
-                let quiet: [T; L] = std::array::from_fn(|k| T::c(base * scale[k]));
+                let quiet: [T; L] = std::array::from_fn(|k| T::c(density * scale[k]));
                 stim[j..upto].fill(quiet);
             }
             j = upto;
+        }
+        if noisy {
+            let rows = &mut stim[..len];
+            noise::stimulus::<T, L>(&keys, &noise_scale, &scale, &base[..len], step as u64, rows);
         }
         let mut watch = Watch {
             v_rest,

@@ -73,27 +73,6 @@ pub(crate) fn widen<T: Lane>(out: &[T::Sample], offset: &[f64], rows: &mut [f64]
     }
 }
 
-/// A block's stimulus rows with noise: lane `k` of row `j` is `base·scale[k] +
-/// noise_scale[k]·ξ[j][k]` in f64, then rounded to `T` (`base·scale[k]` alone where the item
-/// has no noise) — the scalar path's order and rounding.
-#[multiversion(targets("x86_64+avx512f+avx512vl+avx512dq+avx512bw+fma", "x86_64+avx2+fma"))]
-pub(crate) fn noisy_stimulus<T: Lane, const L: usize>(
-    base: f64,
-    scale: &[f64; L],
-    noise_scale: &[f64; L],
-    xi: &[[f64; L]],
-    out: &mut [[T; L]],
-) {
-    for (row, z) in out.iter_mut().zip(xi) {
-        for k in 0..L {
-            let quiet = base * scale[k];
-            // No FMA: the sum rounds as the scalar path's `a * b + c` does.
-            let noisy = quiet + noise_scale[k] * z[k];
-            row[k] = T::c(if noise_scale[k] != 0.0 { noisy } else { quiet });
-        }
-    }
-}
-
 /// What the kernel reports of a block besides the potentials: per lane, the first row whose
 /// rest-relative |v| exceeds [`DIVERGENCE_MV`] or is NaN (−1: none) and that v. The output
 /// offset `v_rest` rides along.
