@@ -120,6 +120,27 @@ fn dv<T: Real, E: Exp<T>, C: Channels>(ch: &C, p: &[T], inv_c_m: T, y: &State<T>
     (i - ch.ionic_current::<T, E>(p, &y[1..=C::GATES], y[0])) * inv_c_m
 }
 
+/// V by forward Euler from the old gates, then every gate by `update(kinetics at Vₙ, x)`: the
+/// shared form of [`PyhhEuler`] and [`ExpEuler`].
+#[inline(always)]
+fn euler_v_then_gates<T: Real, E: Exp<T>, C: Channels>(
+    ch: &C,
+    p: &[T],
+    inv_c_m: T,
+    y: &mut State<T>,
+    i_stim: T,
+    dt: T,
+    update: impl Fn(Gate<T>, T) -> T,
+) {
+    let v = y[0];
+    let k = kinetics::<T, E, C>(ch, p, v);
+    let current = ch.ionic_current::<T, E>(p, &y[1..=C::GATES], v);
+    y[0] = E::mul_add(dt * (i_stim - current), inv_c_m, v);
+    for g in 0..C::GATES {
+        y[1 + g] = update(k[g], y[1 + g]);
+    }
+}
+
 impl Step for PyhhEuler {
     #[inline(always)]
     fn advance<T: Real, E: Exp<T>, C: Channels>(
@@ -130,13 +151,9 @@ impl Step for PyhhEuler {
         i_stim: T,
         dt: T,
     ) {
-        let v = y[0];
-        let k = kinetics::<T, E, C>(ch, p, v);
-        let current = ch.ionic_current::<T, E>(p, &y[1..=C::GATES], v);
-        y[0] = E::mul_add(dt * (i_stim - current), inv_c_m, v);
-        for g in 0..C::GATES {
-            y[1 + g] = E::mul_add(dt, k[g].derivative::<E>(y[1 + g]), y[1 + g]);
-        }
+        euler_v_then_gates::<T, E, C>(ch, p, inv_c_m, y, i_stim, dt, |k, x| {
+            E::mul_add(dt, k.derivative::<E>(x), x)
+        });
     }
 }
 
@@ -150,13 +167,7 @@ impl Step for ExpEuler {
         i_stim: T,
         dt: T,
     ) {
-        let v = y[0];
-        let k = kinetics::<T, E, C>(ch, p, v);
-        let current = ch.ionic_current::<T, E>(p, &y[1..=C::GATES], v);
-        y[0] = E::mul_add(dt * (i_stim - current), inv_c_m, v);
-        for g in 0..C::GATES {
-            y[1 + g] = k[g].relax::<E>(y[1 + g], dt);
-        }
+        euler_v_then_gates::<T, E, C>(ch, p, inv_c_m, y, i_stim, dt, |k, x| k.relax::<E>(x, dt));
     }
 }
 

@@ -65,7 +65,7 @@ pub fn selected_isa() -> &'static str {
     kernel::selected_isa()
 }
 
-/// One result per item of a group of [`summarize_each`].
+/// One result per item of a group of [`Simulator::simulate_summarize_each`].
 type ItemResults<E> = Vec<Result<(), ItemError<Error, E>>>;
 
 /// One group of items through the kernel (see [`run_group`]).
@@ -162,156 +162,6 @@ pub(crate) fn one_trace<C: Channels, E>(
     }
 }
 
-/// [`sbi_core::Simulator::simulate_batch_each`] for a [`ModelSimulator`]: whole traces.
-fn batch_each<C: Channels>(
-    sim: &ModelSimulator<C>,
-    thetas: &RowMatrix,
-    seed: u64,
-    first_index: u64,
-) -> Result<BatchResults<Trace, Error>> {
-    check_dim(sim.theta_names().len(), thetas.ncols())?;
-    let plan = Plan::new(sim);
-    let (run, lanes, portable) = group_fn::<C, Error>(sim, sim.kernel());
-    let groups: Vec<usize> = (0..thetas.nrows()).step_by(lanes).collect();
-    let results: Vec<Vec<Result<Trace>>> = groups
-        .into_par_iter()
-        .map(|start| {
-            let end = (start + lanes).min(thetas.nrows());
-            let mut results: Vec<Option<Result<Trace>>> = Vec::with_capacity(end - start);
-            let mut group = Vec::with_capacity(lanes);
-            let mut buffers = Vec::with_capacity(lanes);
-            let mut slots = Vec::with_capacity(lanes);
-            for (i, made) in items(sim, thetas, start..end, seed, first_index)
-                .into_iter()
-                .enumerate()
-            {
-                match made.and_then(|item| Ok((item, plan.trace_buffer()?))) {
-                    Ok((item, buffer)) => {
-                        group.push(item);
-                        buffers.push(buffer);
-                        slots.push(i);
-                        results.push(None);
-                    }
-                    Err(e) => results.push(Some(Err(e))),
-                }
-            }
-            let mut output = Output::<Error>::Traces(buffers);
-            let status = run(sim.model().channels(), &plan, portable, &group, &mut output);
-            if let Output::Traces(traces) = output {
-                for ((st, values), slot) in status.into_iter().zip(traces).zip(slots) {
-                    results[slot] = Some(st.and_then(|()| plan.trace(values)));
-                }
-            }
-            results.into_iter().flatten().collect()
-        })
-        .collect();
-    Ok(results.into_iter().flatten().collect())
-}
-
-/// [`sbi_core::Simulator::simulate_summarize_each`] for a [`ModelSimulator`]: each group's
-/// samples go to the summary's stream over its lanes when it has one, else into traces
-/// summarised at the end.
-fn summarize_each<C: Channels, F>(
-    sim: &ModelSimulator<C>,
-    thetas: &RowMatrix,
-    seed: u64,
-    first_index: u64,
-    summary: &F,
-    out: &mut [f64],
-) -> Result<SummarizedResults<Error, F::Error>>
-where
-    F: SummaryStatistics<Trace>,
-{
-    check_dim(sim.theta_names().len(), thetas.ncols())?;
-    let d = summary.dim();
-    check_dim(thetas.nrows() * d, out.len())?;
-    if d == 0 {
-        return Err(sbi_core::Error::Empty {
-            what: "summary features",
-        }
-        .into());
-    }
-    let plan = Plan::new(sim);
-    let layout = plan.layout();
-    let (run, lanes, portable) = group_fn::<C, F::Error>(sim, sim.kernel());
-    let results: Vec<ItemResults<F::Error>> = out
-        .par_chunks_mut(lanes * d)
-        .enumerate()
-        .map(|(g, rows)| {
-            let start = g * lanes;
-            let count = rows.len() / d;
-            let mut results: ItemResults<F::Error> = Vec::with_capacity(count);
-            let mut group = Vec::with_capacity(lanes);
-            let mut slots = Vec::with_capacity(lanes);
-            for (i, made) in items(sim, thetas, start..start + count, seed, first_index)
-                .into_iter()
-                .enumerate()
-            {
-                match made {
-                    Ok(item) => {
-                        group.push(item);
-                        slots.push(i);
-                        results.push(Ok(()));
-                    }
-                    Err(e) => results.push(Err(ItemError::Simulator(e))),
-                }
-            }
-            let mut output = match summary.stream(&layout, lanes) {
-                Some(s) => Output::Stream(s),
-                None => {
-                    let buffers = (0..group.len())
-                        .map(|_| plan.trace_buffer())
-                        .collect::<Result<Vec<_>>>();
-                    match buffers {
-                        Ok(b) => Output::Traces(b),
-                        Err(e) => {
-                            for &i in &slots {
-                                results[i] = Err(ItemError::Simulator(e.clone()));
-                            }
-                            return results;
-                        }
-                    }
-                }
-            };
-            let status = run(sim.model().channels(), &plan, portable, &group, &mut output);
-            let mut traces = match &mut output {
-                Output::Traces(t) => std::mem::take(t).into_iter().map(Some).collect(),
-                Output::Stream(_) => Vec::new(),
-            };
-            for (lane, (st, i)) in status.into_iter().zip(slots).enumerate() {
-                let row = &mut rows[i * d..(i + 1) * d];
-                let theta = thetas.row(start + i);
-                let index = first_index + (start + i) as u64;
-                results[i] = st.map_err(ItemError::Simulator).and_then(|()| {
-                    let trace = match &mut output {
-                        Output::Stream(s) => {
-                            match s.finish(lane, row).map_err(ItemError::Summary)? {
-                                StreamEnd::Done => return Ok(()),
-                                // The summary wants the whole trace after all: simulate the item
-                                // again (same stream, same trace) into a buffer.
-                                StreamEnd::NeedsTrace => one_trace::<C, F::Error>(
-                                    sim,
-                                    sim.kernel(),
-                                    &plan,
-                                    theta,
-                                    item_key(seed, index),
-                                ),
-                            }
-                        }
-                        Output::Traces(_) => plan.trace(traces[lane].take().unwrap_or_default()),
-                    }
-                    .map_err(ItemError::Simulator)?;
-                    summary
-                        .summarize_into(&trace, row)
-                        .map_err(ItemError::Summary)
-                });
-            }
-            results
-        })
-        .collect();
-    Ok(results.into_iter().flatten().collect())
-}
-
 /// How every [`ModelSimulator`] simulates: through the batch simulator.
 impl<C: Channels> Simulator for ModelSimulator<C> {
     type Output = Trace;
@@ -337,7 +187,49 @@ impl<C: Channels> Simulator for ModelSimulator<C> {
         seed: u64,
         first_index: u64,
     ) -> Result<BatchResults<Trace, Error>> {
-        batch_each(self, thetas, seed, first_index)
+        check_dim(self.theta_names().len(), thetas.ncols())?;
+        let plan = Plan::new(self);
+        let (run, lanes, portable) = group_fn::<C, Error>(self, self.kernel());
+        let groups: Vec<usize> = (0..thetas.nrows()).step_by(lanes).collect();
+        let results: Vec<Vec<Result<Trace>>> = groups
+            .into_par_iter()
+            .map(|start| {
+                let end = (start + lanes).min(thetas.nrows());
+                let mut results: Vec<Option<Result<Trace>>> = Vec::with_capacity(end - start);
+                let mut group = Vec::with_capacity(lanes);
+                let mut buffers = Vec::with_capacity(lanes);
+                let mut slots = Vec::with_capacity(lanes);
+                for (i, made) in items(self, thetas, start..end, seed, first_index)
+                    .into_iter()
+                    .enumerate()
+                {
+                    match made.and_then(|item| Ok((item, plan.trace_buffer()?))) {
+                        Ok((item, buffer)) => {
+                            group.push(item);
+                            buffers.push(buffer);
+                            slots.push(i);
+                            results.push(None);
+                        }
+                        Err(e) => results.push(Some(Err(e))),
+                    }
+                }
+                let mut output = Output::<Error>::Traces(buffers);
+                let status = run(
+                    self.model().channels(),
+                    &plan,
+                    portable,
+                    &group,
+                    &mut output,
+                );
+                if let Output::Traces(traces) = output {
+                    for ((st, values), slot) in status.into_iter().zip(traces).zip(slots) {
+                        results[slot] = Some(st.and_then(|()| plan.trace(values)));
+                    }
+                }
+                results.into_iter().flatten().collect()
+            })
+            .collect();
+        Ok(results.into_iter().flatten().collect())
     }
 
     /// The batch simulator, handing each trace's samples to the summary's stream as they are
@@ -354,7 +246,102 @@ impl<C: Channels> Simulator for ModelSimulator<C> {
     where
         F: SummaryStatistics<Trace>,
     {
-        summarize_each(self, thetas, seed, first_index, summary, out)
+        check_dim(self.theta_names().len(), thetas.ncols())?;
+        let d = summary.dim();
+        check_dim(thetas.nrows() * d, out.len())?;
+        if d == 0 {
+            return Err(sbi_core::Error::Empty {
+                what: "summary features",
+            }
+            .into());
+        }
+        let plan = Plan::new(self);
+        let layout = plan.layout();
+        let (run, lanes, portable) = group_fn::<C, F::Error>(self, self.kernel());
+        let results: Vec<ItemResults<F::Error>> = out
+            .par_chunks_mut(lanes * d)
+            .enumerate()
+            .map(|(g, rows)| {
+                let start = g * lanes;
+                let count = rows.len() / d;
+                let mut results: ItemResults<F::Error> = Vec::with_capacity(count);
+                let mut group = Vec::with_capacity(lanes);
+                let mut slots = Vec::with_capacity(lanes);
+                for (i, made) in items(self, thetas, start..start + count, seed, first_index)
+                    .into_iter()
+                    .enumerate()
+                {
+                    match made {
+                        Ok(item) => {
+                            group.push(item);
+                            slots.push(i);
+                            results.push(Ok(()));
+                        }
+                        Err(e) => results.push(Err(ItemError::Simulator(e))),
+                    }
+                }
+                let mut output = match summary.stream(&layout, lanes) {
+                    Some(s) => Output::Stream(s),
+                    None => {
+                        let buffers = (0..group.len())
+                            .map(|_| plan.trace_buffer())
+                            .collect::<Result<Vec<_>>>();
+                        match buffers {
+                            Ok(b) => Output::Traces(b),
+                            Err(e) => {
+                                for &i in &slots {
+                                    results[i] = Err(ItemError::Simulator(e.clone()));
+                                }
+                                return results;
+                            }
+                        }
+                    }
+                };
+                let status = run(
+                    self.model().channels(),
+                    &plan,
+                    portable,
+                    &group,
+                    &mut output,
+                );
+                let mut traces = match &mut output {
+                    Output::Traces(t) => std::mem::take(t).into_iter().map(Some).collect(),
+                    Output::Stream(_) => Vec::new(),
+                };
+                for (lane, (st, i)) in status.into_iter().zip(slots).enumerate() {
+                    let row = &mut rows[i * d..(i + 1) * d];
+                    let theta = thetas.row(start + i);
+                    let index = first_index + (start + i) as u64;
+                    results[i] = st.map_err(ItemError::Simulator).and_then(|()| {
+                        let trace = match &mut output {
+                            Output::Stream(s) => {
+                                match s.finish(lane, row).map_err(ItemError::Summary)? {
+                                    StreamEnd::Done => return Ok(()),
+                                    // The summary wants the whole trace after all: simulate the item
+                                    // again (same stream, same trace) into a buffer.
+                                    StreamEnd::NeedsTrace => one_trace::<C, F::Error>(
+                                        self,
+                                        self.kernel(),
+                                        &plan,
+                                        theta,
+                                        item_key(seed, index),
+                                    ),
+                                }
+                            }
+                            Output::Traces(_) => {
+                                plan.trace(traces[lane].take().unwrap_or_default())
+                            }
+                        }
+                        .map_err(ItemError::Simulator)?;
+                        summary
+                            .summarize_into(&trace, row)
+                            .map_err(ItemError::Summary)
+                    });
+                }
+                results
+            })
+            .collect();
+        Ok(results.into_iter().flatten().collect())
     }
 }
 
