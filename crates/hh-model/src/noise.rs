@@ -90,39 +90,54 @@ fn sincos(x: f32) -> (f32, f32) {
     (x * s, c)
 }
 
-/// The pair of standard normal variates number `q` of stream `key`.
+/// Pair `q` of every stream `keys[k]`: its first members into `a`, second into `b`. Written
+/// in stages over whole lane arrays — the 64-bit words, their 32-bit halves, the f32
+/// transform, the widening — so that each stage vectorises at its own width (the f32 stage
+/// at twice the lanes of the 64-bit ones).
 #[inline(always)]
-pub(crate) fn normal_pair(key: u64, q: u64) -> (f64, f64) {
-    let w = word(key, q);
-    let (hi, lo) = ((w >> 32) as u32, w as u32);
-    // u in (0, 1]: the high 32 bits, shifted up by one step (rounded to f32: never above 1,
-    // exact where u is small, i.e. in the tails).
-    let u = (hi as f32 + 1.0) * (1.0 / 4_294_967_296.0);
-    let r = (-2.0 * ln(u)).sqrt();
-    // x in [−π/4, π/4) from the low 30 bits; the quadrant from the 2 above.
-    let x = ((lo & ((1 << 30) - 1)) as f32 * (1.0 / 1_073_741_824.0) - 0.5)
-        * std::f32::consts::FRAC_PI_2;
-    let quadrant = lo >> 30;
-    let (s, c) = sincos(x);
-    // The angle is quadrant·π/2 + π/4 + x.
-    let h = std::f32::consts::FRAC_1_SQRT_2;
-    let (cq, sq) = ((c - s) * h, (c + s) * h);
-    // Quadrants by selects: a quarter turn for bit 0, a half turn for bit 1.
-    let quarter = quadrant & 1 == 1;
-    let (c1, s1) = (
-        if quarter { -sq } else { cq },
-        if quarter { cq } else { sq },
-    );
-    let half = quadrant & 2 == 2;
-    let (cos, sin) = (if half { -c1 } else { c1 }, if half { -s1 } else { s1 });
-    (f64::from(r * cos), f64::from(r * sin))
+fn normal_pairs<const L: usize>(keys: &[u64; L], q: u64, a: &mut [f64; L], b: &mut [f64; L]) {
+    let mut hi = [0u32; L];
+    let mut lo = [0u32; L];
+    for k in 0..L {
+        let w = word(keys[k], q);
+        (hi[k], lo[k]) = ((w >> 32) as u32, w as u32);
+    }
+    let mut x_cos = [0.0f32; L];
+    let mut x_sin = [0.0f32; L];
+    for k in 0..L {
+        // u in (0, 1]: the high 32 bits, shifted up by one step (rounded to f32: never above
+        // 1, exact where u is small, i.e. in the tails).
+        let u = (hi[k] as f32 + 1.0) * (1.0 / 4_294_967_296.0);
+        let r = (-2.0 * ln(u)).sqrt();
+        // x in [−π/4, π/4) from the low 30 bits; the quadrant from the 2 above.
+        let x = ((lo[k] & ((1 << 30) - 1)) as f32 * (1.0 / 1_073_741_824.0) - 0.5)
+            * std::f32::consts::FRAC_PI_2;
+        let quadrant = lo[k] >> 30;
+        let (s, c) = sincos(x);
+        // The angle is quadrant·π/2 + π/4 + x.
+        let h = std::f32::consts::FRAC_1_SQRT_2;
+        let (cq, sq) = ((c - s) * h, (c + s) * h);
+        // Quadrants by selects: a quarter turn for bit 0, a half turn for bit 1.
+        let quarter = quadrant & 1 == 1;
+        let (c1, s1) = (
+            if quarter { -sq } else { cq },
+            if quarter { cq } else { sq },
+        );
+        let half = quadrant & 2 == 2;
+        let (cos, sin) = (if half { -c1 } else { c1 }, if half { -s1 } else { s1 });
+        (x_cos[k], x_sin[k]) = (r * cos, r * sin);
+    }
+    for k in 0..L {
+        (a[k], b[k]) = (f64::from(x_cos[k]), f64::from(x_sin[k]));
+    }
 }
 
 /// The normal variate of step `step` of stream `key`.
 #[cfg(test)]
 pub(crate) fn normal(key: u64, step: u64) -> f64 {
-    let (a, b) = normal_pair(key, step / 2);
-    if step.is_multiple_of(2) { a } else { b }
+    let (mut a, mut b) = ([0.0], [0.0]);
+    normal_pairs(&[key], step / 2, &mut a, &mut b);
+    if step.is_multiple_of(2) { a[0] } else { b[0] }
 }
 
 /// A block of a group's stimulus with its noise current: `out[j][k]` = `base[j]·scale[k] +
@@ -145,9 +160,8 @@ pub(crate) fn stimulus<T: Lane, const L: usize>(
         let step = first + j as u64;
         let q = step / 2;
         let mut z = [[0.0; L]; 2];
-        for k in 0..L {
-            (z[0][k], z[1][k]) = normal_pair(keys[k], q);
-        }
+        let [z0, z1] = &mut z;
+        normal_pairs(keys, q, z0, z1);
         // Row j takes the member of its step's parity, row j + 1 (if any) the other.
         let (lo, hi) = ((step % 2) as usize, (n - j).min(2 - (step % 2) as usize));
         for (m, row) in (lo..lo + hi).zip(&mut out[j..j + hi]) {

@@ -49,8 +49,8 @@ impl<const L: usize> LaneMoments<L> {
     }
 }
 
-/// Adds rows to the moments (the first row sets the shift, as [`Moments`] does); with
-/// `P = 1` only the first power sum, all a mean needs.
+/// Adds rows to the moments (the first row sets the shift, as [`Moments`] does): the first
+/// `P` power sums (`P = 1`: all a mean needs; 2: a variance; 4: skewness and kurtosis).
 #[multiversion(targets("x86_64+avx512f+avx512vl+avx512dq+avx512bw", "x86_64+avx2"))]
 fn moments_rows<const L: usize, const P: usize>(m: &mut LaneMoments<L>, rows: &[[f64; L]]) {
     let Some(first) = rows.first() else {
@@ -66,8 +66,10 @@ fn moments_rows<const L: usize, const P: usize>(m: &mut LaneMoments<L>, rows: &[
             if P > 1 {
                 let d2 = d * d;
                 m.acc[1][q][k] += d2;
-                m.acc[2][q][k] += d2 * d;
-                m.acc[3][q][k] += d2 * d2;
+                if P > 2 {
+                    m.acc[2][q][k] += d2 * d;
+                    m.acc[3][q][k] += d2 * d2;
+                }
             }
         }
         n += 1;
@@ -298,7 +300,8 @@ impl<'a, const L: usize> LaneStream<'a, L> {
             scan_rows::<L, false>(rows, &mut self.max, &mut self.zero);
         }
         if self.wants.total {
-            moments_rows::<L, 4>(&mut self.total, rows);
+            // The whole trace's mean and std (its higher moments are no feature).
+            moments_rows::<L, 2>(&mut self.total, rows);
         }
         if start < self.pre {
             moments_rows::<L, 1>(&mut self.prefix, rows);
