@@ -55,6 +55,28 @@ pub enum Error {
     /// A feature set must list each feature once and at least one.
     #[error("invalid feature set: {0}")]
     InvalidFeatureSet(String),
+    /// An eFEL setting that does not exist or a value outside its range.
+    #[error("eFEL setting `{name}` = {value}: {rule}")]
+    InvalidEfelSetting {
+        /// The setting's eFEL name.
+        name: String,
+        /// The value given.
+        value: f64,
+        /// What the value must be.
+        rule: &'static str,
+    },
+    /// An eFEL feature name hh-stats does not compute.
+    #[error("unknown eFEL feature `{0}` (known: {known})", known = crate::efel::EfelFeature::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", "))]
+    UnknownEfelFeature(String),
+    /// An eFEL feature has no value on this trace and no fill value (see
+    /// [`EfelFeature::fill`](crate::efel::EfelFeature::fill)): eFEL returns `None` there.
+    #[error("eFEL feature `{feature}` is undefined on this trace: {reason}")]
+    UndefinedFeature {
+        /// The feature's eFEL name.
+        feature: &'static str,
+        /// Why (eFEL's reason, in words).
+        reason: &'static str,
+    },
     /// A shape error from `sbi-core`.
     #[error(transparent)]
     Core(#[from] sbi_core::Error),

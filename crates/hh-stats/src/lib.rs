@@ -31,6 +31,8 @@
 //! ```
 #![deny(missing_docs)]
 
+mod choice;
+pub mod efel;
 mod error;
 mod features;
 mod lanes;
@@ -38,6 +40,7 @@ mod moments;
 mod stream;
 mod summary;
 
+pub use choice::TraceFeatures;
 pub use error::{Error, Result};
 pub use features::{Feature, FeatureSet, Spike, SpikeDetection, Threshold};
 pub use moments::Moments;

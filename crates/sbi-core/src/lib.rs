@@ -51,6 +51,7 @@ pub mod fast_exp;
 mod identity;
 mod matrix;
 mod progress;
+pub mod resample;
 mod rng;
 pub mod stats;
 mod stream;

@@ -260,8 +260,48 @@ impl Trace {
         })
     }
 
-    /// Reads a `t_ms,vm_mv` CSV (dt from the first two rows; times must be finite and
-    /// uniformly spaced; a UTF-8 byte-order mark, as Excel writes, is skipped). No stimulus
+    /// A trace from samples `v` at times `t` (ms): as they are when the stamps are uniform
+    /// (within 10⁻³ of a step), else interpolated linearly onto a uniform grid of `step_ms`
+    /// from `t[0]` ([`crate::resample::linear`], eFEL's interpolation), with what was done.
+    ///
+    /// ```
+    /// use sbi_core::Trace;
+    /// let (trace, done) = Trace::from_times(&[0.0, 0.02, 0.05, 0.07, 0.1], &[0.0; 5], 0.025)?;
+    /// assert_eq!((trace.dt_ms(), trace.len()), (0.025, 5));
+    /// assert_eq!(done.unwrap().samples_in, 5);
+    /// let (_, done) = Trace::from_times(&[1.0, 1.5, 2.0], &[0.0; 3], 0.1)?;
+    /// assert!(done.is_none());
+    /// assert!(Trace::from_times(&[0.0, 0.1, 0.05], &[0.0; 3], 0.1).is_err());
+    /// # Ok::<(), sbi_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Times that are not finite or decrease ([`crate::resample::check_times`]), `v`
+    /// of another length, a bad step.
+    pub fn from_times(
+        t: &[f64],
+        v: &[f64],
+        step_ms: f64,
+    ) -> Result<(Self, Option<crate::resample::Resampling>)> {
+        use crate::resample;
+        crate::check_dim(t.len(), v.len())?;
+        if let Some(dt) = resample::uniform_step(t)? {
+            return Ok((Self::new(dt, t[0], v.to_vec())?, None));
+        }
+        let values = resample::linear(t, v, step_ms)?;
+        let report = resample::Resampling {
+            samples_in: t.len(),
+            samples_out: values.len(),
+            step_ms,
+            interval_range_ms: resample::interval_range(t),
+        };
+        Ok((Self::new(step_ms, t[0], values)?, Some(report)))
+    }
+
+    /// Reads a `t_ms,vm_mv` CSV (a UTF-8 byte-order mark, as Excel writes, is skipped). Times
+    /// must be finite and never decrease (a repeated stamp is allowed); uniform ones (within 10⁻³ of a step) give the trace as
+    /// it is, others are interpolated onto a uniform grid of eFEL's 0.1 ms
+    /// ([`Trace::read_csv_resampled`] chooses the step and says what was done). No stimulus
     /// window is attached.
     ///
     /// ```
@@ -274,8 +314,20 @@ impl Trace {
     ///
     /// # Errors
     /// [`Error::Io`]; [`Error::Parse`] for a wrong header, a bad row, fewer than two rows,
-    /// decreasing or non-uniform times.
+    /// non-finite or decreasing times.
     pub fn read_csv(path: &std::path::Path) -> Result<Self> {
+        Ok(Self::read_csv_resampled(path, crate::resample::DEFAULT_STEP_MS)?.0)
+    }
+
+    /// [`Trace::read_csv`] with non-uniform times resampled at `step_ms`, and the resampling
+    /// done, if any.
+    ///
+    /// # Errors
+    /// As [`Trace::read_csv`]; a bad step.
+    pub fn read_csv_resampled(
+        path: &std::path::Path,
+        step_ms: f64,
+    ) -> Result<(Self, Option<crate::resample::Resampling>)> {
         let table = crate::Table::read(path)?;
         if table.columns() != ["t_ms", "vm_mv"] {
             return Err(table.header_error(format!(
@@ -294,18 +346,13 @@ impl Trace {
                 _ => table.error_at(0, why),
             });
         }
-        let dt = t[1] - t[0];
-        if !dt.is_finite() || dt <= 0.0 {
-            return Err(table.error_at(1, "times must increase".into()));
+        if let Some(i) = (1..t.len()).find(|&i| t[i] < t[i - 1]) {
+            return Err(table.error_at(i, "times must not decrease".into()));
         }
-        for (i, ti) in t.iter().enumerate() {
-            // A NaN deviation fails too (it passed a plain `>` test).
-            let deviation = (ti - (t[0] + i as f64 * dt)).abs();
-            if deviation.is_nan() || deviation > 1e-3 * dt {
-                return Err(table.error_at(i, "times are not uniformly spaced".into()));
-            }
+        if t[t.len() - 1] == t[0] {
+            return Err(table.error_at(t.len() - 1, "every time is the same".into()));
         }
-        Self::new(dt, t[0], v)
+        Self::from_times(&t, &v, step_ms)
     }
 }
 
@@ -340,8 +387,8 @@ mod tests {
             ("t,v\n0,1\n1,2\n", 1),
             ("t_ms,vm_mv\n0,1\n", 2),
             ("t_ms,vm_mv\n0,1\n0.1,x\n", 3),
-            ("t_ms,vm_mv\n0,1\n0.1,2\n0.35,3\n", 4),
             ("t_ms,vm_mv\n0,1\n0,2\n", 3),
+            ("t_ms,vm_mv\n0,1\n0.2,2\n0.1,3\n", 4),
             // A NaN time label from row 3 on used to pass the spacing check.
             ("t_ms,vm_mv\n0,1\n0.1,2\nNaN,3\n", 4),
             ("t_ms,vm_mv\n0,1\n0.1,2\ninf,3\n", 4),
@@ -356,6 +403,14 @@ mod tests {
             Trace::read_csv(&dir.join("missing.csv")),
             Err(Error::Io { .. })
         ));
+        // Non-uniform times are interpolated onto eFEL's 0.1 ms grid, not refused.
+        std::fs::write(&p, "t_ms,vm_mv\n0,1\n0.1,2\n0.35,3\n").unwrap();
+        let back = Trace::read_csv(&p).unwrap();
+        assert_eq!(back.dt_ms(), 0.1);
+        assert_eq!(back.len(), 5);
+        assert!((back.values()[2] - 2.4).abs() < 1e-12 && back.values()[4] == 3.0);
+        let (_, done) = Trace::read_csv_resampled(&p, 0.05).unwrap();
+        assert_eq!(done.unwrap().samples_out, 8);
         // Excel's UTF-8 byte-order mark before the header.
         std::fs::write(&p, "\u{feff}t_ms,vm_mv\n0,1\n0.5,2\n").unwrap();
         assert_eq!(Trace::read_csv(&p).unwrap().values(), &[1.0, 2.0]);
