@@ -142,10 +142,92 @@ pub fn linear(t: &[f64], y: &[f64], step: f64) -> Result<Vec<f64>> {
 pub fn linear_grid(t: &[f64], y: &[f64], step: f64) -> Result<(Vec<f64>, Vec<f64>)> {
     check_times(t)?;
     crate::check_dim(t.len(), y.len())?;
+    interpolate(&Stamps::Listed(t), y, step)
+}
+
+/// [`linear_grid`] for the uniform time base `t0 + i·dt` (a [`crate::Trace`]'s labels),
+/// without materialising it: the same grid and values as [`linear_grid`] given those stamps,
+/// in time proportional to the grid, not to `y`.
+///
+/// ```
+/// use sbi_core::resample::{linear_grid, linear_grid_uniform};
+/// let y: Vec<f64> = (0..1000).map(|i| (i as f64 * 0.37).sin()).collect();
+/// let t: Vec<f64> = (0..1000).map(|i| 5.0 + i as f64 * 0.025).collect();
+/// assert_eq!(linear_grid_uniform(5.0, 0.025, &y, 0.1)?, linear_grid(&t, &y, 0.1)?);
+/// # Ok::<(), sbi_core::Error>(())
+/// ```
+///
+/// # Errors
+/// Fewer than two values, `t0` not finite, `dt` or `step` not finite and positive, more
+/// than [`MAX_SAMPLES`] grid points.
+pub fn linear_grid_uniform(t0: f64, dt: f64, y: &[f64], step: f64) -> Result<(Vec<f64>, Vec<f64>)> {
+    if y.len() < 2 {
+        return Err(Error::Empty {
+            what: "time base (need at least two samples)",
+        });
+    }
+    if !t0.is_finite() {
+        return Err(invalid("t0_ms", t0, "must be finite"));
+    }
+    if !(dt.is_finite() && dt > 0.0) {
+        return Err(invalid("dt_ms", dt, "must be finite and positive"));
+    }
+    interpolate(&Stamps::Uniform { t0, dt, n: y.len() }, y, step)
+}
+
+/// The stamps of the samples being resampled.
+enum Stamps<'a> {
+    /// Given one by one (non-decreasing).
+    Listed(&'a [f64]),
+    /// `t0 + i·dt` for `i < n`.
+    Uniform { t0: f64, dt: f64, n: usize },
+}
+
+impl Stamps<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Stamps::Listed(t) => t.len(),
+            Stamps::Uniform { n, .. } => *n,
+        }
+    }
+
+    fn at(&self, i: usize) -> f64 {
+        match self {
+            Stamps::Listed(t) => t[i],
+            Stamps::Uniform { t0, dt, .. } => t0 + i as f64 * dt,
+        }
+    }
+
+    /// The interval `[j, j+1]` eFEL interpolates `x` on: advancing `j` from `from` while
+    /// `t[j+1] < x` (`x` never decreases between calls). For uniform stamps `j` is computed,
+    /// then corrected against the stamps themselves, so both give the same `j`.
+    fn interval(&self, x: f64, from: usize) -> usize {
+        let last = self.len() - 1;
+        let mut j = match self {
+            Stamps::Listed(_) => from,
+            Stamps::Uniform { t0, dt, .. } => {
+                // A guess (truncation saturates at 0 and floors what is positive).
+                let guess = ((x - t0) * (1.0 / dt)) as usize;
+                guess.saturating_sub(1).clamp(from, last)
+            }
+        };
+        while j > from && self.at(j) >= x {
+            j -= 1;
+        }
+        while j < last && self.at(j + 1) < x {
+            j += 1;
+        }
+        j
+    }
+}
+
+/// eFEL's linear interpolation of `y` at `stamps` onto the grid of `step` (see [`linear`]).
+fn interpolate(stamps: &Stamps<'_>, y: &[f64], step: f64) -> Result<(Vec<f64>, Vec<f64>)> {
     if !(step.is_finite() && step > 0.0) {
         return Err(invalid("step_ms", step, "must be finite and positive"));
     }
-    let (start, stop) = (t[0], t[t.len() - 1]);
+    let last = stamps.len() - 1;
+    let (start, stop) = (stamps.at(0), stamps.at(last));
     let count = ((stop - start) / step).ceil();
     if count >= MAX_SAMPLES as f64 {
         return Err(Error::TooLarge {
@@ -165,20 +247,20 @@ pub fn linear_grid(t: &[f64], y: &[f64], step: f64) -> Result<(Vec<f64>, Vec<f64
         grid.push(x);
     }
     let mut out = Vec::with_capacity(grid.len());
-    let last = t.len() - 1;
     let mut j = 0;
     for &x in &grid {
-        while j < last && t[j + 1] < x {
-            j += 1;
-        }
+        j = stamps.interval(x, j);
         if j == last {
             out.push(y[last]);
-        } else if t[j + 1] == t[j] {
+            continue;
+        }
+        let (a, b) = (stamps.at(j), stamps.at(j + 1));
+        if b == a {
             // A repeated stamp (a discontinuity) exactly at a grid point: the value after it.
             out.push(y[j + 1]);
         } else {
-            let slope = (y[j + 1] - y[j]) / (t[j + 1] - t[j]);
-            out.push(y[j] + slope * (x - t[j]));
+            let slope = (y[j + 1] - y[j]) / (b - a);
+            out.push(y[j] + slope * (x - a));
         }
     }
     Ok((grid, out))
@@ -187,6 +269,29 @@ pub fn linear_grid(t: &[f64], y: &[f64], step: f64) -> Result<(Vec<f64>, Vec<f64
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uniform_stamps_give_what_listed_ones_give() {
+        for (t0, dt, n) in [
+            (0.0, 0.01, 20_000),
+            (5.0, 0.025, 4001),
+            (-3.3, 0.05, 999),
+            (0.0, 0.3, 50),
+        ] {
+            let y: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin() * 40.0).collect();
+            let t: Vec<f64> = (0..n).map(|i| t0 + i as f64 * dt).collect();
+            for step in [0.1, 0.025, 0.07, 1.0] {
+                assert_eq!(
+                    linear_grid_uniform(t0, dt, &y, step).unwrap(),
+                    linear_grid(&t, &y, step).unwrap(),
+                    "t0 {t0} dt {dt} step {step}"
+                );
+            }
+        }
+        assert!(linear_grid_uniform(0.0, 0.0, &[1.0, 2.0], 0.1).is_err());
+        assert!(linear_grid_uniform(0.0, 0.1, &[1.0], 0.1).is_err());
+        assert!(linear_grid_uniform(f64::NAN, 0.1, &[1.0, 2.0], 0.1).is_err());
+    }
 
     #[test]
     fn grid_and_values_follow_efel() {

@@ -16,9 +16,10 @@ pub(crate) fn nonempty<T>(v: Vec<T>, why: &'static str) -> Found<Vec<T>> {
     if v.is_empty() { Err(why) } else { Ok(v) }
 }
 
-/// The index of the first time at or after `x` (`t.len()` if none), eFEL's `find_if(t ≥ x)`.
+/// The index of the first time at or after `x` (`t.len()` if none), eFEL's `find_if(t ≥ x)`
+/// (by bisection: the grid increases).
 pub(crate) fn first_at(t: &[f64], x: f64) -> usize {
-    t.iter().position(|&s| s >= x).unwrap_or(t.len())
+    t.partition_point(|&s| s < x)
 }
 
 /// eFEL's dV/dt: the central difference of `v` over that of `t` (one-sided at the ends).

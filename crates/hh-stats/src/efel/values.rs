@@ -53,15 +53,13 @@ impl EfelValues {
         let w = window
             .or(trace.stimulus())
             .ok_or(crate::Error::MissingStimulusWindow { feature: "efel" })?;
-        let t: Vec<f64> = (0..trace.len()).map(|i| trace.time_ms(i)).collect();
-        Self::from_times(
-            &t,
+        let (t, v) = sbi_core::resample::linear_grid_uniform(
+            trace.t0_ms(),
+            trace.dt_ms(),
             trace.values(),
-            w.start_ms,
-            w.end_ms,
-            settings,
-            current_na,
-        )
+            settings.interp_step,
+        )?;
+        Self::on_grid(t, v, w.start_ms, w.end_ms, settings, current_na)
     }
 
     /// Prepares the samples `v` at times `t` (any increasing times, eFEL's `T` and `V`) with
@@ -82,6 +80,18 @@ impl EfelValues {
             return Err(crate::Error::NonFinite { index });
         }
         let (t, v) = sbi_core::resample::linear_grid(t, v, settings.interp_step)?;
+        Self::on_grid(t, v, start_ms, end_ms, settings, current_na)
+    }
+
+    /// Finds the spikes of the interpolated trace `(t, v)`.
+    fn on_grid(
+        t: Vec<f64>,
+        v: Vec<f64>,
+        start_ms: f64,
+        end_ms: f64,
+        settings: &EfelSettings,
+        current_na: Option<f64>,
+    ) -> Result<Self> {
         if v.len() < 3 {
             return Err(sbi_core::Error::Empty {
                 what: "interpolated trace (eFEL needs at least three samples)",
@@ -261,7 +271,7 @@ impl EfelValues {
             }
             voltage_base => one(self.voltage_base()?),
             steady_state_voltage => {
-                let after = self.t.iter().rev().take_while(|&&x| x > self.end).count();
+                let after = self.t.len() - self.t.partition_point(|&x| x <= self.end);
                 if after == 0 {
                     return Err("no sample after the stimulus end");
                 }
@@ -353,11 +363,16 @@ impl EfelValues {
         if from >= to {
             return Err("voltage_base window is empty (start ≥ end)");
         }
-        let a = self.t.iter().position(|&x| x >= from).unwrap_or(0);
-        let b = (1..self.t.len())
-            .rev()
-            .find(|&i| self.t[i] - to < s.precision_threshold)
-            .map_or(self.t.len(), |i| i + 1);
+        // The first time at or after `from` (0 if none); one past the last time after the
+        // first that is below `to` + precision (all of them if none): eFEL's get_time_index.
+        let a = match first_at(&self.t, from) {
+            i if i == self.t.len() => 0,
+            i => i,
+        };
+        let b = match self.t.partition_point(|&x| x - to < s.precision_threshold) {
+            p if p >= 2 => p,
+            _ => self.t.len(),
+        };
         if a >= b {
             return Err("no sample in the voltage_base window");
         }
@@ -388,17 +403,13 @@ impl EfelValues {
 
     fn deflection(&self) -> Found<f64> {
         const WINDOW: usize = 5;
-        let (mut base, mut count, mut end) = (0.0, 0usize, 0);
-        for (i, &x) in self.t.iter().enumerate() {
-            if x < self.start {
-                base += self.v[i];
-                count += 1;
-            }
-            if x > self.end {
-                end = i;
-                break;
-            }
-        }
+        // The samples before the stimulus, and the first after its end (0 if none, as eFEL).
+        let count = first_at(&self.t, self.start);
+        let base = self.v[..count].iter().fold(0.0, |s, x| s + x);
+        let end = match self.t.partition_point(|&x| x <= self.end) {
+            i if i == self.t.len() => 0,
+            i => i,
+        };
         if count == 0 {
             return Err("no sample before the stimulus");
         }
