@@ -6,6 +6,9 @@
 //! cargo run --release --example infer_recording -- \
 //!     --recording crates/hh-io/tests/data/cell_abf2.abf --sweep 1 --area 2e-5 \
 //!     --parameters g_na:60:180,g_k:12:60,v_rest:-75:-55 --noise 0.5 --substeps 2
+//! cargo run --release --example infer_recording -- \
+//!     --recording crates/hh-io/tests/data/steps3_abf2.abf --sweeps all --area 2e-5 \
+//!     --noise 0.5 --substeps 2 --features efel:Spikecount,time_to_first_spike,voltage_base
 //! ```
 //!
 //! See docs/recordings.md for the formats, units and conventions.
@@ -21,17 +24,20 @@ use hh_sbi_examples::recording::{
     ParameterBox, RecordingModel, RecordingScene, current_source, labelled, simulator_for,
     write_pictures,
 };
-use hh_stats::FeatureSet;
+use hh_stats::TraceFeatures;
 use sbi_core::stats::{Marginal, marginals};
-use sbi_core::{Posterior, SummaryStatistics, streams};
+use sbi_core::sweeps::{PerSweep, Sweeps};
+use sbi_core::{Posterior, SummaryStatistics, Trace, streams};
 use sbi_inference::Problem;
 use sbi_npe::{DirectPosterior, NeuralEstimator, TrainConfig};
 use sbi_prior::BoxUniform;
 
 const USAGE: &str = "\
-usage: infer_recording --recording FILE [--sweep N] [--parameters name:low:high,...]
+usage: infer_recording --recording FILE [--sweep N | --sweeps N,M,...|all]
+                       [--parameters name:low:high,...]
                        [--area CM2] [--junction MV] [--noise SIGMA] [--substeps K]
-                       [--scheme exp-euler|rk4|pyhh-euler] [--features sbi7|all]
+                       [--scheme exp-euler|rk4|pyhh-euler]
+                       [--features sbi7|all|efel|efel:name[@first|@last],...]
                        [--num-simulations N] [--num-samples M] [--estimator mdn|nsf|maf]
                        [--truth name=value,...] [--seed S] [--out-dir DIR] [--json]
 
@@ -42,11 +48,18 @@ or the ABF protocol's epoch table), starting at rest. A total current (pA, nA) n
 membrane area --area in cm2; a density (uA/cm2) needs none. --junction removes a
 liquid-junction potential (mV) from the recording first.
 
+--sweeps       several sweeps of the file as one observation (a family of steps, say): each
+               sweep's protocol is simulated for every parameter draw, and each sweep's
+               features (with its own stimulus window) are concatenated, named sweepN/feature.
+
 --parameters   hh-model names with a uniform prior each; default g_na:60:180,g_k:12:60,
                v_rest:-75:-55 (mS/cm2, mS/cm2, absolute mV). stim_scale:a:b infers a factor
                on the current (an unknown area: effective area = area / stim_scale).
 --noise        intrinsic current noise of the model, uA/cm2*sqrt(ms) (default 0)
---features     summary features (default all: 15 spike and moment features; see hh-stats)
+--features     summary features (default all: hh-stats' 15 spike and moment features;
+               efel: eFEL's features by eFEL's names, efel:name,... some of them; see
+               docs/features.md). A simulation whose features are undefined (an eFEL spike
+               shape without a spike) is dropped and counted.
 --num-simulations N (default 2000), --num-samples M posterior samples (default 1000)
 --truth        known values (a synthetic recording): marked and reported
 Writes to DIR (default infer_recording_out): recording.svg (the recording and 5 posterior
@@ -55,6 +68,7 @@ predictive traces), stimulus.svg, posterior.svg (2-D density or a corner plot)."
 struct Args {
     recording: PathBuf,
     sweep: usize,
+    sweeps: Option<String>,
     parameters: ParameterBox,
     model: RecordingModel,
     junction: f64,
@@ -76,6 +90,7 @@ fn parse_args() -> Result<Args, CliError> {
     let mut a = Args {
         recording: PathBuf::new(),
         sweep: 0,
+        sweeps: None,
         parameters: ParameterBox::parse("g_na:60:180,g_k:12:60,v_rest:-75:-55")?,
         model: RecordingModel::default(),
         junction: 0.0,
@@ -93,6 +108,7 @@ fn parse_args() -> Result<Args, CliError> {
         match arg {
             Long("recording") => recording = Some(PathBuf::from(p.value()?)),
             Long("sweep") => a.sweep = parse_value("--sweep", p.value()?)?,
+            Long("sweeps") => a.sweeps = Some(p.value()?.to_string_lossy().into_owned()),
             Long("parameters") => {
                 a.parameters = ParameterBox::parse(&p.value()?.to_string_lossy())?
             }
@@ -119,12 +135,14 @@ fn parse_args() -> Result<Args, CliError> {
         }
     }
     a.recording = recording.ok_or_else(|| CliError("--recording FILE is required".into()))?;
-    if a.features != "sbi7" && a.features != "all" {
-        return Err(CliError(format!(
-            "--features must be sbi7 or all, got `{}`",
-            a.features
-        )));
+    if a.features == "notebook" {
+        return Err(CliError(
+            "--features notebook is the notebook's rest-relative summary; for a recording use \
+             sbi7, all, efel or efel:name,..."
+                .into(),
+        ));
     }
+    TraceFeatures::parse(&a.features).map_err(|e| CliError(format!("--features: {e}")))?;
     if a.num_simulations < 20 {
         return Err(CliError("--num-simulations must be at least 20".into()));
     }
@@ -162,25 +180,50 @@ fn main() {
     cli::run(USAGE, || {
         let a = parse_args()?;
         let t0 = Instant::now();
-        let rec = hh_io::read(&a.recording, a.sweep)?.with_junction_potential(a.junction)?;
+        let sweeps = sweep_list(&a)?;
         let names = a.parameters.name_refs();
-        let sim = simulator_for(&rec, &names, &a.model)?;
-        let mut features = FeatureSet::preset_named(&a.features)?;
-        if let Some(w) = rec.stimulus_window() {
-            features = features.with_stimulus_window(w);
-        }
+        let obs = sweeps
+            .iter()
+            .map(|&k| Observed::read(&a, k, &names))
+            .collect::<Result<Vec<_>, CliError>>()?;
+        let x_obs: Vec<f64> = obs.iter().flat_map(|o| o.x.iter().copied()).collect();
         let prior = BoxUniform::new(a.parameters.low.clone(), a.parameters.high.clone())?;
-        let trace = rec.trace()?;
-        let x_obs = features.summarize(&trace)?;
-        let problem = Problem::new(&prior, &sim, &features)
-            .num_simulations(a.num_simulations)
-            .seed(a.seed);
         let mut progress = TerminalProgress::new("infer_recording").quiet(a.json);
         let est = a
             .estimator
             .clone()
             .with_train(TrainConfig::new().with_whiten_x(true));
-        let run = train(problem, Source::Simulate, &est, 1, &mut progress)?;
+        let run = if let [one] = &obs[..] {
+            let problem = Problem::new(&prior, &one.simulator, &one.features);
+            train(
+                problem.num_simulations(a.num_simulations).seed(a.seed),
+                Source::Simulate,
+                &est,
+                1,
+                &mut progress,
+            )?
+        } else {
+            let sim = Sweeps::new(obs.iter().map(|o| o.simulator.clone()).collect())?;
+            let features = PerSweep::new(
+                obs.iter()
+                    .map(|o| (format!("sweep{}", o.recording.sweep()), o.features.clone()))
+                    .collect(),
+            )?;
+            let problem = Problem::new(&prior, &sim, &features);
+            train(
+                problem.num_simulations(a.num_simulations).seed(a.seed),
+                Source::Simulate,
+                &est,
+                1,
+                &mut progress,
+            )?
+        };
+        let Observed {
+            recording: rec,
+            simulator: sim,
+            trace,
+            ..
+        } = &obs[0];
         if !a.json {
             cli::report_failures(&run.dataset);
         }
@@ -193,9 +236,9 @@ fn main() {
         let t_plot = Instant::now();
         let scene = RecordingScene {
             path: &a.recording,
-            recording: &rec,
-            trace: &trace,
-            simulator: &sim,
+            recording: rec,
+            trace,
+            simulator: sim,
             names: &names,
             low: &a.parameters.low,
             high: &a.parameters.high,
@@ -212,8 +255,11 @@ fn main() {
         ];
         let m = marginals(&samples);
         match a.json {
-            true => println!("{}", json(&a, &scene, posterior, &x_obs, &m, seconds)),
-            false => table(&a, &scene, posterior, &m, seconds),
+            true => println!(
+                "{}",
+                json(&a, &scene, &sweeps, posterior, &x_obs, &m, seconds)
+            ),
+            false => table(&a, &scene, &sweeps, posterior, &m, seconds),
         }
         Ok(())
     });
@@ -223,6 +269,7 @@ fn main() {
 fn json(
     a: &Args,
     scene: &RecordingScene<'_>,
+    sweeps: &[usize],
     posterior: &DirectPosterior,
     x_obs: &[f64],
     m: &[Marginal],
@@ -234,6 +281,8 @@ fn json(
         "recording": a.recording.display().to_string(),
         "format": rec.metadata().format.name(),
         "sweep": rec.sweep(),
+        "sweeps": sweeps,
+        "resampled": rec.metadata().resampled.map(|r| r.to_string()),
         "dt_ms": rec.dt_ms(),
         "num_samples_in_recording": rec.len(),
         "parameters": scene.names,
@@ -265,6 +314,7 @@ fn json(
 fn table(
     a: &Args,
     scene: &RecordingScene<'_>,
+    sweeps: &[usize],
     posterior: &DirectPosterior,
     m: &[Marginal],
     [simulate, train, plot, total]: [f64; 4],
@@ -282,6 +332,17 @@ fn table(
         meta.current_channel.as_deref().unwrap_or("-"),
         current_source(rec)
     );
+    if let Some(r) = &meta.resampled {
+        println!("  {r}");
+    }
+    if sweeps.len() > 1 {
+        println!(
+            "one observation of {} sweeps: {:?} (pictures: sweep {})",
+            sweeps.len(),
+            sweeps,
+            rec.sweep()
+        );
+    }
     println!(
         "{} posterior from {} simulations, {} samples ({} features):",
         posterior.estimator_name(),
@@ -315,4 +376,65 @@ fn table(
         "time: simulate {simulate:.2} s, train {train:.2} s, pictures {plot:.2} s, total {total:.2} s"
     );
     println!("pictures: {}", a.out_dir.display());
+}
+
+/// The sweeps to observe: `--sweeps` (a list, or `all` of the file's), else `--sweep`.
+fn sweep_list(a: &Args) -> Result<Vec<usize>, CliError> {
+    let Some(spec) = &a.sweeps else {
+        return Ok(vec![a.sweep]);
+    };
+    if spec.trim() == "all" {
+        let n = hh_io::read(&a.recording, 0)?.metadata().num_sweeps;
+        return Ok((0..n.min(sbi_core::sweeps::MAX_SWEEPS)).collect());
+    }
+    let list = spec
+        .split(',')
+        .map(|s| parse_value::<usize>("--sweeps", s.into()))
+        .collect::<Result<Vec<_>, _>>()?;
+    if list.is_empty() || list.len() > sbi_core::sweeps::MAX_SWEEPS {
+        return Err(CliError(format!(
+            "--sweeps lists 1 to {} sweeps",
+            sbi_core::sweeps::MAX_SWEEPS
+        )));
+    }
+    if let Some(k) = list
+        .iter()
+        .enumerate()
+        .find(|(i, k)| list[..*i].contains(k))
+    {
+        return Err(CliError(format!("--sweeps lists sweep {} twice", k.1)));
+    }
+    Ok(list)
+}
+
+/// One observed sweep: the recording, the simulator of its protocol, its features (with its
+/// stimulus window) and their values.
+struct Observed {
+    recording: hh_io::Recording,
+    simulator: hh_model::Substepped<hh_model::HhSimulator>,
+    features: TraceFeatures,
+    trace: Trace,
+    x: Vec<f64>,
+}
+
+impl Observed {
+    fn read(a: &Args, sweep: usize, names: &[&str]) -> Result<Self, CliError> {
+        let recording = hh_io::read(&a.recording, sweep)?.with_junction_potential(a.junction)?;
+        let simulator = simulator_for(&recording, names, &a.model)?;
+        let mut features = TraceFeatures::parse(&a.features)?;
+        if let Some(w) = recording.stimulus_window() {
+            features = features.with_stimulus_window(w);
+        }
+        let trace = recording.trace()?;
+        let x = features
+            .summarize(&trace)
+            .map_err(|e| CliError(format!("sweep {sweep} of the recording: {e}")))?;
+        Ok(Self {
+            recording,
+            simulator,
+            features,
+            trace,
+            x,
+        })
+    }
 }

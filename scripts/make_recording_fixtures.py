@@ -45,6 +45,13 @@ FIXTURES = {
         area=2e-5, theta="g_na=110,g_k=40,v_rest=-68", noise=0.5, scheme="exp-euler",
         substeps=2, seed=11,
     ),
+    # One cell, three step sweeps (a hyperpolarising, a near-threshold and a strong step) at
+    # the same known parameters: the multi-sweep observation (infer_recording --sweeps).
+    "steps3": dict(
+        dt_ms=0.05, n=3000, pre_epoch=400 - 3000 // 64, step=2000,
+        levels=[-100.0, 150.0, 400.0], area=2e-5, theta="g_na=110,g_k=40,v_rest=-68",
+        noise=0.5, scheme="exp-euler", substeps=2, seed=21, formats=["abf2"],
+    ),
 }
 
 
@@ -225,13 +232,21 @@ def check_with_pyabf(path, sweeps, channels):
 
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
+    # Names on the command line make only those fixtures (default: all).
     for name, FIX in FIXTURES.items():
+        if sys.argv[1:] and name not in sys.argv[1:]:
+            continue
+        formats = FIX.get("formats", ["csv", "abf2", "abf1", "nwb"])
         sweeps = [simulate(FIX, k) for k in range(len(FIX["levels"]))]
-        for k, (v, i) in enumerate(sweeps):
-            write_csv(f"{OUT}/{name}_sweep{k}.csv", FIX["dt_ms"], v, i)
-        write_abf2(f"{OUT}/{name}_abf2.abf", FIX, sweeps, channels=1)
-        write_abf1(f"{OUT}/{name}_abf1.abf", FIX, sweeps)
-        write_nwb(f"{OUT}/{name}.nwb", FIX, sweeps)
-        check_with_pyabf(f"{OUT}/{name}_abf2.abf", sweeps, channels=1)
-        check_with_pyabf(f"{OUT}/{name}_abf1.abf", sweeps, channels=2)
+        if "csv" in formats:
+            for k, (v, i) in enumerate(sweeps):
+                write_csv(f"{OUT}/{name}_sweep{k}.csv", FIX["dt_ms"], v, i)
+        if "abf2" in formats:
+            write_abf2(f"{OUT}/{name}_abf2.abf", FIX, sweeps, channels=1)
+            check_with_pyabf(f"{OUT}/{name}_abf2.abf", sweeps, channels=1)
+        if "abf1" in formats:
+            write_abf1(f"{OUT}/{name}_abf1.abf", FIX, sweeps)
+            check_with_pyabf(f"{OUT}/{name}_abf1.abf", sweeps, channels=2)
+        if "nwb" in formats:
+            write_nwb(f"{OUT}/{name}.nwb", FIX, sweeps)
         print(name, "ok", file=sys.stderr)

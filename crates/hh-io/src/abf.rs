@@ -128,6 +128,7 @@ pub fn read_abf(path: &Path, sweep: usize) -> Result<Recording> {
         voltage_unit: unit(vch),
         current_channel: None,
         current_unit: None,
+        resampled: None,
     };
     let current = match ci {
         Some((i, current_unit)) => {

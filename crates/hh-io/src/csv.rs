@@ -17,8 +17,14 @@ fn column_unit(name: &str) -> Option<CurrentUnit> {
 }
 
 /// Reads a CSV recording: a header `t_ms,vm_mv` or `t_ms,vm_mv,<current>` with `<current>`
-/// one of `i_pa`, `i_na`, `i_ua`, `i_ua_per_cm2`; one row per sample, times uniformly
-/// spaced (within 10⁻⁶·dt); `#` lines are comments. One sweep.
+/// one of `i_pa`, `i_na`, `i_ua`, `i_ua_per_cm2`; one row per sample; `#` lines are
+/// comments. One sweep.
+///
+/// Times uniformly spaced (within 10⁻⁶·dt) give the samples as they are. Others — a text
+/// export whose stamps jitter by rounding, NEURON's variable-step output (which may repeat a
+/// stamp) — are interpolated linearly (eFEL's interpolation) onto a uniform grid of their
+/// mean interval, voltage and current alike, and [`Metadata::resampled`] says so
+/// ([`read_csv_step`] picks the step).
 ///
 /// ```
 /// let dir = tempfile::tempdir()?;
@@ -33,9 +39,33 @@ fn column_unit(name: &str) -> Option<CurrentUnit> {
 ///
 /// # Errors
 /// An unreadable file; a header other than the above; a row with the wrong number of
-/// fields, a value that does not parse or is not finite; fewer than two rows; times that are
-/// not increasing and uniformly spaced.
+/// fields, a value that does not parse or is not finite; fewer than two rows; times that
+/// decrease, or do not advance at all.
 pub fn read_csv(path: &Path) -> Result<Recording> {
+    read_csv_step(path, None)
+}
+
+/// [`read_csv`], resampled onto a uniform grid of `step_ms` when it is given (whatever the
+/// file's times), of the mean interval when the times are not uniform.
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("jittered.csv");
+/// // A 0.025 ms step written to two decimals.
+/// std::fs::write(&path, "t_ms,vm_mv\n0,-65\n0.02,-64\n0.05,-62\n0.07,-61\n0.1,-59\n")?;
+/// let rec = hh_io::read_csv(&path)?;
+/// assert_eq!((rec.dt_ms(), rec.len()), (0.025, 5));
+/// let how = rec.metadata().resampled.unwrap();
+/// assert_eq!(how.samples_in, 5);
+/// assert!((how.interval_range_ms.1 - 0.03).abs() < 1e-12); // 0.02 and 0.03 ms
+/// let rec = hh_io::csv::read_csv_step(&path, Some(0.05))?;
+/// assert_eq!(rec.len(), 3);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// As [`read_csv`]; a step that is not finite and positive.
+pub fn read_csv_step(path: &Path, step_ms: Option<f64>) -> Result<Recording> {
     let p = path.display().to_string();
     let csv_err = |e: sbi_core::Error| match e {
         sbi_core::Error::Parse {
@@ -91,23 +121,41 @@ pub fn read_csv(path: &Path) -> Result<Recording> {
             t.len()
         ))));
     }
-    let dt = (t[t.len() - 1] - t[0]) / (t.len() - 1) as f64;
-    if dt <= 0.0 || !dt.is_finite() {
+    let mean_dt = (t[t.len() - 1] - t[0]) / (t.len() - 1) as f64;
+    if let Some(k) = (1..t.len()).find(|&k| t[k] < t[k - 1]) {
+        return Err(Error::Sampling {
+            path: p,
+            detail: format!(
+                "times decrease at sample {k} ({} ms after {} ms)",
+                t[k],
+                t[k - 1]
+            ),
+        });
+    }
+    if mean_dt <= 0.0 || !mean_dt.is_finite() {
         return Err(Error::Sampling {
             path: p,
             detail: "times do not increase".into(),
         });
     }
-    if let Some(k) = (0..t.len()).find(|&k| (t[k] - t[0] - k as f64 * dt).abs() > 1e-6 * dt) {
-        return Err(Error::Sampling {
-            path: p,
-            detail: format!(
-                "sample {k} is at t = {} ms, off the uniform grid of dt = {dt} ms (a gap or a \
-                 repeated row?)",
-                t[k]
-            ),
-        });
-    }
+    let uniform = (0..t.len()).all(|k| (t[k] - t[0] - k as f64 * mean_dt).abs() <= 1e-6 * mean_dt);
+    let step = step_ms.unwrap_or(mean_dt);
+    let (dt, v, i, resampled) = if uniform && step_ms.is_none() {
+        (mean_dt, v, i, None)
+    } else {
+        // Jittered or variable-step stamps: eFEL's linear interpolation onto a uniform grid
+        // of the mean interval (or the step asked for), the current too.
+        let resample = |y: &[f64]| sbi_core::resample::linear(&t, y, step);
+        let v2 = resample(&v)?;
+        let i2 = if i.is_empty() { i } else { resample(&i)? };
+        let report = sbi_core::resample::Resampling {
+            samples_in: t.len(),
+            samples_out: v2.len(),
+            step_ms: step,
+            interval_range_ms: sbi_core::resample::interval_range(&t),
+        };
+        (step, v2, i2, Some(report))
+    };
     let metadata = Metadata {
         format: Format::Csv,
         num_sweeps: 1,
@@ -115,6 +163,7 @@ pub fn read_csv(path: &Path) -> Result<Recording> {
         voltage_unit: "mV".into(),
         current_channel: unit.map(|u| u.column_name().to_owned()),
         current_unit: unit.map(|u| u.symbol().to_owned()),
+        resampled,
     };
     let rec = Recording::new(dt, v)?.with_metadata(0, metadata);
     match unit {

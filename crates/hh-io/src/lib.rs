@@ -43,7 +43,7 @@
 #![deny(missing_docs)]
 
 mod abf;
-mod csv;
+pub mod csv;
 mod error;
 mod nwb;
 mod recording;

@@ -313,6 +313,7 @@ pub fn read_nwb(path: &Path, sweep: usize) -> Result<Recording> {
         voltage_unit: vunit,
         current_channel: None,
         current_unit: None,
+        resampled: None,
     };
     let current = match stimulus {
         Some(s) => {

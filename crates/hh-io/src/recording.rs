@@ -129,6 +129,9 @@ pub struct Metadata {
     pub current_channel: Option<String>,
     /// Unit of the current in the file, if any.
     pub current_unit: Option<String>,
+    /// How non-uniform time stamps (a CSV's) were interpolated onto a uniform grid, if they
+    /// were.
+    pub resampled: Option<sbi_core::resample::Resampling>,
 }
 
 impl Metadata {
@@ -141,6 +144,7 @@ impl Metadata {
             voltage_unit: "mV".into(),
             current_channel: None,
             current_unit: None,
+            resampled: None,
         }
     }
 }

@@ -232,7 +232,10 @@ fn bad_csv_lines_are_errors_with_their_line() {
         ("t_ms,vm_mv\n0,1\n0.1,x\n", "line 3"),
         ("t_ms,vm_mv\n0,1\n0.1,NaN\n", "not finite"),
         ("t_ms,vm_mv\n0,1\n0.1\n", "fields"),
-        ("t_ms,vm_mv\n0,1\n0.1,1\n0.3,1\n0.35,1\n", "uniform"),
+        (
+            "t_ms,vm_mv\n0,1\n0.1,1\n0.3,1\n0.25,1\n",
+            "times decrease at sample 3",
+        ),
         ("t_ms,vm_mv\n0,1\n", "at least two"),
     ];
     for (k, (text, needle)) in cases.iter().enumerate() {
@@ -241,6 +244,41 @@ fn bad_csv_lines_are_errors_with_their_line() {
         let e = read(&path, 0).unwrap_err().to_string();
         assert!(e.contains(needle), "case {k}: {e}");
     }
+}
+
+#[test]
+fn jittered_csv_times_are_resampled_and_reported() {
+    // The cell fixture's sweep with its stamps written to three decimals and every third
+    // row dropped: intervals of 0.05 and 0.1 ms. Resampled onto 0.05 ms, it is the fixture
+    // where the rows remain, and the stimulus window is found from the resampled current.
+    let original = read(&data("cell_sweep1.csv"), 0).unwrap();
+    let text = std::fs::read_to_string(data("cell_sweep1.csv")).unwrap();
+    let mut lines = text.lines();
+    let mut out = format!("{}\n", lines.next().unwrap());
+    for (k, line) in lines.enumerate().filter(|(k, _)| k % 3 != 1) {
+        let (_, rest) = line.split_once(',').unwrap();
+        out.push_str(&format!("{:.3},{rest}\n", k as f64 * 0.05));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gappy.csv");
+    std::fs::write(&path, out).unwrap();
+    let rec = hh_io::csv::read_csv_step(&path, Some(0.05)).unwrap();
+    let how = rec.metadata().resampled.expect("reported");
+    assert_eq!(how.samples_out, original.len());
+    let (lo, hi) = how.interval_range_ms;
+    assert!(
+        (lo - 0.05).abs() < 1e-9 && (hi - 0.1).abs() < 1e-9,
+        "{how:?}"
+    );
+    for k in (0..original.len()).filter(|k| k % 3 != 1) {
+        let (a, b) = (rec.voltage_mv()[k], original.voltage_mv()[k]);
+        assert!((a - b).abs() < 1e-9, "sample {k}: {a} vs {b}");
+    }
+    assert_eq!(rec.stimulus_window(), original.stimulus_window());
+    // With the mean interval (the default) the grid is coarser but the record is the same.
+    let rec = read(&path, 0).unwrap();
+    assert!(rec.metadata().resampled.is_some());
+    assert!((rec.duration_ms() - original.duration_ms()).abs() < 0.2);
 }
 
 #[test]

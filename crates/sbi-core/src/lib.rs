@@ -56,6 +56,7 @@ mod rng;
 pub mod stats;
 mod stream;
 pub mod streams;
+pub mod sweeps;
 mod table;
 mod trace;
 mod training;
