@@ -24,7 +24,7 @@ use hh_sbi_examples::recording::{
     ParameterBox, RecordingModel, RecordingScene, current_source, labelled, simulator_for,
     write_pictures,
 };
-use hh_stats::TraceFeatures;
+use hh_stats::{SpikeDetection, TraceFeatures};
 use sbi_core::stats::{Marginal, marginals};
 use sbi_core::sweeps::{PerSweep, Sweeps};
 use sbi_core::{Posterior, SummaryStatistics, Trace, streams};
@@ -56,7 +56,8 @@ liquid-junction potential (mV) from the recording first.
                v_rest:-75:-55 (mS/cm2, mS/cm2, absolute mV). stim_scale:a:b infers a factor
                on the current (an unknown area: effective area = area / stim_scale).
 --noise        intrinsic current noise of the model, uA/cm2*sqrt(ms) (default 0)
---features     summary features (default all: hh-stats' 15 spike and moment features;
+--features     summary features (default all: hh-stats' 15 spike and moment features, with
+               eFEL's spike detection, -20 mV;
                efel: eFEL's features by eFEL's names, efel:name,... some of them; see
                docs/features.md). A simulation whose features are undefined (an eFEL spike
                shape without a spike) is dropped and counted.
@@ -421,7 +422,13 @@ impl Observed {
     fn read(a: &Args, sweep: usize, names: &[&str]) -> Result<Self, CliError> {
         let recording = hh_io::read(&a.recording, sweep)?.with_junction_potential(a.junction)?;
         let simulator = simulator_for(&recording, names, &a.model)?;
-        let mut features = TraceFeatures::parse(&a.features)?;
+        // eFEL's spike detection for recordings (also under hh-stats' own presets).
+        let mut features = match TraceFeatures::parse(&a.features)? {
+            TraceFeatures::Hh(f) => {
+                TraceFeatures::Hh(f.with_spike_detection(SpikeDetection::efel())?)
+            }
+            efel => efel,
+        };
         if let Some(w) = recording.stimulus_window() {
             features = features.with_stimulus_window(w);
         }

@@ -164,6 +164,36 @@ impl Default for SpikeDetection {
     }
 }
 
+impl SpikeDetection {
+    /// eFEL's spike detection for hh-stats' own features: an upward crossing of −20 mV
+    /// (absolute), re-armed as soon as the potential falls back below it (a hysteresis of
+    /// 10⁻⁶ mV), so every spike eFEL counts is counted — also on a cortical cell whose
+    /// after-hyperpolarisations stay far above rest. What `infer_recording` uses for
+    /// recordings; the notebook presets keep the default.
+    ///
+    /// ```
+    /// use hh_stats::{FeatureSet, SpikeDetection};
+    /// use sbi_core::Trace;
+    /// // Two spikes from −60 mV whose trough between them (−30 mV) is only 30 mV below the
+    /// // peaks' −20 mV crossing: the default detector (re-armed 20 mV below a threshold
+    /// // 50 mV above rest) sees one; eFEL's sees two.
+    /// let mut v = vec![-60.0; 60];
+    /// v[20..26].copy_from_slice(&[-10.0, 30.0, 20.0, -25.0, -30.0, -28.0]);
+    /// v[26..30].copy_from_slice(&[0.0, 30.0, -10.0, -40.0]);
+    /// let trace = Trace::new(0.1, 0.0, v)?;
+    /// let efel = FeatureSet::all().with_spike_detection(SpikeDetection::efel())?;
+    /// assert_eq!(efel.spikes(&trace)?.len(), 2);
+    /// assert_eq!(FeatureSet::all().spikes(&trace)?.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn efel() -> Self {
+        Self {
+            threshold: Threshold::Absolute(-20.0),
+            hysteresis_mv: 1e-6,
+        }
+    }
+}
+
 /// One detected spike.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
