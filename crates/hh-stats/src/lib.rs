@@ -6,6 +6,11 @@
 //! — the original notebook's), [`FeatureSet::sbi7`] (the seven of sbi's HH tutorial) and
 //! [`FeatureSet::all`].
 //!
+//! The field's vocabulary is in [`efel`]: 30 of eFEL's features with eFEL's names,
+//! definitions and settings, on any time base, checked against eFEL itself
+//! ([`efel::EfelFeatures`], [`efel::EfelValues`]). [`TraceFeatures`] chooses either kind by
+//! name (`sbi7`, `efel:Spikecount,AP_amplitude@first`).
+//!
 //! Every valid trace gives finite features — where a feature is undefined (no spike, zero
 //! variance) a documented fill value is used (see [`Feature`]); an empty or non-finite trace
 //! is an error. Spikes are threshold crossings with hysteresis; the default threshold is 50 mV

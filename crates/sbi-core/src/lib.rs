@@ -16,7 +16,9 @@
 //!
 //! Consumers: `sbi_inference::Npe` drives any prior, simulator, summary and density estimator;
 //! `spike_fit::run` drives any solver over an objective. [`Identity`] is the summary for a
-//! simulator that returns its features itself.
+//! simulator that returns its features itself. [`sweeps::Sweeps`] and [`sweeps::PerSweep`]
+//! make several sweeps of one cell one observation, for any simulator and summary;
+//! [`resample`] brings any time base onto a uniform grid as eFEL does.
 //!
 //! Conventions: f64 everywhere; one item is a slice and a batch is a [`RowMatrix`] (one row per
 //! item); randomness is passed in as `&mut R` with `R: Rng + ?Sized`, and batch methods take a
