@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use common::{Flaky, identity, unit_box};
 use mpi::traits::Communicator;
 use sbi_campaign::{Campaign, Error, Schedule};
+use sbi_inference::Problem;
 
 const SCENARIO: &str = "SBI_CAMPAIGN_MPI_SCENARIO";
 
