@@ -66,10 +66,15 @@ pub enum Error {
         rule: &'static str,
     },
     /// An eFEL feature name hh-stats does not compute.
-    #[error("unknown eFEL feature `{0}` (known: {known})", known = crate::efel::EfelFeature::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", "))]
-    UnknownEfelFeature(String),
-    /// An eFEL feature has no value on this trace and no fill value (see
-    /// [`EfelFeature::fill`](crate::efel::EfelFeature::fill)): eFEL returns `None` there.
+    #[error("unknown eFEL feature `{name}` (known: {known})")]
+    UnknownEfelFeature {
+        /// The name given.
+        name: String,
+        /// The names hh-stats computes, comma-separated.
+        known: String,
+    },
+    /// An eFEL feature has no value on this trace and no fill value (see `EfelFeature::fill`
+    /// in the `efel` module): eFEL returns `None` there.
     #[error("eFEL feature `{feature}` is undefined on this trace: {reason}")]
     UndefinedFeature {
         /// The feature's eFEL name.

@@ -223,7 +223,7 @@ impl EfelFeature {
     /// 5.7's new names, too).
     ///
     /// # Errors
-    /// [`Error::UnknownFeature`] listing every name.
+    /// [`Error::UnknownEfelFeature`] listing every name.
     pub fn from_name(name: &str) -> Result<Self> {
         let name = match name {
             "spike_count" => "Spikecount",
@@ -233,6 +233,9 @@ impl EfelFeature {
         Self::ALL
             .into_iter()
             .find(|f| f.name() == name)
-            .ok_or_else(|| Error::UnknownEfelFeature(name.to_owned()))
+            .ok_or_else(|| Error::UnknownEfelFeature {
+                name: name.to_owned(),
+                known: Self::ALL.map(Self::name).join(", "),
+            })
     }
 }
