@@ -22,7 +22,7 @@ use hh_sbi_examples::posterior::{Source, train};
 use hh_sbi_examples::progress::TerminalProgress;
 use hh_sbi_examples::recording::{
     ParameterBox, RecordingModel, RecordingScene, current_source, labelled, simulator_for,
-    write_pictures,
+    step_current_na, write_pictures,
 };
 use hh_stats::{SpikeDetection, TraceFeatures};
 use sbi_core::stats::{Marginal, marginals};
@@ -59,8 +59,9 @@ liquid-junction potential (mV) from the recording first.
 --features     summary features (default all: hh-stats' 15 spike and moment features, with
                eFEL's spike detection, -20 mV;
                efel: eFEL's features by eFEL's names, efel:name,... some of them; see
-               docs/features.md). A simulation whose features are undefined (an eFEL spike
-               shape without a spike) is dropped and counted.
+               docs/features.md; ohmic_input_resistance divides by the file's current
+               step). A simulation whose features are undefined (an eFEL spike shape
+               without a spike) is dropped and counted.
 --num-simulations N (default 2000), --num-samples M posterior samples (default 1000)
 --truth        known values (a synthetic recording): marked and reported
 Writes to DIR (default infer_recording_out): recording.svg (the recording and 5 posterior
@@ -427,7 +428,12 @@ impl Observed {
             TraceFeatures::Hh(f) => {
                 TraceFeatures::Hh(f.with_spike_detection(SpikeDetection::efel())?)
             }
-            efel => efel,
+            // eFEL's stimulus_current (ohmic_input_resistance): the file's step, when it has
+            // a total current.
+            TraceFeatures::Efel(f) => TraceFeatures::Efel(match step_current_na(&recording) {
+                Some(na) => f.with_stimulus_current(na),
+                None => f,
+            }),
         };
         if let Some(w) = recording.stimulus_window() {
             features = features.with_stimulus_window(w);

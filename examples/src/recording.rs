@@ -349,3 +349,29 @@ pub fn write_pictures(dir: &Path, pictures: &[(&str, String)]) -> Result<(), Cli
     }
     Ok(())
 }
+
+/// The step of injected current over the recording's stimulus window, relative to the
+/// holding level (the first sample), in nA — eFEL's `stimulus_current`, which
+/// `ohmic_input_resistance` divides by. `None` without a total current (a density, or no
+/// current) or a stimulus window.
+///
+/// ```
+/// use hh_io::{Current, CurrentSource, CurrentUnit, Recording};
+/// let i: Vec<f64> = (0..100).map(|k| if (20..80).contains(&k) { 150.0 } else { -10.0 }).collect();
+/// let rec = Recording::new(0.1, vec![-65.0; 100])?.with_current(Current {
+///     values: i,
+///     unit: CurrentUnit::PicoAmpere,
+///     source: CurrentSource::Recorded,
+/// })?;
+/// let na = hh_sbi_examples::recording::step_current_na(&rec).unwrap();
+/// assert!((na - 0.16).abs() < 1e-12);
+/// # Ok::<(), hh_io::Error>(())
+/// ```
+pub fn step_current_na(rec: &Recording) -> Option<f64> {
+    let window = rec.stimulus_window()?;
+    let i_ua = rec.current_microampere().ok()?;
+    let hold = *i_ua.first()?;
+    let range = rec.trace().ok()?.index_range(window);
+    let n = range.len();
+    (n > 0).then(|| i_ua[range].iter().map(|x| x - hold).sum::<f64>() / n as f64 * 1e3)
+}

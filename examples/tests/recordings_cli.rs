@@ -392,3 +392,33 @@ fn bad_sweep_lists_and_features_fail_clearly() {
         assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn the_input_resistance_divides_by_the_files_step() {
+    // Sweep 0 of the three-step fixture: a −100 pA step rebuilt from the ABF epoch table, so
+    // eFEL's stimulus_current is −0.1 nA and ohmic_input_resistance = deflection / −0.1 (MΩ).
+    let dir = temp_dir("infer-ohmic");
+    let file = fixture("steps3_abf2.abf");
+    let out_dir = dir.join("pics").display().to_string();
+    let v = json(&run(
+        "infer_recording",
+        &[
+            "--recording",
+            &file,
+            "--area",
+            "2e-5",
+            "--features",
+            "efel:voltage_deflection,ohmic_input_resistance,sag_amplitude",
+            "--num-simulations",
+            "20",
+            "--out-dir",
+            &out_dir,
+            "--json",
+        ],
+    ));
+    let x = arr(&v, "x_observed");
+    assert!(x[0] < -1.0, "a hyperpolarising deflection: {x:?}");
+    assert!((x[1] - x[0] / -0.1).abs() < 1e-9 * x[1].abs(), "{x:?}");
+    assert!(x[2] > 0.0, "a sag: {x:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}
