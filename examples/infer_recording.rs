@@ -21,8 +21,8 @@ use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
 use hh_sbi_examples::posterior::{Source, train};
 use hh_sbi_examples::progress::TerminalProgress;
 use hh_sbi_examples::recording::{
-    ParameterBox, RecordingModel, RecordingScene, current_source, labelled, simulator_for,
-    step_current_na, write_pictures,
+    ParameterBox, RecordingModel, RecordingScene, current_source, feature_groups,
+    features_for_sweep, labelled, simulator_for, step_current_na, write_pictures,
 };
 use hh_stats::{SpikeDetection, TraceFeatures};
 use sbi_core::stats::{Marginal, marginals};
@@ -56,7 +56,8 @@ liquid-junction potential (mV) from the recording first.
                v_rest:-75:-55 (mS/cm2, mS/cm2, absolute mV). stim_scale:a:b infers a factor
                on the current (an unknown area: effective area = area / stim_scale).
 --noise        intrinsic current noise of the model, uA/cm2*sqrt(ms) (default 0)
---features     summary features (default all: hh-stats' 15 spike and moment features, with
+--features     summary features, for every sweep or per group of sweeps
+               (0=efel:sag_amplitude;1,2=efel:Spikecount;*=all) (default all: hh-stats' 15 spike and moment features, with
                eFEL's spike detection, -20 mV;
                efel: eFEL's features by eFEL's names, efel:name,... some of them; see
                docs/features.md; ohmic_input_resistance divides by the file's current
@@ -137,14 +138,7 @@ fn parse_args() -> Result<Args, CliError> {
         }
     }
     a.recording = recording.ok_or_else(|| CliError("--recording FILE is required".into()))?;
-    if a.features == "notebook" {
-        return Err(CliError(
-            "--features notebook is the notebook's rest-relative summary; for a recording use \
-             sbi7, all, efel or efel:name,..."
-                .into(),
-        ));
-    }
-    TraceFeatures::parse(&a.features).map_err(|e| CliError(format!("--features: {e}")))?;
+    feature_groups(&a.features)?;
     if a.num_simulations < 20 {
         return Err(CliError("--num-simulations must be at least 20".into()));
     }
@@ -424,7 +418,7 @@ impl Observed {
         let recording = hh_io::read(&a.recording, sweep)?.with_junction_potential(a.junction)?;
         let simulator = simulator_for(&recording, names, &a.model)?;
         // eFEL's spike detection for recordings (also under hh-stats' own presets).
-        let mut features = match TraceFeatures::parse(&a.features)? {
+        let mut features = match features_for_sweep(&a.features, sweep)? {
             TraceFeatures::Hh(f) => {
                 TraceFeatures::Hh(f.with_spike_detection(SpikeDetection::efel())?)
             }

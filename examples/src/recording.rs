@@ -7,6 +7,7 @@ use std::path::Path;
 
 use hh_io::{CurrentSource, Recording};
 use hh_model::{HhParams, HhSimulator, Model, Protocol, Scheme, Substepped};
+use hh_stats::TraceFeatures;
 use plotters::style::RGBColor;
 use sbi_core::{RowMatrix, Simulator, Trace, item_rng, stats::marginals, streams};
 
@@ -374,4 +375,75 @@ pub fn step_current_na(rec: &Recording) -> Option<f64> {
     let range = rec.trace().ok()?.index_range(window);
     let n = range.len();
     (n > 0).then(|| i_ua[range].iter().map(|x| x - hold).sum::<f64>() / n as f64 * 1e3)
+}
+
+/// The features of sweep `sweep` from a `--features` spec: one spec for every sweep
+/// (`all`, `efel:Spikecount,…`), or one per group of sweeps, `;`-separated, each
+/// `sweeps=spec` with `sweeps` a comma list or `*` (the first group naming the sweep wins):
+/// `0=efel:voltage_base,sag_amplitude;1,2=efel:Spikecount,AP_amplitude`. hh-stats' `notebook`
+/// preset (rest-relative) is refused.
+///
+/// ```
+/// use hh_sbi_examples::recording::features_for_sweep;
+/// use sbi_core::SummaryStatistics;
+/// let spec = "0=efel:sag_amplitude;*=efel:Spikecount,voltage_base";
+/// assert_eq!(features_for_sweep(spec, 0).unwrap().names(), ["sag_amplitude"]);
+/// assert_eq!(features_for_sweep(spec, 4).unwrap().dim(), 2);
+/// assert_eq!(features_for_sweep("sbi7", 3).unwrap().dim(), 7);
+/// assert!(features_for_sweep("0=efel:sag_amplitude", 1).is_err()); // none for sweep 1
+/// assert!(features_for_sweep("x=all", 0).is_err());
+/// ```
+///
+/// # Errors
+/// A spec that does not parse (naming the part), or no spec for `sweep`.
+pub fn features_for_sweep(spec: &str, sweep: usize) -> Result<TraceFeatures, CliError> {
+    feature_groups(spec)?
+        .into_iter()
+        .find(|(sweeps, _)| sweeps.as_ref().is_none_or(|list| list.contains(&sweep)))
+        .map(|(_, features)| features)
+        .ok_or_else(|| CliError(format!("--features gives no features for sweep {sweep}")))
+}
+
+/// The groups of a `--features` spec ([`features_for_sweep`]): the sweeps each names (`None`:
+/// every sweep) and their features, in order.
+///
+/// # Errors
+/// A part that does not parse, naming it.
+pub fn feature_groups(spec: &str) -> Result<Vec<(Option<Vec<usize>>, TraceFeatures)>, CliError> {
+    let parse = |s: &str| {
+        if s.trim() == "notebook" {
+            return Err(CliError(
+                "--features notebook is the notebook's rest-relative summary; for a recording \
+                 use sbi7, all, efel or efel:name,..."
+                    .into(),
+            ));
+        }
+        TraceFeatures::parse(s.trim()).map_err(|e| CliError(format!("--features `{s}`: {e}")))
+    };
+    if !spec.contains('=') {
+        return Ok(vec![(None, parse(spec)?)]);
+    }
+    spec.split(';')
+        .filter(|p| !p.trim().is_empty())
+        .map(|part| {
+            let (sweeps, features) = part.split_once('=').ok_or_else(|| {
+                CliError(format!("--features `{part}`: expected <sweeps>=<features>"))
+            })?;
+            let sweeps = match sweeps.trim() {
+                "*" => None,
+                list => Some(
+                    list.split(',')
+                        .map(|k| {
+                            k.trim().parse::<usize>().map_err(|_| {
+                                CliError(format!(
+                                    "--features `{part}`: `{k}` is not a sweep number"
+                                ))
+                            })
+                        })
+                        .collect::<Result<Vec<_>, _>>()?,
+                ),
+            };
+            Ok((sweeps, parse(features)?))
+        })
+        .collect()
 }

@@ -384,6 +384,11 @@ fn bad_sweep_lists_and_features_fail_clearly() {
         (vec!["--sweeps", "0,7"], "sweep"),
         (vec!["--features", "notebook"], "rest-relative"),
         (vec!["--features", "efel:Spikecont"], "unknown eFEL feature"),
+        (
+            vec!["--sweeps", "all", "--features", "0=efel:sag_amplitude"],
+            "no features for sweep 1",
+        ),
+        (vec!["--features", "x=all"], "not a sweep number"),
     ] {
         let mut a = vec!["--recording", file.as_str(), "--area", "2e-5"];
         a.extend(args.iter().copied());
@@ -420,5 +425,36 @@ fn the_input_resistance_divides_by_the_files_step() {
     assert!(x[0] < -1.0, "a hyperpolarising deflection: {x:?}");
     assert!((x[1] - x[0] / -0.1).abs() < 1e-9 * x[1].abs(), "{x:?}");
     assert!(x[2] > 0.0, "a sag: {x:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn each_sweep_can_have_its_own_features() {
+    // The sag and the decay from the hyperpolarising sweep, spike timing from the others.
+    let dir = temp_dir("infer-per-sweep");
+    let file = fixture("steps3_abf2.abf");
+    let out_dir = dir.join("pics").display().to_string();
+    let v = json(&run(
+        "infer_recording",
+        &[
+            "--recording",
+            &file,
+            "--sweeps",
+            "all",
+            "--area",
+            "2e-5",
+            "--features",
+            "0=efel:voltage_base,sag_amplitude,decay_time_constant_after_stim;\
+             *=efel:Spikecount,time_to_first_spike",
+            "--num-simulations",
+            "200",
+            "--out-dir",
+            &out_dir,
+            "--json",
+        ],
+    ));
+    let x = arr(&v, "x_observed");
+    assert_eq!(x.len(), 3 + 2 + 2, "{x:?}");
+    assert!(x[1] > 0.0 && x[3] >= 1.0 && x[5] > x[3], "{x:?}");
     std::fs::remove_dir_all(&dir).ok();
 }
