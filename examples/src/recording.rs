@@ -404,12 +404,16 @@ pub fn features_for_sweep(spec: &str, sweep: usize) -> Result<TraceFeatures, Cli
         .ok_or_else(|| CliError(format!("--features gives no features for sweep {sweep}")))
 }
 
+/// One group of a `--features` spec: the sweeps it names (`None`: every sweep) and their
+/// features.
+pub type FeatureGroup = (Option<Vec<usize>>, TraceFeatures);
+
 /// The groups of a `--features` spec ([`features_for_sweep`]): the sweeps each names (`None`:
 /// every sweep) and their features, in order.
 ///
 /// # Errors
 /// A part that does not parse, naming it.
-pub fn feature_groups(spec: &str) -> Result<Vec<(Option<Vec<usize>>, TraceFeatures)>, CliError> {
+pub fn feature_groups(spec: &str) -> Result<Vec<FeatureGroup>, CliError> {
     let parse = |s: &str| {
         if s.trim() == "notebook" {
             return Err(CliError(
