@@ -38,7 +38,8 @@ usage: infer_recording --recording FILE [--sweep N | --sweeps N,M,...|all]
                        [--area CM2] [--junction MV] [--noise SIGMA] [--substeps K]
                        [--scheme exp-euler|rk4|pyhh-euler]
                        [--features sbi7|all|efel|efel:name[@first|@last],...]
-                       [--num-simulations N] [--num-samples M] [--estimator mdn|nsf|maf]
+                       [--num-simulations N] [--rounds R] [--num-samples M]
+                       [--estimator mdn|nsf|maf]
                        [--truth name=value,...] [--seed S] [--out-dir DIR] [--json]
 
 Infers HH parameters from sweep N (default 0) of a current-clamp recording (CSV, ABF 1/2 or
@@ -64,6 +65,8 @@ liquid-junction potential (mV) from the recording first.
                step). A simulation whose features are undefined (an eFEL spike shape
                without a spike) is dropped and counted.
 --num-simulations N (default 2000), --num-samples M posterior samples (default 1000)
+--rounds R     truncated sequential NPE for this recording: R rounds of N simulations, each
+               from the previous round's posterior restricted to its support (default 1)
 --truth        known values (a synthetic recording): marked and reported
 Writes to DIR (default infer_recording_out): recording.svg (the recording and 5 posterior
 predictive traces), stimulus.svg, posterior.svg (2-D density or a corner plot).";
@@ -77,6 +80,7 @@ struct Args {
     junction: f64,
     features: String,
     num_simulations: usize,
+    rounds: usize,
     num_samples: usize,
     estimator: NeuralEstimator,
     truth: Option<Vec<f64>>,
@@ -99,6 +103,7 @@ fn parse_args() -> Result<Args, CliError> {
         junction: 0.0,
         features: "all".into(),
         num_simulations: 2000,
+        rounds: 1,
         num_samples: 1000,
         estimator: NeuralEstimator::default(),
         truth: None,
@@ -125,6 +130,7 @@ fn parse_args() -> Result<Args, CliError> {
                 a.num_simulations = parse_value("--num-simulations", p.value()?)?
             }
             Long("num-samples") => a.num_samples = parse_value("--num-samples", p.value()?)?,
+            Long("rounds") => a.rounds = parse_value("--rounds", p.value()?)?,
             Long("estimator") => a.estimator = parse_value("--estimator", p.value()?)?,
             Long("truth") => a.truth_spec = Some(p.value()?.to_string_lossy().into_owned()),
             Long("seed") => a.seed = parse_value("--seed", p.value()?)?,
@@ -141,6 +147,9 @@ fn parse_args() -> Result<Args, CliError> {
     feature_groups(&a.features)?;
     if a.num_simulations < 20 {
         return Err(CliError("--num-simulations must be at least 20".into()));
+    }
+    if !(1..=100).contains(&a.rounds) {
+        return Err(CliError("--rounds must be 1 to 100".into()));
     }
     if a.num_samples < 2 {
         return Err(CliError("--num-samples must be at least 2".into()));
@@ -189,11 +198,19 @@ fn main() {
             .estimator
             .clone()
             .with_train(TrainConfig::new().with_whiten_x(true));
+        let source = match a.rounds {
+            1 => Source::Simulate,
+            rounds => Source::Rounds {
+                x_obs: &x_obs,
+                rounds,
+                warm_start: false,
+            },
+        };
         let run = if let [one] = &obs[..] {
             let problem = Problem::new(&prior, &one.simulator, &one.features);
             train(
                 problem.num_simulations(a.num_simulations).seed(a.seed),
-                Source::Simulate,
+                source,
                 &est,
                 1,
                 &mut progress,
@@ -208,7 +225,7 @@ fn main() {
             let problem = Problem::new(&prior, &sim, &features);
             train(
                 problem.num_simulations(a.num_simulations).seed(a.seed),
-                Source::Simulate,
+                source,
                 &est,
                 1,
                 &mut progress,
@@ -251,11 +268,15 @@ fn main() {
         ];
         let m = marginals(&samples);
         match a.json {
-            true => println!(
-                "{}",
-                json(&a, &scene, &sweeps, posterior, &x_obs, &m, seconds)
-            ),
-            false => table(&a, &scene, &sweeps, posterior, &m, seconds),
+            true => {
+                let mut out = json(&a, &scene, &sweeps, posterior, &x_obs, &m, seconds);
+                out["rounds"] = cli::rounds_json(&run.rounds);
+                println!("{out}");
+            }
+            false => {
+                cli::print_rounds(&run.rounds);
+                table(&a, &scene, &sweeps, posterior, &m, seconds)
+            }
         }
         Ok(())
     });

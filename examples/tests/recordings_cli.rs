@@ -458,3 +458,38 @@ fn each_sweep_can_have_its_own_features() {
     assert!(x[1] > 0.0 && x[3] >= 1.0 && x[5] > x[3], "{x:?}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn sequential_rounds_on_a_recording() {
+    // Two rounds of 300 simulations on the strong step: the second round's proposal is the
+    // first posterior restricted to its support, and the run reports both rounds.
+    let dir = temp_dir("infer-rounds");
+    let file = fixture("steps3_abf2.abf");
+    let out_dir = dir.join("pics").display().to_string();
+    let args = [
+        "--recording",
+        &file,
+        "--sweep",
+        "2",
+        "--area",
+        "2e-5",
+        "--noise",
+        "0.5",
+        "--substeps",
+        "2",
+        "--num-simulations",
+        "300",
+        "--rounds",
+        "2",
+        "--out-dir",
+        &out_dir,
+        "--json",
+    ];
+    let v = json(&run("infer_recording", &args));
+    let rounds = v["rounds"].as_array().expect("rounds reported");
+    assert_eq!(rounds.len(), 2, "{v}");
+    let out = run("infer_recording", &["--recording", &file, "--rounds", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--rounds must be 1 to 100"));
+    std::fs::remove_dir_all(&dir).ok();
+}
