@@ -47,3 +47,66 @@ proptest! {
         }
     }
 }
+
+/// Spiky traces: a resting level, random spikes of random shape, noise.
+fn spiky() -> impl Strategy<Value = Vec<f64>> {
+    (
+        -90.0..-40.0f64,
+        prop::collection::vec((0usize..300, 2usize..30, -40.0..80.0f64), 0..8),
+        prop::collection::vec(-3.0..3.0f64, 3..300),
+    )
+        .prop_map(|(rest, spikes, noise)| {
+            let mut v: Vec<f64> = noise.iter().map(|e| rest + e).collect();
+            let n = v.len();
+            for (at, width, peak) in spikes {
+                for k in 0..width {
+                    if let Some(x) = v.get_mut((at + k) % n) {
+                        let phase = k as f64 / width as f64;
+                        *x += (peak - rest) * (std::f64::consts::PI * phase).sin();
+                    }
+                }
+            }
+            v
+        })
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// eFEL's index arithmetic (backward searches from peaks, pairings of begins with peaks,
+    /// windows at the trace's edges) on random spiky traces, windows and settings: values or
+    /// `UndefinedFeature`, never a panic; every value is finite.
+    #[test]
+    fn efel_features_of_random_traces(v in spiky(), dt in 0.005..0.5f64, t0 in -5.0..5.0f64,
+                                      a in -10.0..200.0f64, len in 0.01..200.0f64,
+                                      threshold in -60.0..20.0f64, window in 1usize..12,
+                                      step in 0.01..1.0f64, strict in any::<bool>(),
+                                      ignore_first in any::<bool>(),
+                                      base_from in 0.0..1.2f64, current in -1.0..1.0f64) {
+        use hh_stats::efel::{EfelFeature, EfelSettings, EfelValues};
+        let settings = EfelSettings::default()
+            .set("Threshold", threshold).unwrap()
+            .set("DerivativeWindow", window as f64).unwrap()
+            .set("interp_step", step).unwrap()
+            .set("strict_stiminterval", f64::from(u8::from(strict))).unwrap()
+            .set("ignore_first_ISI", f64::from(u8::from(ignore_first))).unwrap()
+            .set("voltage_base_start_perc", base_from).unwrap();
+        let Ok(trace) = Trace::new(dt, t0, v) else { return Ok(()) };
+        let w = TimeWindow::new(a, a + len).unwrap();
+        let Ok(values) = EfelValues::new(&trace, Some(w), &settings, Some(current)) else {
+            return Ok(());
+        };
+        for f in EfelFeature::ALL {
+            match values.get(f) {
+                Ok(x) => prop_assert!(x.iter().all(|x| x.is_finite()), "{}: {x:?}", f.name()),
+                Err(hh_stats::Error::UndefinedFeature { .. }) => {}
+                Err(e) => prop_assert!(false, "{}: {e}", f.name()),
+            }
+        }
+        // The summary: finite values or an error, never a panic.
+        let summary = hh_stats::efel::EfelFeatures::all().with_settings(settings).with_stimulus_window(w);
+        if let Ok(x) = summary.summarize(&trace) {
+            prop_assert!(x.iter().all(|x| x.is_finite()));
+        }
+    }
+}
