@@ -6,22 +6,15 @@ implements, one `efel.get_feature_values` call (CPU time per call, best of 5 run
     cargo run --release --example simulate -- --v-rest -65 --stim 7 --out /tmp/efel_bench.csv
     /tmp/efelenv/bin/python benches/python/efel_time.py /tmp/efel_bench.csv
 """
+import os
 import sys
 import time
 
 import efel
 import numpy as np
 
-FEATURES = [
-    "Spikecount", "Spikecount_stimint", "mean_frequency", "time_to_first_spike",
-    "time_to_last_spike", "inv_first_ISI", "all_ISI_values", "ISI_values", "ISI_CV",
-    "adaptation_index2", "AP_amplitude", "peak_voltage", "AP_begin_voltage",
-    "AP_duration_half_width", "AP_width", "AP_rise_time", "AP_fall_time", "AHP_depth_abs",
-    "AHP_depth", "min_AHP_values", "voltage_base", "steady_state_voltage",
-    "steady_state_voltage_stimend", "voltage_deflection", "sag_amplitude", "sag_ratio1",
-    "decay_time_constant_after_stim", "ohmic_input_resistance", "minimum_voltage",
-    "maximum_voltage",
-]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+from efel_compare import FEATURES  # the 30 features hh-stats implements  # noqa: E402
 
 data = np.loadtxt(sys.argv[1], delimiter=",", skiprows=1)
 trace = {"T": data[:, 0], "V": data[:, 1], "stim_start": [70.0], "stim_end": [130.0],

@@ -11,6 +11,11 @@ use super::settings::EfelSettings;
 /// A value or why eFEL has none.
 pub(crate) type Found<T> = std::result::Result<T, &'static str>;
 
+/// The indices of `found`, borrowed, or its reason.
+pub(crate) fn indices(found: &Found<Vec<usize>>) -> Found<&[usize]> {
+    found.as_deref().map_err(|e| *e)
+}
+
 /// `Ok(v)` if `v` has an element, otherwise `Err(why)`.
 pub(crate) fn nonempty<T>(v: Vec<T>, why: &'static str) -> Found<Vec<T>> {
     if v.is_empty() { Err(why) } else { Ok(v) }
@@ -100,10 +105,7 @@ impl SpikeIndices {
         let ahp = min_ahp.as_deref().unwrap_or(&[]);
         let begin = begin_indices(t, &slope, start, p, ahp, s);
         let end_i = end_indices(t, &slope, start, p, s.down_derivative_threshold);
-        let rise = begin
-            .as_ref()
-            .map_err(|e| *e)
-            .and_then(|b| rise_indices(v, b, p));
+        let rise = indices(&begin).and_then(|b| rise_indices(v, b, p));
         let fall = match (&begin, &end_i) {
             (Ok(b), Ok(e)) => Ok(fall_indices(v, b, e, p)),
             (Err(e), _) | (_, Err(e)) => Err(*e),

@@ -6,7 +6,7 @@ use sbi_core::Trace;
 
 use super::feature::EfelFeature;
 use super::settings::{BaseMode, EfelSettings};
-use super::spikes::{Found, SpikeIndices, first_at, nonempty};
+use super::spikes::{Found, SpikeIndices, first_at, indices, nonempty};
 use crate::error::Result;
 
 /// One trace prepared as eFEL prepares it — interpolated onto the grid of `interp_step`, its
@@ -134,7 +134,7 @@ impl EfelValues {
     }
 
     fn peaks(&self) -> Found<&[usize]> {
-        self.spikes.peaks.as_deref().map_err(|e| *e)
+        indices(&self.spikes.peaks)
     }
 
     fn peak_times(&self) -> Found<Vec<f64>> {
@@ -145,13 +145,8 @@ impl EfelValues {
         time >= self.start && time <= self.end
     }
 
-    fn at(&self, indices: &Found<Vec<usize>>) -> Found<Vec<f64>> {
-        Ok(indices
-            .as_ref()
-            .map_err(|e| *e)?
-            .iter()
-            .map(|&i| self.v[i])
-            .collect())
+    fn at(&self, found: &Found<Vec<usize>>) -> Found<Vec<f64>> {
+        Ok(indices(found)?.iter().map(|&i| self.v[i]).collect())
     }
 
     fn all_isi(&self) -> Found<Vec<f64>> {
@@ -224,7 +219,7 @@ impl EfelValues {
             peak_voltage => self.at(&self.spikes.peaks),
             AP_amplitude => {
                 let peaks = self.peaks()?;
-                let begin = self.spikes.begin.as_ref().map_err(|e| *e)?;
+                let begin = indices(&self.spikes.begin)?;
                 let during: Vec<f64> = peaks
                     .iter()
                     .filter(|&&p| self.in_stimulus(self.t[p]))
@@ -241,8 +236,8 @@ impl EfelValues {
             }
             AP_begin_voltage => self.at(&self.spikes.begin),
             AP_duration_half_width => {
-                let rise = self.spikes.rise.as_ref().map_err(|e| *e)?;
-                let fall = self.spikes.fall.as_ref().map_err(|e| *e)?;
+                let rise = indices(&self.spikes.rise)?;
+                let fall = indices(&self.spikes.fall)?;
                 Ok(rise
                     .iter()
                     .zip(fall)
@@ -253,7 +248,7 @@ impl EfelValues {
             AP_rise_time => self.rise_time(),
             AP_fall_time => {
                 let peaks = self.peaks()?;
-                let end = self.spikes.end.as_ref().map_err(|e| *e)?;
+                let end = indices(&self.spikes.end)?;
                 let after = peaks.iter().filter(|&&p| self.t[p] > self.start);
                 Ok(after
                     .zip(end)
@@ -305,7 +300,7 @@ impl EfelValues {
 
     fn ap_width(&self) -> Found<Vec<f64>> {
         self.peaks()?;
-        let ahp = self.spikes.min_ahp.as_ref().map_err(|e| *e)?;
+        let ahp = indices(&self.spikes.min_ahp)?;
         let thr = self.settings.threshold;
         let mut bounds = Vec::with_capacity(ahp.len() + 1);
         if self.settings.strict_stiminterval {
@@ -332,7 +327,7 @@ impl EfelValues {
 
     fn rise_time(&self) -> Found<Vec<f64>> {
         let (peaks, v) = (self.peaks()?, &self.v);
-        let begin = self.spikes.begin.as_ref().map_err(|e| *e)?;
+        let begin = indices(&self.spikes.begin)?;
         let after: Vec<usize> = peaks.iter().copied().filter(|&p| p > begin[0]).collect();
         let (lo, hi) = (self.settings.rise_start_perc, self.settings.rise_end_perc);
         let n = begin.len().min(peaks.len()).min(after.len());
