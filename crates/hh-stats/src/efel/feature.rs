@@ -3,74 +3,100 @@
 
 use crate::error::{Error, Result};
 
-/// An eFEL feature, named as eFEL names it. Each is eFEL's definition on eFEL's interpolated
-/// trace (docs/features.md has every definition and where hh-stats deviates). Per-spike
-/// features ([`EfelFeature::per_spike`]) give one value per spike, reduced to one number by a
-/// [`Reduce`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[allow(non_camel_case_types)]
-pub enum EfelFeature {
-    /// Number of spikes (peaks between an upward and a downward crossing of `Threshold`).
-    Spikecount,
-    /// Spikes whose peak lies in the stimulus window.
-    Spikecount_stimint,
-    /// Spikes in the stimulus window × 1000 / (last such peak time − stim_start), Hz.
-    mean_frequency,
-    /// First peak time − stim_start, ms.
-    time_to_first_spike,
-    /// Last peak time − stim_start, ms.
-    time_to_last_spike,
-    /// 1000 / first interspike interval, Hz.
-    inv_first_ISI,
-    /// Every interspike interval, ms (per spike).
-    all_ISI_values,
-    /// The interspike intervals without the first (`ignore_first_ISI`), ms (per spike).
-    ISI_values,
-    /// Sample std (ddof 1) / mean of `ISI_values`.
-    ISI_CV,
-    /// Mean of (ISIᵢ − ISIᵢ₋₁)/(ISIᵢ + ISIᵢ₋₁) from the second interval, spikes in the stimulus.
-    adaptation_index2,
-    /// Peak voltage − voltage at the spike's begin, spikes in the stimulus, mV (per spike).
-    AP_amplitude,
-    /// Voltage at each peak, mV (per spike).
-    peak_voltage,
-    /// Voltage where dV/dt first exceeds `DerivativeThreshold` before the peak, mV (per spike).
-    AP_begin_voltage,
-    /// Width at half the height from the begin voltage to the peak, ms (per spike).
-    AP_duration_half_width,
-    /// Width at `Threshold`, ms (per spike).
-    AP_width,
-    /// From the begin to the peak, ms (per spike).
-    AP_rise_time,
-    /// From the peak to where dV/dt returns above `DownDerivativeThreshold`, ms (per spike).
-    AP_fall_time,
-    /// The first minimum after each peak (before the next, or the trace's end), mV (per spike).
-    AHP_depth_abs,
-    /// `AHP_depth_abs` − `voltage_base`, mV (per spike).
-    AHP_depth,
-    /// The same minima as `AHP_depth_abs`, mV (per spike).
-    min_AHP_values,
-    /// Mean voltage from 0.9·stim_start to stim_start, mV.
-    voltage_base,
-    /// Mean voltage after the stimulus end, mV.
-    steady_state_voltage,
-    /// Mean voltage over the last 10 % of the stimulus, mV.
-    steady_state_voltage_stimend,
-    /// Mean of 5 samples 5–10 samples before the stimulus end − mean before the stimulus, mV.
-    voltage_deflection,
-    /// `steady_state_voltage_stimend` − `minimum_voltage` (a hyperpolarising step), mV.
-    sag_amplitude,
-    /// `sag_amplitude` / (`voltage_base` − `minimum_voltage`).
-    sag_ratio1,
-    /// Time constant of the decay 1–10 ms after the stimulus end (log-linear fit), ms.
-    decay_time_constant_after_stim,
-    /// `voltage_deflection` / the stimulus current (mV/nA = MΩ).
-    ohmic_input_resistance,
-    /// Lowest voltage in the stimulus window, mV.
-    minimum_voltage,
-    /// Highest voltage in the stimulus window, mV.
-    maximum_voltage,
+/// Declares [`EfelFeature`] once: each variant with its docs, [`EfelFeature::ALL`] in
+/// declaration order and [`EfelFeature::name`] (the variant's own name, eFEL's).
+macro_rules! efel_features {
+    ($(#[$attr:meta])* pub enum EfelFeature { $($(#[doc = $doc:literal])* $variant:ident,)* }) => {
+        $(#[$attr])*
+        pub enum EfelFeature {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl EfelFeature {
+            /// Every feature, in a fixed order (the `efel` preset).
+            pub const ALL: [EfelFeature; [$(stringify!($variant)),*].len()] =
+                [$(EfelFeature::$variant),*];
+
+            /// eFEL's name.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(EfelFeature::$variant => stringify!($variant),)*
+                }
+            }
+        }
+    };
+}
+
+efel_features! {
+    /// An eFEL feature, named as eFEL names it. Each is eFEL's definition on eFEL's interpolated
+    /// trace (docs/features.md has every definition and where hh-stats deviates). Per-spike
+    /// features ([`EfelFeature::per_spike`]) give one value per spike, reduced to one number by a
+    /// [`Reduce`].
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+    #[allow(non_camel_case_types)]
+    pub enum EfelFeature {
+        /// Number of spikes (peaks between an upward and a downward crossing of `Threshold`).
+        Spikecount,
+        /// Spikes whose peak lies in the stimulus window.
+        Spikecount_stimint,
+        /// Spikes in the stimulus window × 1000 / (last such peak time − stim_start), Hz.
+        mean_frequency,
+        /// First peak time − stim_start, ms.
+        time_to_first_spike,
+        /// Last peak time − stim_start, ms.
+        time_to_last_spike,
+        /// 1000 / first interspike interval, Hz.
+        inv_first_ISI,
+        /// Every interspike interval, ms (per spike).
+        all_ISI_values,
+        /// The interspike intervals without the first (`ignore_first_ISI`), ms (per spike).
+        ISI_values,
+        /// Sample std (ddof 1) / mean of `ISI_values`.
+        ISI_CV,
+        /// Mean of (ISIᵢ − ISIᵢ₋₁)/(ISIᵢ + ISIᵢ₋₁) from the second interval, spikes in the stimulus.
+        adaptation_index2,
+        /// Peak voltage − voltage at the spike's begin, spikes in the stimulus, mV (per spike).
+        AP_amplitude,
+        /// Voltage at each peak, mV (per spike).
+        peak_voltage,
+        /// Voltage where dV/dt first exceeds `DerivativeThreshold` before the peak, mV (per spike).
+        AP_begin_voltage,
+        /// Width at half the height from the begin voltage to the peak, ms (per spike).
+        AP_duration_half_width,
+        /// Width at `Threshold`, ms (per spike).
+        AP_width,
+        /// From the begin to the peak, ms (per spike).
+        AP_rise_time,
+        /// From the peak to where dV/dt returns above `DownDerivativeThreshold`, ms (per spike).
+        AP_fall_time,
+        /// The first minimum after each peak (before the next, or the trace's end), mV (per spike).
+        AHP_depth_abs,
+        /// `AHP_depth_abs` − `voltage_base`, mV (per spike).
+        AHP_depth,
+        /// The same minima as `AHP_depth_abs`, mV (per spike).
+        min_AHP_values,
+        /// Mean voltage from 0.9·stim_start to stim_start, mV.
+        voltage_base,
+        /// Mean voltage after the stimulus end, mV.
+        steady_state_voltage,
+        /// Mean voltage over the last 10 % of the stimulus, mV.
+        steady_state_voltage_stimend,
+        /// Mean of 5 samples 5–10 samples before the stimulus end − mean before the stimulus, mV.
+        voltage_deflection,
+        /// `steady_state_voltage_stimend` − `minimum_voltage` (a hyperpolarising step), mV.
+        sag_amplitude,
+        /// `sag_amplitude` / (`voltage_base` − `minimum_voltage`).
+        sag_ratio1,
+        /// Time constant of the decay 1–10 ms after the stimulus end (log-linear fit), ms.
+        decay_time_constant_after_stim,
+        /// `voltage_deflection` / the stimulus current (mV/nA = MΩ).
+        ohmic_input_resistance,
+        /// Lowest voltage in the stimulus window, mV.
+        minimum_voltage,
+        /// Highest voltage in the stimulus window, mV.
+        maximum_voltage,
+    }
 }
 
 /// How a per-spike feature becomes one number.
@@ -109,80 +135,6 @@ impl Reduce {
 }
 
 impl EfelFeature {
-    /// Every feature, in a fixed order (the `efel` preset).
-    pub const ALL: [EfelFeature; 30] = {
-        use EfelFeature::*;
-        [
-            Spikecount,
-            Spikecount_stimint,
-            mean_frequency,
-            time_to_first_spike,
-            time_to_last_spike,
-            inv_first_ISI,
-            all_ISI_values,
-            ISI_values,
-            ISI_CV,
-            adaptation_index2,
-            AP_amplitude,
-            peak_voltage,
-            AP_begin_voltage,
-            AP_duration_half_width,
-            AP_width,
-            AP_rise_time,
-            AP_fall_time,
-            AHP_depth_abs,
-            AHP_depth,
-            min_AHP_values,
-            voltage_base,
-            steady_state_voltage,
-            steady_state_voltage_stimend,
-            voltage_deflection,
-            sag_amplitude,
-            sag_ratio1,
-            decay_time_constant_after_stim,
-            ohmic_input_resistance,
-            minimum_voltage,
-            maximum_voltage,
-        ]
-    };
-
-    /// eFEL's name.
-    pub fn name(self) -> &'static str {
-        use EfelFeature::*;
-        match self {
-            Spikecount => "Spikecount",
-            Spikecount_stimint => "Spikecount_stimint",
-            mean_frequency => "mean_frequency",
-            time_to_first_spike => "time_to_first_spike",
-            time_to_last_spike => "time_to_last_spike",
-            inv_first_ISI => "inv_first_ISI",
-            all_ISI_values => "all_ISI_values",
-            ISI_values => "ISI_values",
-            ISI_CV => "ISI_CV",
-            adaptation_index2 => "adaptation_index2",
-            AP_amplitude => "AP_amplitude",
-            peak_voltage => "peak_voltage",
-            AP_begin_voltage => "AP_begin_voltage",
-            AP_duration_half_width => "AP_duration_half_width",
-            AP_width => "AP_width",
-            AP_rise_time => "AP_rise_time",
-            AP_fall_time => "AP_fall_time",
-            AHP_depth_abs => "AHP_depth_abs",
-            AHP_depth => "AHP_depth",
-            min_AHP_values => "min_AHP_values",
-            voltage_base => "voltage_base",
-            steady_state_voltage => "steady_state_voltage",
-            steady_state_voltage_stimend => "steady_state_voltage_stimend",
-            voltage_deflection => "voltage_deflection",
-            sag_amplitude => "sag_amplitude",
-            sag_ratio1 => "sag_ratio1",
-            decay_time_constant_after_stim => "decay_time_constant_after_stim",
-            ohmic_input_resistance => "ohmic_input_resistance",
-            minimum_voltage => "minimum_voltage",
-            maximum_voltage => "maximum_voltage",
-        }
-    }
-
     /// Whether eFEL gives one value per spike (or per interval).
     pub fn per_spike(self) -> bool {
         use EfelFeature::*;
