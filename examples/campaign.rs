@@ -15,7 +15,7 @@
 use std::path::PathBuf;
 
 use hh_model::HhSimulator;
-use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
+use hh_sbi_examples::cli::{self, CliError, counts, parse_f64, parse_value};
 use hh_sbi_examples::notebook::{HIGH, LOW, dataset_settings};
 use hh_sbi_examples::progress::TerminalProgress;
 use hh_stats::FeatureSet;
@@ -75,14 +75,14 @@ fn parse_args() -> Result<Args, CliError> {
         match arg {
             Long("out") => a.out = Some(PathBuf::from(p.value()?)),
             Long("num-simulations") => {
-                a.num_simulations = parse_value("--num-simulations", p.value()?)?
+                a.num_simulations = counts::SIMULATIONS.parse("--num-simulations", p.value()?)?
             }
             Long("seed") => a.seed = parse_value("--seed", p.value()?)?,
             Long("features") => a.features = p.value()?.to_string_lossy().into_owned(),
             Long("noise") => a.noise = parse_f64("--noise", p.value()?)?,
             Long("schedule") => a.schedule = p.value()?.to_string_lossy().into_owned(),
-            Long("chunk") => a.chunk = parse_value("--chunk", p.value()?)?,
-            Long("threads") => a.threads = Some(parse_value("--threads", p.value()?)?),
+            Long("chunk") => a.chunk = counts::CHUNK.parse("--chunk", p.value()?)?,
+            Long("threads") => a.threads = Some(counts::THREADS.parse("--threads", p.value()?)?),
             Long("json") => a.json = true,
             Short('h') | Long("help") => {
                 println!("{USAGE}");
@@ -90,9 +90,6 @@ fn parse_args() -> Result<Args, CliError> {
             }
             _ => return Err(arg.unexpected().into()),
         }
-    }
-    if a.threads == Some(0) {
-        return Err(CliError("--threads must be at least 1".into()));
     }
     Ok(a)
 }
@@ -110,8 +107,7 @@ impl Args {
 }
 
 fn main() {
-    cli::run(USAGE, || {
-        let args = parse_args()?;
+    cli::run(USAGE, parse_args, |args| {
         let out = args
             .out
             .clone()

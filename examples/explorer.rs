@@ -15,7 +15,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use hh_model::HhSimulator;
-use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
+use hh_sbi_examples::cli::{self, CliError, counts, parse_f64, parse_value};
 use hh_sbi_examples::explorer::{Explorer, MAX_SEED, NUM_SAMPLES, View};
 use hh_sbi_examples::notebook::{HIGH, LOW, load_checked, trained_on};
 use hh_sbi_examples::progress::TerminalProgress;
@@ -67,7 +67,7 @@ fn parse_args() -> Result<Args, CliError> {
             Long("noise") => a.noise = parse_f64("--noise", p.value()?)?,
             Long("features") => a.features = p.value()?.to_string_lossy().into_owned(),
             Long("num-simulations") => {
-                a.num_simulations = parse_value("--num-simulations", p.value()?)?
+                a.num_simulations = counts::SIMULATIONS.parse("--num-simulations", p.value()?)?
             }
             Long("seed") => a.seed = parse_value("--seed", p.value()?)?,
             Short('h') | Long("help") => {
@@ -83,7 +83,7 @@ fn parse_args() -> Result<Args, CliError> {
     if a.num_simulations < 20 {
         return Err(CliError("--num-simulations must be at least 20".into()));
     }
-    sbi_core::check_size("--num-simulations", a.num_simulations, 3)?;
+    cli::fits_in_memory("--num-simulations", a.num_simulations, 3 + 2)?;
     Ok(a)
 }
 
@@ -223,8 +223,7 @@ fn handle(request: Request, explorer: &Explorer, features: &str) {
 }
 
 fn main() {
-    cli::run(USAGE, || {
-        let args = parse_args()?;
+    cli::run(USAGE, parse_args, |args| {
         let sim = HhSimulator::notebook().with_noise_sigma(args.noise)?;
         let features = FeatureSet::preset_named(&args.features)?;
         let posterior = posterior(&args, &sim, &features)?;

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use hh_sbi_examples::cli::{self, CliError, parse_value};
+use hh_sbi_examples::cli::{self, CliError, counts, parse_value};
 use hh_sbi_examples::spikes::{load_data, parse_mode};
 use sbi_core::streams;
 use spike_fit::{
@@ -61,9 +61,9 @@ fn parse_args() -> Result<Args, CliError> {
         match arg {
             Long("mode") => a.mode = parse_mode(p.value()?)?,
             Long("method") => a.method = p.value()?.to_string_lossy().into_owned(),
-            Long("trials") => a.trials = parse_value("--trials", p.value()?)?,
+            Long("trials") => a.trials = counts::TRIALS.parse("--trials", p.value()?)?,
             Long("seed") => a.seed = parse_value("--seed", p.value()?)?,
-            Long("fresh-trials") => a.fresh = parse_value("--fresh-trials", p.value()?)?,
+            Long("fresh-trials") => a.fresh = counts::TRIALS.parse("--fresh-trials", p.value()?)?,
             Long("loss") => {
                 a.loss = match p.value()?.to_string_lossy().as_ref() {
                     "mse" => Loss::Mse,
@@ -85,11 +85,6 @@ fn parse_args() -> Result<Args, CliError> {
             _ => return Err(arg.unexpected().into()),
         }
     }
-    if a.trials == 0 || a.fresh == 0 {
-        return Err(CliError(
-            "--trials and --fresh-trials must be positive".into(),
-        ));
-    }
     Ok(a)
 }
 
@@ -108,8 +103,7 @@ fn solver(method: &str) -> Result<Box<dyn StudySolver>, CliError> {
 }
 
 fn main() {
-    cli::run(USAGE, || {
-        let a = parse_args()?;
+    cli::run(USAGE, parse_args, |a| {
         let solver = solver(&a.method)?;
         let data = load_data(a.data_path.as_deref())?;
         let study = Study::new(SpikeModel::new(a.mode), data)?

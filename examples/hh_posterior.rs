@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use hh_model::HhSimulator;
-use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
+use hh_sbi_examples::cli::{self, CliError, counts, parse_f64, parse_value};
 use hh_sbi_examples::notebook::{
     HIGH, LOW, NAMES, Scene, dataset_settings, load_checked, observe, render_pictures, trained_on,
 };
@@ -25,7 +25,7 @@ use hh_sbi_examples::recording::protocol_mismatch;
 use hh_stats::FeatureSet;
 use sbi_core::stats::{Marginal, marginals};
 use sbi_core::{Posterior, SummaryStatistics, Trace, streams};
-use sbi_inference::{MAX_VALIDATION, Problem, RoundReport, Validation, validate};
+use sbi_inference::{Problem, RoundReport, Validation, validate};
 use sbi_npe::{DirectPosterior, NeuralEstimator, TrainConfig};
 use sbi_prior::BoxUniform;
 
@@ -122,20 +122,24 @@ fn parse_args() -> Result<Args, CliError> {
             }
             Long("observed") => a.observed = Some(PathBuf::from(p.value()?)),
             Long("sweep") => a.sweep = parse_value("--sweep", p.value()?)?,
-            Long("rounds") => a.rounds = parse_value("--rounds", p.value()?)?,
+            Long("rounds") => a.rounds = counts::ROUNDS.parse("--rounds", p.value()?)?,
             Long("warm-start") => a.warm_start = true,
             Long("dataset") => a.dataset = Some(PathBuf::from(p.value()?)),
             Long("num-simulations") => {
-                a.num_simulations = parse_value("--num-simulations", p.value()?)?
+                a.num_simulations = counts::SIMULATIONS.parse("--num-simulations", p.value()?)?
             }
-            Long("num-samples") => a.num_samples = parse_value("--num-samples", p.value()?)?,
+            Long("num-samples") => {
+                a.num_samples = counts::POSTERIOR_SAMPLES.parse("--num-samples", p.value()?)?
+            }
             Long("features") => a.features = p.value()?.to_string_lossy().into_owned(),
             Long("noise") => a.noise = parse_f64("--noise", p.value()?)?,
             Long("seed") => a.seed = parse_value("--seed", p.value()?)?,
             Long("out-dir") => a.out_dir = PathBuf::from(p.value()?),
             Long("save-posterior") => a.save = Some(PathBuf::from(p.value()?)),
             Long("load-posterior") => a.load = Some(PathBuf::from(p.value()?)),
-            Long("validate") => a.validate = Some(parse_value("--validate", p.value()?)?),
+            Long("validate") => {
+                a.validate = Some(counts::VALIDATE.parse("--validate", p.value()?)?)
+            }
             Long("json") => a.json = true,
             Long("estimator") => a.estimator = parse_value("--estimator", p.value()?)?,
             Short('h') | Long("help") => {
@@ -160,9 +164,6 @@ fn parse_args() -> Result<Args, CliError> {
     if a.noise < 0.0 {
         return Err(CliError("--noise must be non-negative".into()));
     }
-    if a.rounds == 0 {
-        return Err(CliError("--rounds must be at least 1".into()));
-    }
     if a.rounds > 1 && (a.load.is_some() || a.validate.is_some()) {
         return Err(CliError(
             "--rounds trains a posterior for this one observation: it takes neither \
@@ -181,14 +182,10 @@ fn parse_args() -> Result<Args, CliError> {
     if a.validate == Some(0) {
         return Err(CliError("--validate needs at least 1 parameter set".into()));
     }
-    if a.validate.is_some_and(|k| k > MAX_VALIDATION) {
-        return Err(CliError(format!(
-            "--validate takes at most {MAX_VALIDATION} parameter sets"
-        )));
-    }
     // Checked here so that a typo fails at once, before simulating and training.
-    sbi_core::check_size("--num-simulations", a.num_simulations, 3)?;
-    sbi_core::check_size("--num-samples", a.num_samples, 2)?;
+    let num_features = if a.features == "sbi7" { 7 } else { 3 };
+    cli::fits_in_memory("--num-simulations", a.num_simulations, num_features + 2)?;
+    cli::fits_in_memory("--num-samples", a.num_samples, 2)?;
     Ok(a)
 }
 
@@ -207,8 +204,7 @@ fn pictures(dir: &Path, scene: &Scene<'_>) -> Result<(), CliError> {
 }
 
 fn main() {
-    cli::run(USAGE, || {
-        let args = parse_args()?;
+    cli::run(USAGE, parse_args, |args| {
         let t0 = Instant::now();
         let prior = BoxUniform::new(LOW.to_vec(), HIGH.to_vec())?;
         let sim = HhSimulator::notebook().with_noise_sigma(args.noise)?;

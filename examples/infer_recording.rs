@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use hh_model::Scheme;
-use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
+use hh_sbi_examples::cli::{self, CliError, counts, parse_f64, parse_value};
 use hh_sbi_examples::posterior::{Source, train};
 use hh_sbi_examples::progress::TerminalProgress;
 use hh_sbi_examples::recording::{
@@ -123,14 +123,18 @@ fn parse_args() -> Result<Args, CliError> {
             Long("area") => a.model.area_cm2 = Some(parse_f64("--area", p.value()?)?),
             Long("junction") => a.junction = parse_f64("--junction", p.value()?)?,
             Long("noise") => a.model.noise = parse_f64("--noise", p.value()?)?,
-            Long("substeps") => a.model.substeps = parse_value("--substeps", p.value()?)?,
+            Long("substeps") => {
+                a.model.substeps = counts::SUBSTEPS.parse("--substeps", p.value()?)?
+            }
             Long("scheme") => a.model.scheme = parse_value::<Scheme>("--scheme", p.value()?)?,
             Long("features") => a.features = p.value()?.to_string_lossy().into_owned(),
             Long("num-simulations") => {
-                a.num_simulations = parse_value("--num-simulations", p.value()?)?
+                a.num_simulations = counts::SIMULATIONS.parse("--num-simulations", p.value()?)?
             }
-            Long("num-samples") => a.num_samples = parse_value("--num-samples", p.value()?)?,
-            Long("rounds") => a.rounds = parse_value("--rounds", p.value()?)?,
+            Long("num-samples") => {
+                a.num_samples = counts::POSTERIOR_SAMPLES.parse("--num-samples", p.value()?)?
+            }
+            Long("rounds") => a.rounds = counts::ROUNDS.parse("--rounds", p.value()?)?,
             Long("estimator") => a.estimator = parse_value("--estimator", p.value()?)?,
             Long("truth") => a.truth_spec = Some(p.value()?.to_string_lossy().into_owned()),
             Long("seed") => a.seed = parse_value("--seed", p.value()?)?,
@@ -148,17 +152,13 @@ fn parse_args() -> Result<Args, CliError> {
     if a.num_simulations < 20 {
         return Err(CliError("--num-simulations must be at least 20".into()));
     }
-    if !(1..=100).contains(&a.rounds) {
-        return Err(CliError("--rounds must be 1 to 100".into()));
-    }
     if a.num_samples < 2 {
         return Err(CliError("--num-samples must be at least 2".into()));
     }
     if a.model.noise < 0.0 {
         return Err(CliError("--noise must be non-negative".into()));
     }
-    sbi_core::check_size("--num-simulations", a.num_simulations, 3)?;
-    sbi_core::check_size("--num-samples", a.num_samples, 2)?;
+    cli::fits_in_memory("--num-samples", a.num_samples, a.parameters.names.len())?;
     if let Some(spec) = &a.truth_spec {
         let mut t = vec![f64::NAN; a.parameters.names.len()];
         for kv in spec.split(',').filter(|s| !s.trim().is_empty()) {
@@ -182,8 +182,7 @@ fn parse_args() -> Result<Args, CliError> {
 }
 
 fn main() {
-    cli::run(USAGE, || {
-        let a = parse_args()?;
+    cli::run(USAGE, parse_args, |a| {
         let t0 = Instant::now();
         let sweeps = sweep_list(&a)?;
         let names = a.parameters.name_refs();
@@ -192,6 +191,12 @@ fn main() {
             .map(|&k| Observed::read(&a, k, &names))
             .collect::<Result<Vec<_>, CliError>>()?;
         let x_obs: Vec<f64> = obs.iter().flat_map(|o| o.x.iter().copied()).collect();
+        // The simulations' θ and features, before anything is simulated.
+        cli::fits_in_memory(
+            "--num-simulations",
+            a.num_simulations,
+            x_obs.len() + names.len(),
+        )?;
         let prior = BoxUniform::new(a.parameters.low.clone(), a.parameters.high.clone())?;
         let mut progress = TerminalProgress::new("infer_recording").quiet(a.json);
         let est = a
@@ -454,9 +459,15 @@ impl Observed {
             features = features.with_stimulus_window(w);
         }
         let trace = recording.trace()?;
-        let x = features
-            .summarize(&trace)
-            .map_err(|e| CliError(format!("sweep {sweep} of the recording: {e}")))?;
+        let x = features.summarize(&trace).map_err(|e| match e {
+            hh_stats::Error::MissingStimulusWindow { feature } => CliError(format!(
+                "sweep {sweep} of the recording: feature `{feature}` describes the stimulus \
+                     window, and this sweep's recorded current never steps away from its holding \
+                     level: choose a sweep with a stimulus (--sweep N, or --sweeps with \
+                     stimulated sweeps only)"
+            )),
+            e => CliError(format!("sweep {sweep} of the recording: {e}")),
+        })?;
         Ok(Self {
             recording,
             simulator,

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
+use hh_sbi_examples::cli::{self, CliError, counts, parse_f64, parse_value};
 use hh_sbi_examples::posterior::{Source, Trained, train};
 use hh_sbi_examples::progress::TerminalProgress;
 use rand::SeedableRng;
@@ -68,12 +68,13 @@ fn parse_args() -> Result<Args, CliError> {
                 x_obs = Some([a, b]);
             }
             Long("num-simulations") => {
-                num_simulations = parse_value("--num-simulations", parser.value()?)?;
+                num_simulations =
+                    counts::SIMULATIONS.parse("--num-simulations", parser.value()?)?;
             }
             Long("seed") => seed = parse_value("--seed", parser.value()?)?,
-            Long("ensemble") => ensemble = parse_value("--ensemble", parser.value()?)?,
+            Long("ensemble") => ensemble = counts::ENSEMBLE.parse("--ensemble", parser.value()?)?,
             Long("sigma") => sigma = parse_f64("--sigma", parser.value()?)?,
-            Long("rounds") => rounds = parse_value("--rounds", parser.value()?)?,
+            Long("rounds") => rounds = counts::ROUNDS.parse("--rounds", parser.value()?)?,
             Long("warm-start") => warm_start = true,
             Long("save-dataset") => save_dataset = Some(parser.value()?.into()),
             Long("dataset") => dataset = Some(parser.value()?.into()),
@@ -85,12 +86,6 @@ fn parse_args() -> Result<Args, CliError> {
             }
             _ => return Err(arg.unexpected().into()),
         }
-    }
-    if ensemble == 0 {
-        return Err(CliError("--ensemble must be at least 1".into()));
-    }
-    if rounds == 0 {
-        return Err(CliError("--rounds must be at least 1".into()));
     }
     if rounds > 1 && (ensemble > 1 || dataset.is_some()) {
         return Err(CliError(
@@ -118,8 +113,7 @@ fn parse_args() -> Result<Args, CliError> {
 }
 
 fn main() {
-    cli::run(USAGE, || {
-        let args = parse_args()?;
+    cli::run(USAGE, parse_args, |args| {
         let (low, high) = ([-3.0, -3.0], [3.0, 3.0]);
         let prior = BoxUniform::new(low.to_vec(), high.to_vec())?;
         let simulator = LinearGaussian::new(2, args.sigma)?;

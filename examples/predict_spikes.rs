@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
+use hh_sbi_examples::cli::{self, CliError, counts, parse_f64, parse_value};
 use hh_sbi_examples::plot::{Curve, PALETTE, plot_curves};
 use hh_sbi_examples::spikes::{load_data, parse_mode};
 use sbi_core::streams;
@@ -53,7 +53,7 @@ fn parse_args() -> Result<Args, CliError> {
         match arg {
             Long("delta-v") => a.dv = parse_f64("--delta-v", p.value()?)?,
             Long("delta-area") => a.da = parse_f64("--delta-area", p.value()?)?,
-            Long("trials") => a.trials = parse_value("--trials", p.value()?)?,
+            Long("trials") => a.trials = counts::TRIALS.parse("--trials", p.value()?)?,
             Long("t-end") => a.t_end = parse_f64("--t-end", p.value()?)?,
             Long("mode") => a.mode = parse_mode(p.value()?)?,
             Long("seed") => a.seed = parse_value("--seed", p.value()?)?,
@@ -65,9 +65,6 @@ fn parse_args() -> Result<Args, CliError> {
             }
             _ => return Err(arg.unexpected().into()),
         }
-    }
-    if a.trials == 0 {
-        return Err(CliError("--trials must be positive".into()));
     }
     // The pulse's last step is 80 (t = 0.2 ms); the longest run is MAX_STEPS steps.
     let (t_min, t_max) = ((PULSE_STEPS.1 + 1) as f64 * DT, MAX_STEPS as f64 * DT);
@@ -82,8 +79,7 @@ fn parse_args() -> Result<Args, CliError> {
 }
 
 fn main() {
-    cli::run(USAGE, || {
-        let a = parse_args()?;
+    cli::run(USAGE, parse_args, |a| {
         let (dv, da, mode, trials, t_end) = (a.dv, a.da, a.mode, a.trials, a.t_end);
         let steps = ((t_end / DT).round() as usize).clamp(PULSE_STEPS.1 + 1, MAX_STEPS);
         let model = SpikeModel::new(mode).with_num_steps(steps);

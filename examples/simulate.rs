@@ -124,8 +124,7 @@ fn run<C: Channels>(model: Model<C>, args: &Args, default: &str) -> Result<(Trac
 }
 
 fn main() {
-    cli::run(USAGE, || {
-        let args = parse_args()?;
+    cli::run(USAGE, parse_args, |args| {
         let start = std::time::Instant::now();
         let (trace, amplitude) = match args.model.as_str() {
             "classic" => run(Model::classic(), &args, "notebook")?,

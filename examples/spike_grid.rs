@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use hh_sbi_examples::cli::{self, CliError, parse_value};
+use hh_sbi_examples::cli::{self, CliError, counts, parse_value};
 use hh_sbi_examples::plot::{Curve, PALETTE, plot_curves};
 use hh_sbi_examples::spikes::{grid_stream, parse_mode};
 use spike_fit::{Mode, SpikeModel};
@@ -24,9 +24,8 @@ stimulus_ua,area_factor,k_noise,fraction (default spike_grid.csv) and a picture,
 area (and noise), against log10 of the stimulus (default spike_grid.svg).";
 
 const AREAS: [f64; 5] = [0.025, 0.05, 0.1, 0.2, 0.4];
-/// The most stimulus points (and noise strengths) a grid takes: far more than a picture
-/// shows, and a bound on the work a typo can ask for.
-const MAX_POINTS: usize = 10_000;
+/// The most stimulus points (and noise strengths) a grid takes (`--points`' bound).
+const MAX_POINTS: usize = counts::POINTS.max;
 
 /// The command line.
 struct Args {
@@ -54,8 +53,8 @@ fn parse_args() -> Result<Args, CliError> {
     while let Some(arg) = p.next()? {
         match arg {
             Long("mode") => a.mode = parse_mode(p.value()?)?,
-            Long("trials") => a.trials = parse_value("--trials", p.value()?)?,
-            Long("points") => a.points = parse_value("--points", p.value()?)?,
+            Long("trials") => a.trials = counts::TRIALS.parse("--trials", p.value()?)?,
+            Long("points") => a.points = counts::POINTS.parse("--points", p.value()?)?,
             Long("seed") => a.seed = parse_value("--seed", p.value()?)?,
             Long("k-noise") => {
                 a.k_noise = p
@@ -79,17 +78,6 @@ fn parse_args() -> Result<Args, CliError> {
             _ => return Err(arg.unexpected().into()),
         }
     }
-    if a.trials == 0 || a.trials > spike_fit::MAX_TRIALS {
-        return Err(CliError(format!(
-            "--trials must be between 1 and {}",
-            spike_fit::MAX_TRIALS
-        )));
-    }
-    if !(2..=MAX_POINTS).contains(&a.points) {
-        return Err(CliError(format!(
-            "--points must be between 2 and {MAX_POINTS}"
-        )));
-    }
     if a.k_noise.is_empty() || a.k_noise.len() > MAX_POINTS {
         return Err(CliError(format!(
             "--k-noise takes 1 to {MAX_POINTS} values"
@@ -99,8 +87,7 @@ fn parse_args() -> Result<Args, CliError> {
 }
 
 fn main() {
-    cli::run(USAGE, || {
-        let a = parse_args()?;
+    cli::run(USAGE, parse_args, |a| {
         let (mode, trials, points) = (a.mode, a.trials, a.points);
         let currents: Vec<f64> = (0..points)
             .map(|i| {

@@ -133,8 +133,7 @@ fn efel_values(args: &Args) -> Result<serde_json::Value, CliError> {
 }
 
 fn main() {
-    cli::run(USAGE, || {
-        let args = parse_args()?;
+    cli::run(USAGE, parse_args, |args| {
         if args.efel_values {
             println!("{}", efel_values(&args)?);
             return Ok(());

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use hh_io::{Current, CurrentSource, CurrentUnit, Recording};
 use hh_model::{Pulse, Scheme};
-use hh_sbi_examples::cli::{self, CliError, parse_f64, parse_value};
+use hh_sbi_examples::cli::{self, CliError, counts, parse_f64, parse_value};
 use hh_sbi_examples::recording::{RecordingModel, simulator_for};
 use rand::SeedableRng;
 use sbi_core::{SeedRng, Simulator};
@@ -82,12 +82,16 @@ fn parse_args() -> Result<Args, CliError> {
     while let Some(arg) = p.next()? {
         match arg {
             Long("dt-ms") => a.dt_ms = parse_f64("--dt-ms", p.value()?)?,
-            Long("num-samples") => a.num_samples = parse_value("--num-samples", p.value()?)?,
+            Long("num-samples") => {
+                a.num_samples = counts::TRACE_SAMPLES.parse("--num-samples", p.value()?)?
+            }
             Long("pulse") => a.pulses.push(parse_pulse(&p.value()?.to_string_lossy())?),
             Long("area") => a.model.area_cm2 = Some(parse_f64("--area", p.value()?)?),
             Long("set") => a.set.extend(parse_set(&p.value()?.to_string_lossy())?),
             Long("noise") => a.model.noise = parse_f64("--noise", p.value()?)?,
-            Long("substeps") => a.model.substeps = parse_value("--substeps", p.value()?)?,
+            Long("substeps") => {
+                a.model.substeps = counts::SUBSTEPS.parse("--substeps", p.value()?)?
+            }
             Long("scheme") => a.model.scheme = parse_value::<Scheme>("--scheme", p.value()?)?,
             Long("seed") => a.seed = parse_value("--seed", p.value()?)?,
             Long("out") => a.out = PathBuf::from(p.value()?),
@@ -108,8 +112,7 @@ fn parse_args() -> Result<Args, CliError> {
 }
 
 fn main() {
-    cli::run(USAGE, || {
-        let a = parse_args()?;
+    cli::run(USAGE, parse_args, |a| {
         let n = a.num_samples;
         let mut current = vec![0.0; n];
         for p in &a.pulses {

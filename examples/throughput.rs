@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use hh_model::{HhSimulator, Kernel, Precision, Scheme, selected_isa};
-use hh_sbi_examples::cli::{self, CliError, parse_value};
+use hh_sbi_examples::cli::{self, CliError, counts, parse_value};
 use hh_stats::{Feature, FeatureSet};
 use sbi_core::{RowMatrix, Simulator};
 
@@ -44,10 +44,12 @@ fn parse_args() -> Result<Args, CliError> {
     };
     while let Some(arg) = parser.next()? {
         match arg {
-            Long("traces") => args.traces = parse_value("--traces", parser.value()?)?,
+            Long("traces") => args.traces = counts::TRACES.parse("--traces", parser.value()?)?,
             Long("precision") => args.precision = parse_value("--precision", parser.value()?)?,
             Long("scheme") => args.scheme = parse_value("--scheme", parser.value()?)?,
-            Long("threads") => args.threads = Some(parse_value("--threads", parser.value()?)?),
+            Long("threads") => {
+                args.threads = Some(counts::THREADS.parse("--threads", parser.value()?)?)
+            }
             Long("kernel") => args.kernel = parse_value("--kernel", parser.value()?)?,
             Long("json") => args.json = true,
             Short('h') | Long("help") => {
@@ -60,15 +62,11 @@ fn parse_args() -> Result<Args, CliError> {
     if args.traces == 0 {
         return Err(CliError("--traces must be at least 1".into()));
     }
-    if args.threads == Some(0) {
-        return Err(CliError("--threads must be at least 1".into()));
-    }
     Ok(args)
 }
 
 fn main() {
-    cli::run(USAGE, || {
-        let args = parse_args()?;
+    cli::run(USAGE, parse_args, |args| {
         let sim = HhSimulator::notebook()
             .with_scheme(args.scheme)
             .with_precision(args.precision)

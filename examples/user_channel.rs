@@ -77,28 +77,33 @@ impl Channel for ATypeK {
     }
 }
 
-fn main() {
-    cli::run(USAGE, || {
-        let (mut g_a, mut json) = (vec![0.0, 1.0, 2.0, 3.0, 5.0], false);
-        let mut parser = lexopt::Parser::from_env();
-        while let Some(arg) = parser.next()? {
-            use lexopt::prelude::*;
-            match arg {
-                Long("g-a") => {
-                    let s = parser.value()?.to_string_lossy().into_owned();
-                    g_a = s
-                        .split(',')
-                        .map(|v| parse_value::<f64>("--g-a", v.into()))
-                        .collect::<Result<_, _>>()?;
-                }
-                Long("json") => json = true,
-                Short('h') | Long("help") => {
-                    println!("{USAGE}");
-                    return Ok(());
-                }
-                _ => return Err(arg.unexpected().into()),
+/// The command line: the `--g-a` values and `--json`.
+fn parse_args() -> Result<(Vec<f64>, bool), CliError> {
+    let (mut g_a, mut json) = (vec![0.0, 1.0, 2.0, 3.0, 5.0], false);
+    let mut parser = lexopt::Parser::from_env();
+    while let Some(arg) = parser.next()? {
+        use lexopt::prelude::*;
+        match arg {
+            Long("g-a") => {
+                let s = parser.value()?.to_string_lossy().into_owned();
+                g_a = s
+                    .split(',')
+                    .map(|v| parse_value::<f64>("--g-a", v.into()))
+                    .collect::<Result<_, _>>()?;
             }
+            Long("json") => json = true,
+            Short('h') | Long("help") => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            _ => return Err(arg.unexpected().into()),
         }
+    }
+    Ok((g_a, json))
+}
+
+fn main() {
+    cli::run(USAGE, parse_args, |(g_a, json)| {
         let channels = (
             pospischil::Na,
             pospischil::Kd,

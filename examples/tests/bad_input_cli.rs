@@ -53,24 +53,85 @@ fn counts_that_would_exhaust_memory_are_refused_at_once() {
     for (args, needle) in [
         (
             &["--num-simulations", "10000000000"][..],
-            "exceeds the limit",
+            "--num-simulations takes 1 to 100000000 simulations",
         ),
         (
             &["--num-samples", "9223372036854775808"],
-            "exceeds the limit",
+            "--num-samples takes 2 to 10000000 posterior samples",
         ),
         (
             &["--num-samples", "18446744073709551615"],
-            "exceeds the limit",
+            "--num-samples takes 2 to",
         ),
-        (&["--validate", "100000000000"], "at most"),
+        (&["--validate", "100000000000"], "--validate takes 1 to"),
+        // `--rounds 1000000000` aborted allocating 8 GB; the largest u64 panicked.
+        (
+            &["--rounds", "1000000000"],
+            "--rounds takes 1 to 100 sequential rounds",
+        ),
+        (
+            &["--rounds", "18446744073709551615"],
+            "--rounds takes 1 to 100",
+        ),
+        (
+            &["--rounds", "99999999999999999999999"],
+            "--rounds takes 1 to 100",
+        ),
     ] {
         assert_clear_error("hh_posterior", args, needle);
     }
     assert_clear_error(
         "npe_gaussian_linear",
         &["--x-obs", "0", "0", "--ensemble", "100000000000"],
-        "1 to 1000 members",
+        "--ensemble takes 1 to 1000 networks",
+    );
+    assert_clear_error(
+        "npe_gaussian_linear",
+        &["--x-obs", "0", "0", "--rounds", "1000000000"],
+        "--rounds takes 1 to 100",
+    );
+    let recording = common::fixture("steps3_abf2.abf");
+    for args in [
+        &["--rounds", "1000000000"][..],
+        &["--rounds", "18446744073709551615"],
+    ] {
+        let mut all = vec!["--recording", recording.as_str()];
+        all.extend_from_slice(args);
+        assert_clear_error("infer_recording", &all, "--rounds takes 1 to 100");
+    }
+    // 10⁸ simulations of 12 features and 3 parameters exceed the bound: refused before anything is allocated
+    // (the size check used to assume 3 features, after 2.3 GB were taken).
+    assert_clear_error(
+        "infer_recording",
+        &[
+            "--recording",
+            &recording,
+            "--area",
+            "2e-5",
+            "--sweeps",
+            "all",
+            "--features",
+            "efel:voltage_base,steady_state_voltage_stimend,maximum_voltage,minimum_voltage",
+            "--num-simulations",
+            "100000000",
+        ],
+        "--num-simulations 100000000 with 15 numbers each",
+    );
+    // A million threads took 40 s to create and could exhaust the system's thread limit.
+    assert_clear_error(
+        "campaign",
+        &["--threads", "1000000"],
+        "--threads takes 1 to 1024",
+    );
+    assert_clear_error(
+        "throughput",
+        &["--threads", "1000000"],
+        "--threads takes 1 to 1024",
+    );
+    assert_clear_error(
+        "synthesize_recording",
+        &["--num-samples", "1000000000000"],
+        "--num-samples takes 2 to 100000000 samples per trace",
     );
     assert_clear_error("spike_grid", &["--points", "1000000000000"], "--points");
     for t_end in ["1e6", "1e30", "inf"] {

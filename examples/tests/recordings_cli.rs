@@ -8,22 +8,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{assert_success, example, temp_dir};
-
-fn fixture(name: &str) -> String {
-    let p: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "..",
-        "crates",
-        "hh-io",
-        "tests",
-        "data",
-        name,
-    ]
-    .iter()
-    .collect();
-    p.display().to_string()
-}
+use common::{assert_success, example, fixture, temp_dir};
 
 fn run(name: &str, args: &[&str]) -> std::process::Output {
     Command::new(example(name))

@@ -13,9 +13,10 @@ pub enum Error {
         /// Index of the first offending sample.
         index: usize,
     },
-    /// A feature needs the stimulus window, but neither the trace nor the feature set has one.
+    /// A feature needs the stimulus window, but neither the trace nor the feature set has one
+    /// (attach one to the trace, or give it with `FeatureSet::with_stimulus_window`).
     #[error(
-        "feature `{feature}` needs a stimulus window: attach one to the trace or use `FeatureSet::with_stimulus_window`"
+        "feature `{feature}` needs the stimulus window (when the stimulus was on), and none is known for this trace"
     )]
     MissingStimulusWindow {
         /// The feature that needs it.

@@ -58,6 +58,7 @@ pub use dataset::{Dataset, Failure, FailureKind, FailureStage};
 pub use diagnostics::{Calibration, MAX_VALIDATION, Validation, c2st, validate};
 pub use ensemble::{Ensemble, MAX_MEMBERS, member_seed};
 pub use error::{BoxedError, Error, Result};
+pub use npz::{NPZ_EXPANSION, NPZ_MIN_BUDGET};
 pub use pipeline::{Npe, NpeReport, NpeRun};
 pub use problem::{Problem, prior_draws};
 pub use restricted::{RestrictedPrior, RestrictionConfig, Sampler};

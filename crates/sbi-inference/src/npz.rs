@@ -67,29 +67,49 @@ impl Dataset {
 
     /// Reads a `.npz` archive with at least `theta` and `x` (see the type docs).
     ///
+    /// What a file can make the reader do is bounded by what the file can back: the arrays
+    /// may take at most [`NPZ_MIN_BUDGET`] or [`NPZ_EXPANSION`] times the file's size in memory
+    /// (whichever is larger), each array's claimed values must fit in the bytes its zip entry
+    /// holds, an array needs at least one column, and every entry's CRC-32 is verified.
+    ///
     /// # Errors
-    /// [`Error::Io`] for a file that cannot be read or is not a zip archive;
-    /// [`Error::InvalidDataset`] for missing arrays, unsupported dtypes, wrong shapes or
-    /// failure records that do not fit the data.
+    /// [`Error::Io`] for a file that cannot be read; [`Error::InvalidDataset`] for a file that is
+    /// not a zip archive, a damaged entry (CRC), missing arrays, unsupported dtypes, wrong
+    /// shapes, arrays larger than the file can back, or failure records that do not fit the
+    /// data.
     pub fn load_npz(path: &Path) -> Result<Self> {
         let io = |source: std::io::Error| Error::Io {
             path: path.to_path_buf(),
             source,
         };
         let file = std::fs::File::open(path).map_err(io)?;
-        let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| {
+        let file_len = file.metadata().map_err(io)?.len();
+        let zip = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| {
             Error::InvalidDataset(format!(
                 "{}: not a NumPy .npz (zip) archive: {e}",
                 path.display()
             ))
         })?;
-        let theta = read_matrix(&mut zip, "theta")?
+        let mut npz = Npz {
+            zip,
+            budget: NPZ_MIN_BUDGET.max(file_len.saturating_mul(NPZ_EXPANSION)),
+            file_len,
+        };
+        let theta = npz
+            .matrix("theta")?
             .ok_or_else(|| Error::InvalidDataset("the archive has no `theta` array".into()))?;
-        let x = read_matrix(&mut zip, "x")?
+        let x = npz
+            .matrix("x")?
             .ok_or_else(|| Error::InvalidDataset("the archive has no `x` array".into()))?;
-        let names = read_strings(&mut zip, "x_names")?.unwrap_or_default();
-        let keys = read_strings(&mut zip, "setting_names")?.unwrap_or_default();
-        let values = read_strings(&mut zip, "setting_values")?.unwrap_or_default();
+        if theta.nrows() != x.nrows() {
+            return Err(Error::RowMismatch {
+                theta: theta.nrows(),
+                x: x.nrows(),
+            });
+        }
+        let names = npz.strings("x_names")?.unwrap_or_default();
+        let keys = npz.strings("setting_names")?.unwrap_or_default();
+        let values = npz.strings("setting_values")?.unwrap_or_default();
         if keys.len() != values.len() {
             return Err(Error::InvalidDataset(
                 "setting_names and setting_values differ in length".into(),
@@ -102,55 +122,79 @@ impl Dataset {
                 "setting_names has a name twice".into(),
             ));
         }
-        let index = read_vec::<i64>(&mut zip, "failure_index")?;
-        let failures = match index {
-            None => None,
+        let data = match npz.vec::<i64>("failure_index")? {
+            None => Self::new(theta, x, names),
             Some(index) => {
-                let stage = read_strings(&mut zip, "failure_stage")?.unwrap_or_default();
-                let message = read_strings(&mut zip, "failure_message")?.unwrap_or_default();
-                if stage.len() != index.len() || message.len() != index.len() {
-                    return Err(Error::InvalidDataset(
-                        "failure_index, failure_stage and failure_message differ in length".into(),
-                    ));
-                }
-                let mut out = Vec::with_capacity(index.len());
-                for ((i, s), m) in index.into_iter().zip(stage).zip(message) {
-                    let index = usize::try_from(i).map_err(|_| {
-                        Error::InvalidDataset(format!("failure row {i} is negative"))
-                    })?;
-                    let stage = FailureStage::parse(&s).ok_or_else(|| {
-                        Error::InvalidDataset(format!("unknown failure stage `{s}`"))
-                    })?;
-                    out.push(Failure {
-                        index,
-                        stage,
-                        message: m,
-                    });
-                }
-                Some(out)
-            }
-        };
-        let data = match failures {
-            Some(mut failures) => {
-                // Rows with a non-finite x that no record explains fail too.
-                for i in 0..x.nrows() {
-                    if x.row(i).iter().any(|v| !v.is_finite())
-                        && !failures.iter().any(|f| f.index == i)
-                    {
-                        failures.push(Failure {
-                            index: i,
-                            stage: FailureStage::NonFinite,
-                            message: "x is not finite".into(),
-                        });
-                    }
-                }
-                failures.sort_by_key(|f| f.index);
+                let stage = npz.strings("failure_stage")?.unwrap_or_default();
+                let message = npz.strings("failure_message")?.unwrap_or_default();
+                let failures = failure_records(index, stage, message, &x)?;
                 Self::from_parts(theta, x, failures, names)
             }
-            None => Self::new(theta, x, names),
         }?;
         Ok(data.with_settings(settings))
     }
+}
+
+/// A `.npz` dataset never takes more memory than this as it loads, unless
+/// [`NPZ_EXPANSION`] times its size on disk is more (512 MiB).
+pub const NPZ_MIN_BUDGET: u64 = 512 << 20;
+
+/// How many times its size on disk a `.npz` may take in memory as it loads (64). Simulated
+/// data compress poorly (random floats: about 1×; numpy's uncompressed `savez`: exactly 1×),
+/// while a zip bomb expands up to 1032 times: a 4 MB file that claims 4 GB is refused before
+/// anything is allocated.
+pub const NPZ_EXPANSION: u64 = 64;
+
+/// The failure records of a file, checked against `x`'s rows, with the rows whose `x` is not
+/// finite and that no record explains added (sorted by row; one pass, no search per row).
+fn failure_records(
+    index: Vec<i64>,
+    stage: Vec<String>,
+    message: Vec<String>,
+    x: &RowMatrix,
+) -> Result<Vec<Failure>> {
+    if stage.len() != index.len() || message.len() != index.len() {
+        return Err(Error::InvalidDataset(
+            "failure_index, failure_stage and failure_message differ in length".into(),
+        ));
+    }
+    let rows = x.nrows();
+    let mut explained = vec![false; rows];
+    let mut out = Vec::with_capacity(index.len());
+    for ((i, s), m) in index.into_iter().zip(stage).zip(message) {
+        let row = usize::try_from(i)
+            .ok()
+            .filter(|&r| r < rows)
+            .ok_or_else(|| {
+                Error::InvalidDataset(format!(
+                    "failure row {i} is outside the data's rows 0…{}",
+                    rows.saturating_sub(1)
+                ))
+            })?;
+        if std::mem::replace(&mut explained[row], true) {
+            return Err(Error::InvalidDataset(format!(
+                "failure row {row} is recorded twice"
+            )));
+        }
+        let stage = FailureStage::parse(&s)
+            .ok_or_else(|| Error::InvalidDataset(format!("unknown failure stage `{s}`")))?;
+        out.push(Failure {
+            index: row,
+            stage,
+            message: m,
+        });
+    }
+    for (row, done) in explained.into_iter().enumerate() {
+        if !done && x.row(row).iter().any(|v| !v.is_finite()) {
+            out.push(Failure {
+                index: row,
+                stage: FailureStage::NonFinite,
+                message: "x is not finite".into(),
+            });
+        }
+    }
+    out.sort_unstable_by_key(|f| f.index);
+    Ok(out)
 }
 
 /// Writes one numeric or boolean array into the archive.
@@ -169,13 +213,16 @@ where
         zip::write::SimpleFileOptions::default(),
     )
     .map_err(std::io::Error::other)?;
+    // Buffered: npyz writes value by value.
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut *zip);
     let mut w = npyz::WriteOptions::new()
         .default_dtype()
         .shape(shape)
-        .writer(&mut *zip)
+        .writer(&mut buffered)
         .begin_nd()?;
     w.extend(data)?;
-    w.finish()
+    w.finish()?;
+    buffered.flush()
 }
 
 /// Writes a 1-D unicode array (numpy's `<U`, as wide as the longest string).
@@ -198,113 +245,169 @@ fn put_str<W: Write + Seek>(
         zip::write::SimpleFileOptions::default(),
     )
     .map_err(std::io::Error::other)?;
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut *zip);
     let mut w = npyz::WriteOptions::<str>::new()
         .dtype(DType::Plain(ts))
         .shape(&[items.len() as u64])
-        .writer(&mut *zip)
+        .writer(&mut buffered)
         .begin_nd()?;
     for s in items {
         w.push(s)?;
     }
-    w.finish()
+    w.finish()?;
+    buffered.flush()
 }
 
-/// Opens array `name`, or `None` when the archive has none.
-fn open<'a, R: Read + Seek>(
-    zip: &'a mut zip::ZipArchive<R>,
-    name: &str,
-) -> Result<Option<npyz::NpyFile<zip::read::ZipFile<'a, R>>>> {
-    let file = match zip.by_name(&npyz::npz::file_name_from_array_name(name)) {
-        Ok(f) => f,
-        Err(zip::result::ZipError::FileNotFound) => return Ok(None),
-        Err(e) => return Err(Error::InvalidDataset(format!("array `{name}`: {e}"))),
-    };
-    let npy = npyz::NpyFile::new(file)
-        .map_err(|e| Error::InvalidDataset(format!("array `{name}` is not a .npy array: {e}")))?;
-    // Bound the allocation by what the header claims (a corrupt header cannot abort).
-    let len: u64 = npy.shape().iter().product();
-    let len = usize::try_from(len)
-        .map_err(|_| Error::InvalidDataset(format!("array `{name}` is too large")))?;
-    sbi_core::check_size("a dataset array", len, 1)?;
-    Ok(Some(npy))
+/// An open archive and what it may still take in memory.
+struct Npz<R> {
+    zip: zip::ZipArchive<R>,
+    /// Bytes the arrays still read may take in memory.
+    budget: u64,
+    /// The file's size on disk (for messages).
+    file_len: u64,
+}
+
+/// A float64 or float32 array's values, as stored (C or Fortran order).
+enum Floats {
+    F64(Vec<f64>),
+    F32(Vec<f32>),
+}
+
+impl<R: Read + Seek> Npz<R> {
+    /// Reads array `name` (`None` when the archive has none) with `read`, after checking its
+    /// header against the entry's size and the memory budget, then reads the entry to its end
+    /// so that the zip reader verifies its CRC-32.
+    fn array<T>(
+        &mut self,
+        name: &str,
+        read: impl FnOnce(&npyz::NpyHeader, npyz::NpyFile<&mut dyn Read>) -> Result<T>,
+    ) -> Result<Option<T>> {
+        let mut entry = match self
+            .zip
+            .by_name(&npyz::npz::file_name_from_array_name(name))
+        {
+            Ok(f) => f,
+            Err(zip::result::ZipError::FileNotFound) => return Ok(None),
+            Err(e) => return Err(invalid_array(name, e)),
+        };
+        let stored = entry.size();
+        // Buffered: npyz reads value by value (4 bytes per character of a string).
+        let mut buffered = std::io::BufReader::with_capacity(1 << 16, &mut entry);
+        let npy = npyz::NpyFile::new(&mut buffered as &mut dyn Read)
+            .map_err(|e| invalid_array(name, format!("is not a .npy array: {e}")))?;
+        let header = npy.header().clone();
+        let len = header
+            .shape()
+            .iter()
+            .try_fold(1u64, |a, &n| a.checked_mul(n))
+            .ok_or_else(|| invalid_array(name, "has a shape whose size overflows"))?;
+        // A value takes at least one byte, so no shape of zero-size items can make the
+        // reader produce more values than the entry holds bytes.
+        let item = header.dtype().num_bytes().unwrap_or(1).max(1) as u64;
+        if len.saturating_mul(item) > stored {
+            return Err(invalid_array(
+                name,
+                format!(
+                    "claims {len} values of {item} bytes, but its zip entry holds {stored} bytes"
+                ),
+            ));
+        }
+        sbi_core::check_size(
+            "a dataset array",
+            usize::try_from(len).unwrap_or(usize::MAX),
+            1,
+        )?;
+        // What reading it holds: the values as stored and as kept (at most 24 bytes each: a
+        // `String`, or an f64 beside its Fortran-order copy).
+        let cost = stored.saturating_add(len.saturating_mul(24));
+        if cost > self.budget {
+            return Err(Error::InvalidDataset(format!(
+                "array `{name}` would take {} MB in memory, more than a {} MB file can back \
+                 (at most {NPZ_EXPANSION}× its size, or {} MB); if the file is genuine, \
+                 save it uncompressed (numpy.savez rather than savez_compressed)",
+                cost >> 20,
+                self.file_len >> 20,
+                NPZ_MIN_BUDGET >> 20,
+            )));
+        }
+        self.budget -= cost;
+        let out = read(&header, npy)?;
+        std::io::copy(&mut buffered, &mut std::io::sink()).map_err(|e| {
+            invalid_array(
+                name,
+                format!("is damaged (its zip entry fails to read: {e})"),
+            )
+        })?;
+        Ok(Some(out))
+    }
+
+    /// A float64 or float32 array of one or two dimensions (at least one column) as a
+    /// row-major matrix (1-D: one column).
+    fn matrix(&mut self, name: &str) -> Result<Option<RowMatrix>> {
+        self.array(name, |header, npy| {
+            let shape = header.shape();
+            let (rows, cols) = match shape[..] {
+                [n] => (n as usize, 1),
+                [n, d] => (n as usize, d as usize),
+                _ => {
+                    return Err(invalid_array(
+                        name,
+                        format!("has shape {shape:?}; need (n,) or (n, d)"),
+                    ));
+                }
+            };
+            if cols == 0 {
+                return Err(invalid_array(
+                    name,
+                    format!("has shape {shape:?}: no columns (a dataset needs at least one parameter and one feature)"),
+                ));
+            }
+            let floats = match header.dtype() {
+                DType::Plain(t) if t.type_char() == TypeChar::Float && t.size_field() == 8 => {
+                    Floats::F64(npy.into_vec().map_err(|e| invalid_array(name, e))?)
+                }
+                DType::Plain(t) if t.type_char() == TypeChar::Float && t.size_field() == 4 => {
+                    Floats::F32(npy.into_vec().map_err(|e| invalid_array(name, e))?)
+                }
+                other => {
+                    return Err(invalid_array(
+                        name,
+                        format!("has dtype {}; need float64 or float32", other.descr()),
+                    ));
+                }
+            };
+            let fortran = header.order() == npyz::Order::Fortran && cols > 1;
+            let at = |k: usize| if fortran { (k % cols) * rows + k / cols } else { k };
+            let values: Vec<f64> = match floats {
+                Floats::F64(v) if !fortran => v,
+                Floats::F64(v) => (0..v.len()).map(|k| v[at(k)]).collect(),
+                Floats::F32(v) => (0..v.len()).map(|k| f64::from(v[at(k)])).collect(),
+            };
+            RowMatrix::from_vec(rows, cols, values).map_err(|e| invalid_array(name, e))
+        })
+    }
+
+    /// A 1-D array of a numeric type, or of unicode strings.
+    fn vec<T: npyz::Deserialize>(&mut self, name: &str) -> Result<Option<Vec<T>>> {
+        self.array(name, |header, npy| {
+            if header.shape().len() != 1 {
+                return Err(invalid_array(
+                    name,
+                    format!("has shape {:?}; need one dimension", header.shape()),
+                ));
+            }
+            npy.into_vec::<T>().map_err(|e| invalid_array(name, e))
+        })
+    }
+
+    /// A 1-D unicode array.
+    fn strings(&mut self, name: &str) -> Result<Option<Vec<String>>> {
+        self.vec::<String>(name)
+    }
 }
 
 fn invalid_array(name: &str, e: impl std::fmt::Display) -> Error {
     Error::InvalidDataset(format!("array `{name}`: {e}"))
-}
-
-/// A float64 or float32 array of one or two dimensions as a matrix (1-D: one column).
-fn read_matrix<R: Read + Seek>(
-    zip: &mut zip::ZipArchive<R>,
-    name: &str,
-) -> Result<Option<RowMatrix>> {
-    let Some(npy) = open(zip, name)? else {
-        return Ok(None);
-    };
-    let shape = npy.shape().to_vec();
-    let (rows, cols) = match shape[..] {
-        [n] => (n as usize, 1),
-        [n, d] => (n as usize, d as usize),
-        _ => {
-            return Err(invalid_array(
-                name,
-                format!("has shape {shape:?}; need (n,) or (n, d)"),
-            ));
-        }
-    };
-    let fortran = npy.order() == npyz::Order::Fortran;
-    let values: Vec<f64> = match npy.dtype() {
-        DType::Plain(t) if t.type_char() == TypeChar::Float && t.size_field() == 8 => {
-            npy.into_vec::<f64>().map_err(|e| invalid_array(name, e))?
-        }
-        DType::Plain(t) if t.type_char() == TypeChar::Float && t.size_field() == 4 => npy
-            .into_vec::<f32>()
-            .map_err(|e| invalid_array(name, e))?
-            .into_iter()
-            .map(f64::from)
-            .collect(),
-        other => {
-            return Err(invalid_array(
-                name,
-                format!("has dtype {}; need float64 or float32", other.descr()),
-            ));
-        }
-    };
-    let values = if fortran && cols > 1 {
-        (0..rows * cols)
-            .map(|k| values[(k % cols) * rows + k / cols])
-            .collect()
-    } else {
-        values
-    };
-    Ok(Some(
-        RowMatrix::from_vec(rows, cols, values).map_err(|e| invalid_array(name, e))?,
-    ))
-}
-
-/// A 1-D array of a numeric type.
-fn read_vec<T: npyz::Deserialize>(
-    zip: &mut zip::ZipArchive<impl Read + Seek>,
-    name: &str,
-) -> Result<Option<Vec<T>>> {
-    match open(zip, name)? {
-        None => Ok(None),
-        Some(npy) if npy.shape().len() == 1 => Ok(Some(
-            npy.into_vec::<T>().map_err(|e| invalid_array(name, e))?,
-        )),
-        Some(npy) => Err(invalid_array(
-            name,
-            format!("has shape {:?}; need one dimension", npy.shape()),
-        )),
-    }
-}
-
-/// A 1-D unicode array.
-fn read_strings(
-    zip: &mut zip::ZipArchive<impl Read + Seek>,
-    name: &str,
-) -> Result<Option<Vec<String>>> {
-    read_vec::<String>(zip, name)
 }
 
 #[cfg(test)]

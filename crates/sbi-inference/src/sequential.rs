@@ -33,8 +33,11 @@ pub struct SequentialConfig {
 
 impl SequentialConfig {
     /// `num_rounds` rounds of `simulations_per_round` simulations, default truncation.
+    ///
+    /// More than [`MAX_ROUNDS`] rounds are kept as `MAX_ROUNDS + 1` (a run refuses them
+    /// either way), so that no count can make this allocate.
     pub fn new(num_rounds: usize, simulations_per_round: usize) -> Self {
-        Self::with_budgets(vec![simulations_per_round; num_rounds])
+        Self::with_budgets(vec![simulations_per_round; num_rounds.min(MAX_ROUNDS + 1)])
     }
 
     /// One round per entry of `budgets`, with that many simulations (e.g. a larger first

@@ -66,3 +66,19 @@ pub fn mpirun(np: usize) -> std::process::Command {
         .env("OMPI_MCA_btl_vader_single_copy_mechanism", "none");
     c
 }
+
+/// A recording fixture of hh-io's test data (crates/hh-io/tests/data), as a path string.
+pub fn fixture(name: &str) -> String {
+    let p: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "..",
+        "crates",
+        "hh-io",
+        "tests",
+        "data",
+        name,
+    ]
+    .iter()
+    .collect();
+    p.display().to_string()
+}
