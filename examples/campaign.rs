@@ -154,27 +154,12 @@ fn main() {
     });
 }
 
-/// Checks that `out`'s folder exists and takes a new file (every rank checks, before MPI
-/// starts, so that all fail alike; only rank 0 writes the dataset).
+/// Checks that the dataset can be saved to `out` as the save will do it (every rank checks,
+/// before MPI starts, so that all fail alike; only rank 0 writes the dataset).
 fn check_writable(out: &std::path::Path) -> Result<(), CliError> {
-    let dir = match out.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let probe = dir.join(format!(".campaign-write-test-{}", std::process::id()));
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&probe)
-        .map_err(|e| {
-            CliError(format!(
-                "--out {}: cannot write to {}: {e}",
-                out.display(),
-                dir.display()
-            ))
-        })?;
-    std::fs::remove_file(&probe).ok();
-    Ok(())
+    sbi_core::check_writable(out)
+        .map(|_| ())
+        .map_err(|e| CliError(format!("--out: {e}")))
 }
 
 /// The machine's cores.

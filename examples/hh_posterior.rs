@@ -186,6 +186,10 @@ fn parse_args() -> Result<Args, CliError> {
     let num_features = if a.features == "sbi7" { 7 } else { 3 };
     cli::fits_in_memory("--num-simulations", a.num_simulations, num_features + 2)?;
     cli::fits_in_memory("--num-samples", a.num_samples, 2)?;
+    // Before training: a run must not end unable to save what it trained.
+    if let Some(path) = &a.save {
+        sbi_core::check_writable(path).map_err(|e| CliError(format!("--save-posterior: {e}")))?;
+    }
     Ok(a)
 }
 

@@ -202,3 +202,22 @@ fn a_saved_posterior_is_refused_for_another_setting() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `campaign --out <an existing folder>` passed the up-front check, ran every simulation and
+/// then failed to save; now it fails before the first simulation (as does a posterior save).
+#[test]
+fn outputs_that_cannot_be_saved_are_refused_before_the_work() {
+    let dir = temp_dir("bad-input-out-folder");
+    let folder = dir.display().to_string();
+    assert_clear_error(
+        "campaign",
+        &["--num-simulations", "100000", "--out", &folder],
+        "is an existing folder",
+    );
+    assert_clear_error(
+        "hh_posterior",
+        &["--save-posterior", &folder],
+        "--save-posterior",
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -34,10 +34,7 @@ pub fn write_atomic(
         path: path.display().to_string(),
         message: e.to_string(),
     };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = check_writable(path)?;
     // Permissions as `File::create` would leave them: a replaced file keeps its own, a new one
     // gets 0o666 less the umask (a temporary file alone would be 0o600: unreadable by others).
     let existing = std::fs::metadata(path).ok().map(|m| m.permissions());
@@ -61,9 +58,83 @@ pub fn write_atomic(
     Ok(())
 }
 
+/// Checks, without changing anything, that [`write_atomic`] can write `path`: it names a file
+/// (not a folder, not `..`), whatever is there now is a file a rename can replace, and its
+/// folder takes a new temporary file (one is created and removed, as the save will). Long runs
+/// call this before they start, so that they cannot end unable to save. Returns the folder.
+///
+/// ```
+/// let dir = std::env::temp_dir();
+/// assert!(sbi_core::check_writable(&dir.join("new_file.npz")).is_ok());
+/// assert!(sbi_core::check_writable(&dir).is_err()); // a folder
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Io`] naming `path` and what stands in the way.
+pub fn check_writable(path: &Path) -> Result<&Path> {
+    let refuse = |message: String| Error::Io {
+        path: path.display().to_string(),
+        message,
+    };
+    if path.file_name().is_none() {
+        return Err(refuse("names a folder, not a file".into()));
+    }
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => {
+            return Err(refuse(
+                "is an existing folder: name a file to write (e.g. inside it)".into(),
+            ));
+        }
+        Ok(m) if !m.is_file() => {
+            return Err(refuse(
+                "exists and is not a regular file: a save cannot replace it".into(),
+            ));
+        }
+        _ => {}
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".hh-sbi-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| {
+            refuse(format!(
+                "its folder {} takes no new file: {e}",
+                dir.display()
+            ))
+        })?;
+    Ok(dir)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn check_writable_refuses_what_a_save_cannot_replace() {
+        let dir = std::env::temp_dir().join(format!("sbi-core-check-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        let says = |p: &Path| match check_writable(p) {
+            Err(Error::Io { message, .. }) => message,
+            other => panic!("{other:?}"),
+        };
+        assert!(says(&dir.join("sub")).contains("existing folder"));
+        assert!(says(&dir.join("..")).contains("names a folder"));
+        assert!(says(&dir.join("missing").join("f.npz")).contains("takes no new file"));
+        assert!(check_writable(&dir.join("f.npz")).is_ok());
+        // The same refusal from the save itself, after the work.
+        assert!(write_atomic(&dir.join("sub"), |w| w.write_all(b"x")).is_err());
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            1,
+            "no file left behind"
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
 
     #[test]
     fn replaces_whole_or_not_at_all() {

@@ -67,7 +67,7 @@ mod traits;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use atomic::write_atomic;
+pub use atomic::{check_writable, write_atomic};
 pub use bounds::Bounds;
 pub use error::{Error, Result, check_dim, check_finite, invalid};
 pub use identity::Identity;
