@@ -5,6 +5,11 @@
 use multiversion::multiversion;
 use serde::{Deserialize, Serialize};
 
+/// The largest weight magnitude a saved network may hold (10⁶): training moves a weight by
+/// about the learning rate (10⁻³) per step, so trained networks stay orders of magnitude
+/// below; a larger one is an edited file whose density would collapse to a point.
+pub(crate) const MAX_WEIGHT: f32 = 1e6;
+
 use crate::error::{Error, Result};
 
 /// `out += Σᵢ xᵢ·rows[i]` for the `x.len()` rows of `out.len()` weights each: the inner loop
@@ -120,6 +125,7 @@ impl Dense {
         }
     }
 
+    /// Checks shapes, and that every weight is finite and within ±[`MAX_WEIGHT`].
     pub(crate) fn check(&self, what: &str) -> Result<()> {
         if self.weight.len() != self.d_in * self.d_out || self.bias.len() != self.d_out {
             return Err(Error::InvalidFile(format!(
@@ -128,6 +134,17 @@ impl Dense {
         }
         if self.weight.iter().chain(&self.bias).any(|w| !w.is_finite()) {
             return Err(Error::InvalidFile(format!("{what}: non-finite weight")));
+        }
+        if self
+            .weight
+            .iter()
+            .chain(&self.bias)
+            .any(|w| w.abs() > MAX_WEIGHT)
+        {
+            return Err(Error::InvalidFile(format!(
+                "{what}: a weight beyond ±{MAX_WEIGHT:e}, which no training reaches (Adam moves \
+                 a weight by about the learning rate per step)"
+            )));
         }
         Ok(())
     }

@@ -79,6 +79,65 @@ impl ZScore {
         z
     }
 
+    /// Checks saved statistics against what [`ZScore::fit`] and [`ZScore::fit_whitened`] can
+    /// produce for `dim` dimensions: finite means; each std finite, at most 10¹⁵⁰ and at least
+    /// 10⁻¹⁴·(1 + |mean|) (or exactly 1, a constant dimension); and a whitening matrix, when
+    /// `whitened` allows one, symmetric with eigenvalues between 1/√dim (the covariance of
+    /// unit-variance scores has no eigenvalue above dim) and 1.5·10⁶ (the eigenvalue floor,
+    /// 10⁻¹² of the largest, which is at least ½ when any dimension varies). A std of 10⁻³⁰⁰
+    /// or an all-zero whitening — a posterior that ignores x or collapses to a point — is
+    /// refused.
+    pub(crate) fn check(&self, what: &str, dim: usize, whitened: bool) -> Result<(), String> {
+        if self.mean.len() != dim || self.std.len() != dim {
+            return Err(format!(
+                "the standardisation of {what} has {} means and {} stds for {dim} dimensions",
+                self.mean.len(),
+                self.std.len()
+            ));
+        }
+        for (j, (m, s)) in self.mean.iter().zip(&self.std).enumerate() {
+            let fits = m.is_finite()
+                && s.is_finite()
+                && *s <= 1e150
+                && (*s == 1.0 || *s >= 1e-14 * (1.0 + m.abs()));
+            if !fits {
+                return Err(format!(
+                    "the standardisation of {what} (dimension {j}: mean {m:e}, std {s:e}) is \
+                     outside what training produces"
+                ));
+            }
+        }
+        let Some(w) = &self.whitening else {
+            return Ok(());
+        };
+        if !whitened {
+            return Err(format!(
+                "{what} is never whitened, but the file has a whitening matrix for it"
+            ));
+        }
+        if w.len() != dim * dim || w.iter().any(|v| !v.is_finite()) {
+            return Err(format!(
+                "the whitening matrix of {what} has {} entries (need {dim} × {dim}, all finite)",
+                w.len()
+            ));
+        }
+        let m = nalgebra::DMatrix::from_row_slice(dim, dim, w);
+        let scale = w.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        if (&m - m.transpose()).amax() > 1e-9 * scale {
+            return Err(format!("the whitening matrix of {what} is not symmetric"));
+        }
+        let e = m.symmetric_eigen().eigenvalues;
+        let (lo, hi) = (e.min(), e.max());
+        if !(lo >= 0.999 / (dim as f64).sqrt() && hi <= 1.5e6) {
+            return Err(format!(
+                "the whitening matrix of {what} has eigenvalues {lo:e} to {hi:e}, outside \
+                 [1/√{dim}, 1.5e6]: it is not the inverse square root of a covariance of \
+                 standardised features"
+            ));
+        }
+        Ok(())
+    }
+
     /// Standardises `v` into `out`.
     pub fn apply(&self, v: &[f64], out: &mut [f64]) {
         for (((o, x), m), s) in out.iter_mut().zip(v).zip(&self.mean).zip(&self.std) {

@@ -137,6 +137,48 @@ proptest! {
     }
 }
 
+/// The paths of every number in `v` (depth-first).
+fn numbers(v: &serde_json::Value, at: &str, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Number(_) => out.push(at.to_owned()),
+        serde_json::Value::Object(m) => {
+            for (k, c) in m {
+                numbers(c, &format!("{at}/{k}"), out);
+            }
+        }
+        serde_json::Value::Array(a) => {
+            for (i, c) in a.iter().enumerate() {
+                numbers(c, &format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// Any one number of the file scaled by an absurd factor (or negated, or zeroed), the
+    /// checksum recomputed: an error, or a posterior that still samples finite θ inside its
+    /// support with a finite density.
+    #[test]
+    fn every_number_perturbed(pick in any::<prop::sample::Index>(),
+                              factor in prop::sample::select(vec![1e30, 1e-300, 0.0, -1.0, 1e6, 1e-6])) {
+        let mut v: serde_json::Value = serde_json::from_str(saved()).unwrap();
+        let mut paths = Vec::new();
+        numbers(&v["payload"], "/payload", &mut paths);
+        let path = pick.get(&paths);
+        let slot = v.pointer_mut(path).unwrap();
+        let new = slot.as_f64().unwrap() * factor;
+        *slot = if slot.is_u64() || slot.is_i64() {
+            serde_json::json!(new as i64)
+        } else {
+            serde_json::json!(new)
+        };
+        check_loaded(&with_checksum(v))?;
+    }
+}
+
 proptest! {
     #![proptest_config(config(24))]
 

@@ -59,7 +59,7 @@ fn checksum_valid_files_with_meaningless_parts_are_refused() {
     let dir = temp("files");
     let path = dir.join("p.json");
     type Edit = fn(&mut serde_json::Value);
-    let cases: [(&str, Edit); 6] = [
+    let cases: [(&str, Edit); 15] = [
         // Loaded, then panicked in ZScore::apply.
         ("whitening of the wrong length", |p| {
             p["x_zscore"]["whitening"] = serde_json::json!([1.0, 0.0, 0.0]);
@@ -81,6 +81,35 @@ fn checksum_valid_files_with_meaningless_parts_are_refused() {
         }),
         ("feature names that do not fit", |p| {
             p["trained_on"]["feature_names"] = serde_json::json!(["a", "b", "c"]);
+        }),
+        // The reliability report's degenerate loads: each used to load and sample a point
+        // mass, ignore x, or skip the provenance check.
+        ("an absurd whitening diagonal", |p| {
+            p["x_zscore"]["whitening"] = serde_json::json!([1e30, 0.0, 0.0, 1e30]);
+        }),
+        ("an all-zero whitening", |p| {
+            p["x_zscore"]["whitening"] = serde_json::json!([0.0, 0.0, 0.0, 0.0]);
+        }),
+        ("a std of 1e-300", |p| {
+            p["theta_zscore"]["std"][0] = serde_json::json!(1e-300);
+        }),
+        ("a std of 1e300", |p| {
+            p["x_zscore"]["std"][1] = serde_json::json!(1e300);
+        }),
+        ("no trained_on", |p| {
+            p.as_object_mut().unwrap().remove("trained_on");
+        }),
+        ("batch_size 0", |p| {
+            p["train"]["batch_size"] = serde_json::json!(0);
+        }),
+        ("a negative learning rate", |p| {
+            p["train"]["learning_rate"] = serde_json::json!(-1e-3);
+        }),
+        ("a weight of 1e30", |p| {
+            p["weights"]["output"]["bias"][0] = serde_json::json!(1e30);
+        }),
+        ("a precision floor of 1e30", |p| {
+            p["mdn"]["min_factor_diagonal"] = serde_json::json!(1e30);
         }),
     ];
     for (what, edit) in cases {
@@ -124,6 +153,15 @@ fn what_a_posterior_was_trained_on_is_saved_and_checked() {
         .clone()
         .with_feature_names(vec!["max".into(), "mean".into()]);
     assert!(loaded.check_trained_on(&other, &prior().bounds()).is_err());
+    // A file that does not record what a use expects is refused, not waved through.
+    let bare = quick();
+    let err = bare.check_trained_on(&same, &prior().bounds()).unwrap_err();
+    assert!(err.to_string().contains("not recorded"), "{err}");
+    let more = same.clone().with_setting("dt_ms", 0.01);
+    let err = loaded
+        .check_trained_on(&more, &prior().bounds())
+        .unwrap_err();
+    assert!(err.to_string().contains("dt_ms"), "{err}");
     let wider = BoxUniform::new(vec![-4.0, -3.0], vec![3.0, 3.0]).unwrap();
     let err = loaded.check_trained_on(&same, &wider.bounds()).unwrap_err();
     assert!(err.to_string().contains("-4.0"), "{err}");

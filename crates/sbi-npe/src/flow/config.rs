@@ -104,11 +104,13 @@ impl FlowConfig {
         if self.kind == FlowKind::Nsf {
             let k = self.num_bins;
             count("num_bins", k, (2..=256).contains(&k), "must lie in 2…256")?;
-            if !(self.tail_bound.is_finite() && self.tail_bound > 0.0 && self.tail_bound <= 1e3) {
+            // θ is standardised: splines on less than ±0.5 std would leave nearly all the
+            // mass to the identity tails.
+            if !(self.tail_bound.is_finite() && (0.5..=1e3).contains(&self.tail_bound)) {
                 return Err(invalid(
                     "tail_bound",
                     self.tail_bound,
-                    "must be positive and at most 1000",
+                    "must lie in 0.5…1000 (standardised θ units)",
                 ));
             }
         }

@@ -54,11 +54,13 @@ impl MdnConfig {
         if self.num_components == 0 {
             return Err(invalid("num_components", 0.0, "must be at least 1"));
         }
-        if !(self.min_factor_diagonal.is_finite() && self.min_factor_diagonal >= 0.0) {
+        // Both floor a component's precision: above 1 (standardised θ units) every component
+        // would be narrower than the prior's spread, whatever the data say.
+        if !(0.0..=1.0).contains(&self.min_factor_diagonal) {
             return Err(invalid(
                 "min_factor_diagonal",
                 self.min_factor_diagonal,
-                "must be finite and non-negative",
+                "must lie in 0…1",
             ));
         }
         // Sizes a typo could make absurd (an allocation that aborts): generous bounds.
@@ -83,11 +85,11 @@ impl MdnConfig {
                 "at most 1000 components",
             ));
         }
-        if !(self.precision_epsilon.is_finite() && self.precision_epsilon >= 0.0) {
+        if !(0.0..=1.0).contains(&self.precision_epsilon) {
             return Err(invalid(
                 "precision_epsilon",
                 self.precision_epsilon,
-                "must be finite and non-negative",
+                "must lie in 0…1",
             ));
         }
         Ok(())

@@ -63,8 +63,9 @@ impl DirectPosterior {
     }
 
     /// Checks that this posterior was trained on what a new use expects: the same prior
-    /// support, the same feature names (when both sides know them) and the same value of every
-    /// simulator setting that both record. Settings only one side records are not compared.
+    /// support, the same feature names (when `expected` names them) and the same value of
+    /// every simulator setting `expected` records. A name or setting the file does not record
+    /// is a mismatch ("not recorded"): provenance removed from a file cannot pass.
     ///
     /// # Errors
     /// [`Error::TrainedOnMismatch`] naming what differs, with both sides.
@@ -82,22 +83,27 @@ impl DirectPosterior {
             ));
         }
         let (saved, now) = (&self.trained_on.feature_names, &expected.feature_names);
-        if !saved.is_empty() && !now.is_empty() && saved != now {
+        if !now.is_empty() && saved != now {
             return Err(mismatch(
                 "features".into(),
-                saved.join(", "),
+                if saved.is_empty() {
+                    "(not recorded)".into()
+                } else {
+                    saved.join(", ")
+                },
                 now.join(", "),
             ));
         }
         for (name, value) in &expected.simulator {
-            if let Some(saved) = self.trained_on.simulator.get(name)
-                && saved != value
-            {
-                return Err(mismatch(
-                    format!("simulator setting `{name}`"),
-                    saved.clone(),
-                    value.clone(),
-                ));
+            match self.trained_on.simulator.get(name) {
+                Some(saved) if saved == value => {}
+                saved => {
+                    return Err(mismatch(
+                        format!("simulator setting `{name}`"),
+                        saved.map_or_else(|| "(not recorded)".into(), Clone::clone),
+                        value.clone(),
+                    ));
+                }
             }
         }
         Ok(())

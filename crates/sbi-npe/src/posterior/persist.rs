@@ -80,7 +80,7 @@ struct Common {
     x_zscore: ZScore,
     prior_support: SavedBounds,
     report: Option<SavedReport>,
-    #[serde(default)]
+    /// Required: a file without it could not be checked against a new use.
     trained_on: TrainedOn,
 }
 
@@ -285,37 +285,20 @@ fn from_payload(value: serde_json::Value) -> Result<DirectPosterior> {
     let p = common;
     let d = p.theta_zscore.mean.len();
     let dx = p.x_zscore.mean.len();
-    let consistent = d > 0
-        && dx > 0
-        && p.theta_zscore.std.len() == d
-        && p.x_zscore.std.len() == dx
-        && p.prior_support.low.len() == d
-        && p.prior_support.high.len() == d;
-    if !consistent {
+    if d == 0 || dx == 0 || p.prior_support.low.len() != d || p.prior_support.high.len() != d {
         return Err(bad(
             "dimensions of the standardisation and support disagree".into(),
         ));
     }
-    let all = |z: &ZScore| {
-        z.mean.iter().all(|v| v.is_finite()) && z.std.iter().all(|s| s.is_finite() && *s > 0.0)
-    };
-    if !all(&p.theta_zscore) || !all(&p.x_zscore) {
-        return Err(bad("invalid standardisation statistics".into()));
-    }
-    if p.theta_zscore.whitening.is_some() {
-        return Err(bad(
-            "θ is never whitened, but the file has a whitening matrix for θ".into(),
-        ));
-    }
-    if let Some(w) = &p.x_zscore.whitening
-        && (w.len() != dx * dx || w.iter().any(|v| !v.is_finite()))
-    {
-        return Err(bad(format!(
-            "the whitening matrix of x has {} entries (need {dx} × {dx}, all finite)",
-            w.len()
-        )));
-    }
-    net.check(dx, d)?;
+    p.theta_zscore.check("θ", d, false).map_err(bad)?;
+    p.x_zscore.check("x", dx, true).map_err(bad)?;
+    p.train
+        .validate()
+        .map_err(|e| bad(format!("training settings: {e}")))?;
+    net.check(dx, d).map_err(|e| match e {
+        Error::InvalidFile(_) => e,
+        e => bad(format!("network configuration: {e}")),
+    })?;
     let unwrap = |v: &[Option<f64>], inf: f64| v.iter().map(|b| b.unwrap_or(inf)).collect();
     let support = Bounds {
         low: unwrap(&p.prior_support.low, f64::NEG_INFINITY),
