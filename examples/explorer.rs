@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use hh_model::HhSimulator;
 use hh_sbi_examples::cli::{self, CliError, counts, parse_f64, parse_value};
 use hh_sbi_examples::explorer::{Explorer, MAX_SEED, NUM_SAMPLES, View};
+use hh_sbi_examples::http::{self, Request, Response};
 use hh_sbi_examples::notebook::{HIGH, LOW, load_checked, trained_on};
 use hh_sbi_examples::progress::TerminalProgress;
 use hh_stats::FeatureSet;
@@ -24,7 +25,6 @@ use sbi_core::SummaryStatistics;
 use sbi_inference::{Npe, Problem};
 use sbi_npe::{DirectPosterior, MdnEstimator, TrainConfig};
 use sbi_prior::BoxUniform;
-use tiny_http::{Header, Method, Request, Response, Server};
 
 const USAGE: &str = "\
 usage: explorer [--load-posterior FILE] [--port P] [--noise <sigma>] [--features notebook|sbi7]
@@ -112,26 +112,6 @@ fn posterior(
     }
 }
 
-fn header(name: &str, value: &str) -> Option<Header> {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
-}
-
-/// Answers `request` with `status`, a content type and a body; no caching.
-fn respond(request: Request, status: u16, content_type: &str, body: String) {
-    let mut response = Response::from_string(body).with_status_code(status);
-    for h in [
-        header("Content-Type", content_type),
-        header("Cache-Control", "no-store"),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        response.add_header(h);
-    }
-    // A client that went away is not the server's problem.
-    request.respond(response).ok();
-}
-
 /// The page in the state of `view`.
 fn page(explorer: &Explorer, features: &str, view: &View) -> String {
     let r = view.request;
@@ -183,42 +163,33 @@ fn page(explorer: &Explorer, features: &str, view: &View) -> String {
 /// One request: the page, its assets, or a view as JSON. Bad parameters get a 400 with the
 /// reason; a view that cannot be computed (e.g. the posterior fails at that observation) a
 /// 422; anything else a 404 or 405.
-fn handle(request: Request, explorer: &Explorer, features: &str) {
-    if request.method() != &Method::Get {
-        return respond(request, 405, "text/plain; charset=utf-8", "only GET".into());
-    }
-    let url = request.url().to_owned();
-    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
-    let text = "text/plain; charset=utf-8";
+fn handle(request: &Request, explorer: &Explorer, features: &str) -> Response {
+    let url = request.target.as_str();
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let ok = |content_type, body| Response {
+        status: 200,
+        content_type,
+        body,
+    };
     match path {
         "/" | "/api/view" => {
             // `/` alone is the default view; any query must be complete (a link has it all).
             let strict = path == "/api/view" || !query.is_empty();
             let req = match explorer.parse(query, strict) {
                 Ok(r) => r,
-                Err(message) => return respond(request, 400, text, message),
+                Err(message) => return Response::text(400, message),
             };
             match explorer.view(req) {
                 Ok(view) if path == "/api/view" => {
-                    respond(request, 200, "application/json", view.to_json().to_string())
+                    ok("application/json", view.to_json().to_string())
                 }
-                Ok(view) => respond(
-                    request,
-                    200,
-                    "text/html; charset=utf-8",
-                    page(explorer, features, &view),
-                ),
-                Err(CliError(message)) => respond(request, 422, text, message),
+                Ok(view) => ok("text/html; charset=utf-8", page(explorer, features, &view)),
+                Err(CliError(message)) => Response::text(422, message),
             }
         }
-        "/explorer.js" => respond(
-            request,
-            200,
-            "text/javascript; charset=utf-8",
-            SCRIPT.into(),
-        ),
-        "/explorer.css" => respond(request, 200, "text/css; charset=utf-8", STYLE.into()),
-        _ => respond(request, 404, text, format!("no page {path}")),
+        "/explorer.js" => ok("text/javascript; charset=utf-8", SCRIPT.into()),
+        "/explorer.css" => ok("text/css; charset=utf-8", STYLE.into()),
+        _ => Response::text(404, format!("no page {path}")),
     }
 }
 
@@ -230,22 +201,16 @@ fn main() {
         let explorer = Explorer::new(sim, features.clone(), posterior, args.noise);
         // Fail at once if the default view cannot be drawn.
         explorer.view(explorer.default_request())?;
-        let server = Server::http(("127.0.0.1", args.port))
+        let listener = std::net::TcpListener::bind(("127.0.0.1", args.port))
             .map_err(|e| CliError(format!("cannot listen on 127.0.0.1:{}: {e}", args.port)))?;
-        let port = server
-            .server_addr()
-            .to_ip()
-            .map(|a| a.port())
-            .ok_or_else(|| CliError("the server has no IP address".into()))?;
+        let port = listener.local_addr()?.port();
         println!(
             "explorer: serving http://127.0.0.1:{port}/ (seeds up to {MAX_SEED}; Ctrl-C stops)"
         );
         std::io::stdout().flush()?;
         let names = features.names().join(", ");
-        // One request after another: each view takes a few milliseconds.
-        for request in server.incoming_requests() {
-            handle(request, &explorer, &names);
-        }
+        // Each connection on its own thread, within the limits of `http` (docs/reliability.md).
+        http::serve(&listener, &|request| handle(request, &explorer, &names))?;
         Ok(())
     });
 }

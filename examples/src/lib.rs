@@ -22,6 +22,7 @@
 pub mod cli;
 pub mod corner;
 pub mod explorer;
+pub mod http;
 pub mod notebook;
 pub mod plot;
 pub mod posterior;

@@ -204,3 +204,47 @@ fn the_noise_parameter_follows_the_training_noise() {
     assert_eq!(quiet.parse("", false).unwrap(), quiet.default_request());
     assert!(quiet.parse("", true).is_err());
 }
+
+/// One connection sending an unterminated 256 MB request line used to grow the server by
+/// 256 MB; now the server reads at most 16 KiB of it, answers 431 and closes, stays flat, and
+/// serves others meanwhile — as it does a client that sends nothing at all.
+#[test]
+fn an_endless_request_line_is_cut_off() {
+    let (mut child, port) = start();
+    let pid = child.id();
+    assert_eq!(get(port, "/api/view?v_rest=45&stim=5.5&seed=1"), 200);
+    let before = rss_kb(pid);
+    // A silent client holds one connection, not the server.
+    let silent = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    s.set_write_timeout(Some(Duration::from_secs(60))).unwrap();
+    let chunk = vec![b'A'; 1 << 20];
+    let mut sent = 0usize;
+    write!(s, "GET /").unwrap();
+    // The server closes the connection after 16 KiB: the write then fails (reset or broken
+    // pipe), long before 256 MB.
+    while sent < 256 << 20 {
+        match s.write_all(&chunk) {
+            Ok(()) => sent += chunk.len(),
+            Err(_) => break,
+        }
+    }
+    assert!(
+        sent < 256 << 20,
+        "the server read 256 MB of one request line"
+    );
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer).ok();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 431"),
+        "{answer}"
+    );
+    assert_eq!(get(port, "/api/view?v_rest=45&stim=5.5&seed=2"), 200);
+    let after = rss_kb(pid);
+    assert!(after < before + 16 * 1024, "{before} kB → {after} kB");
+    drop(silent);
+    child.kill().ok();
+    child.wait().ok();
+}
