@@ -164,13 +164,20 @@ fn data_far_outside_the_models_range_end_with_an_error() {
         "relative_stimulus,spiking_trials,trials\n0.95e17,200,1000\n1e17,500,1000\n1.05e17,800,1000\n",
     )
     .unwrap();
-    let path = data.to_str().unwrap();
-    for method in ["grid", "nelder-mead", "threshold"] {
-        assert_clear_error(
-            "fit_spikes",
-            &["--data", path, "--method", method, "--trials", "20"],
-            "relative stimuli",
-        );
+    let tiny = dir.join("tiny.csv");
+    std::fs::write(
+        &tiny,
+        "relative_stimulus,spiking_trials,trials\n0.95e-300,200,1000\n1e-300,500,1000\n1.05e-300,800,1000\n",
+    )
+    .unwrap();
+    for path in [data.to_str().unwrap(), tiny.to_str().unwrap()] {
+        for method in ["grid", "nelder-mead", "threshold"] {
+            assert_clear_error(
+                "fit_spikes",
+                &["--data", path, "--method", method, "--trials", "20"],
+                "is outside 0.001…1000",
+            );
+        }
     }
     std::fs::remove_dir_all(&dir).ok();
 }

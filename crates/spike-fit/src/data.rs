@@ -5,6 +5,12 @@ use crate::error::{Error, Result};
 /// The study's measured spike fractions, as shipped with the crate.
 const MEASURED_CSV: &str = include_str!("../data/measured_spike_fractions.csv");
 
+/// The range of relative stimuli (stimulus / reference) a data point may have: 10⁻³…10³.
+/// The study measured 0.9–1.2 times the reference; a point a thousand times off is a unit
+/// mistake (µA for nA, a fraction for a percentage), and fitting it would only make δv undo
+/// the factor (x ≈ 10⁻³⁰⁰ gave δv ≈ 10²⁹⁸, reported as converged).
+pub const RELATIVE_STIMULUS_RANGE: (f64, f64) = (1e-3, 1e3);
+
 /// Spike counts at relative stimulus levels: `spiking[i]` of `trials[i]` trials spiked at
 /// relative stimulus `x[i]`.
 ///
@@ -12,6 +18,7 @@ const MEASURED_CSV: &str = include_str!("../data/measured_spike_fractions.csv");
 /// let d = spike_fit::SpikeData::from_counts(vec![0.9, 1.0], vec![100, 500], vec![1000, 1000])?;
 /// assert_eq!(d.fractions(), vec![0.1, 0.5]);
 /// assert!(spike_fit::SpikeData::from_fractions(vec![1.0], vec![1.5]).is_err());
+/// assert!(spike_fit::SpikeData::from_fractions(vec![1e-300], vec![0.5]).is_err());
 /// # Ok::<(), spike_fit::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -25,7 +32,8 @@ impl SpikeData {
     /// Counts at each relative stimulus level.
     ///
     /// # Errors
-    /// [`Error::InvalidData`]: no point, mismatched lengths, non-finite or non-positive x,
+    /// [`Error::InvalidData`]: no point, mismatched lengths, x outside
+    /// [`RELATIVE_STIMULUS_RANGE`],
     /// zero trials, more spiking trials than trials.
     pub fn from_counts(x: Vec<f64>, spiking: Vec<u64>, trials: Vec<u64>) -> Result<Self> {
         if x.is_empty() {
@@ -40,9 +48,11 @@ impl SpikeData {
             )));
         }
         for i in 0..x.len() {
-            if !(x[i].is_finite() && x[i] > 0.0) {
+            let (lo, hi) = RELATIVE_STIMULUS_RANGE;
+            if !(lo..=hi).contains(&x[i]) {
                 return Err(Error::InvalidData(format!(
-                    "point {i}: relative stimulus {} must be finite and positive",
+                    "point {i}: relative stimulus {} is outside {lo}…{hi} (the stimulus divided \
+                     by the reference; the study's points lie at 0.9–1.2): check its unit",
                     x[i]
                 )));
             }

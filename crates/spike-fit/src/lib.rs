@@ -40,7 +40,7 @@ mod model;
 mod solve;
 mod study;
 
-pub use data::SpikeData;
+pub use data::{RELATIVE_STIMULUS_RANGE, SpikeData};
 pub use error::{Error, Result};
 pub use model::{AREA_UNIT, DT, MAX_STEPS, Mode, PULSE_STEPS, SPIKE_MV, SpikeModel};
 pub use solve::{
@@ -48,7 +48,7 @@ pub use solve::{
     PrintObserver, Problem, RunOutcome, SimplexState, Solver, StudySolver, Termination,
     ThresholdSearch, ThresholdState, fit, from_coords, run, solve, to_coords,
 };
-pub use study::{AREA_REF, Loss, MAX_TRIALS, Study, StudyObjective, V_REF, mse};
+pub use study::{AREA_REF, Loss, MAX_DELTA, MAX_TRIALS, Study, StudyObjective, V_REF, mse};
 
 #[cfg(test)]
 mod send_sync {

@@ -8,6 +8,10 @@ use crate::error::Result;
 use crate::model::SpikeModel;
 use sbi_core::invalid;
 
+/// The largest δv or δa a prediction takes (10⁶): beyond, the model would describe a membrane
+/// a million times stronger or larger than the study's.
+pub const MAX_DELTA: f64 = 1e6;
+
 /// Reference stimulus, µA: stimulus = V_REF · x · (1 + δv).
 pub const V_REF: f64 = 1e-7;
 /// Reference area factor: area factor = AREA_REF · (1 + δa).
@@ -107,11 +111,12 @@ impl Study {
     }
 
     pub(crate) fn check_deltas(delta_v: f64, delta_a: f64) -> Result<()> {
-        if !(delta_v.is_finite() && delta_v > -1.0) {
-            return Err(invalid("delta_v", delta_v, "must be finite and > −1"));
+        // A million-fold change of the stimulus or the membrane area is no fit of a membrane.
+        if !(delta_v > -1.0 && delta_v <= MAX_DELTA) {
+            return Err(invalid("delta_v", delta_v, "must lie in (−1, 10⁶]"));
         }
-        if !(delta_a.is_finite() && delta_a > -1.0) {
-            return Err(invalid("delta_area", delta_a, "must be finite and > −1"));
+        if !(delta_a > -1.0 && delta_a <= MAX_DELTA) {
+            return Err(invalid("delta_area", delta_a, "must lie in (−1, 10⁶]"));
         }
         Ok(())
     }

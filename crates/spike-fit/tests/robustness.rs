@@ -58,15 +58,33 @@ fn invalid_starts_are_errors() {
 
 #[test]
 fn data_far_outside_the_model_range_are_an_error_not_a_hang() {
-    // Relative stimuli of 10¹⁷: the anchored pulse strength underflows δv to −1.
-    let study = small_study(vec![0.95e17, 1e17, 1.05e17]);
-    for solver in quick_solvers() {
-        let r = fit(&study, solver.as_ref(), Loss::Mse, (0.0, 0.0), &mut ());
+    // Relative stimuli of 10¹⁷ (the anchored pulse strength underflowed δv to −1) and of
+    // 10⁻³⁰⁰ (the grid reported δv = 6.7·10²⁹⁸ as converged): unit mistakes, refused with
+    // the data.
+    for x in [
+        vec![0.95e17, 1e17, 1.05e17],
+        vec![0.95e-300, 1e-300, 1.05e-300],
+    ] {
+        let r = SpikeData::from_fractions(x, vec![0.2, 0.5, 0.8]);
         assert!(
-            matches!(&r, Err(Error::InvalidData(m)) if m.contains("relative stimuli")),
-            "{}: {r:?}",
-            solver.solver_name()
+            matches!(&r, Err(Error::InvalidData(m)) if m.contains("check its unit")),
+            "{r:?}"
         );
+    }
+    // At the edges of the range every solver ends, with an error or a fit inside the
+    // deltas' range.
+    for x in [vec![0.95e3, 0.97e3, 1e3], vec![1e-3, 1.02e-3, 1.05e-3]] {
+        let study = small_study(x);
+        for solver in quick_solvers() {
+            match fit(&study, solver.as_ref(), Loss::Mse, (0.0, 0.0), &mut ()) {
+                Ok(f) => {
+                    let (dv, da) = (f.delta_v, f.delta_area);
+                    assert!(dv > -1.0 && dv <= spike_fit::MAX_DELTA, "{dv}");
+                    assert!(da > -1.0 && da <= spike_fit::MAX_DELTA, "{da}");
+                }
+                Err(e) => eprintln!("{}: {e}", solver.solver_name()),
+            }
+        }
     }
 }
 
