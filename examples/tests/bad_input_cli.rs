@@ -228,3 +228,31 @@ fn outputs_that_cannot_be_saved_are_refused_before_the_work() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// docs/reliability.md lists every count flag with the range the code enforces.
+#[test]
+fn the_count_table_is_documented() {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/reliability.md"
+    ))
+    .unwrap();
+    let commas = |n: usize| {
+        let digits = n.to_string();
+        if n < 10_000 {
+            return digits;
+        }
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    for (flag, count) in hh_sbi_examples::cli::counts::ALL {
+        let row = format!("| `{flag}` | {}–{} |", commas(count.min), commas(count.max));
+        assert!(doc.contains(&row), "docs/reliability.md lacks `{row}`");
+    }
+}
