@@ -77,6 +77,11 @@ fn parse_args() -> Result<Args, CliError> {
             _ => return Err(arg.unexpected().into()),
         }
     }
+    if noise < 0.0 {
+        return Err(CliError(format!(
+            "--noise is the current noise's σ (µA/cm²·√ms) and must be non-negative, got {noise}"
+        )));
+    }
     Ok(Args {
         model,
         protocol,

@@ -256,3 +256,42 @@ fn the_count_table_is_documented() {
         assert!(doc.contains(&row), "docs/reliability.md lacks `{row}`");
     }
 }
+
+/// Errors while working are printed alone (the usage used to follow every one and bury it),
+/// in the user's terms: a sweep without a stimulus names the flag that picks another, not
+/// the library call that would attach a window. A flag error still shows the usage.
+#[test]
+fn runtime_errors_say_what_to_change_without_the_usage() {
+    let dir = temp_dir("bad-input-flat");
+    let flat = dir.join("flat.csv");
+    let mut text = String::from("t_ms,vm_mv,i_pa\n");
+    for i in 0..4000 {
+        text.push_str(&format!("{:.2},-65,0\n", f64::from(i) * 0.05));
+    }
+    std::fs::write(&flat, text).unwrap();
+    let (code, err) = run_bounded(
+        "infer_recording",
+        &["--recording", flat.to_str().unwrap(), "--area", "2e-5"],
+        Duration::from_secs(60),
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("never steps") && err.contains("--sweep N"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("with_stimulus_window") && !err.contains("usage:"),
+        "{err}"
+    );
+    let (code, err) = run_bounded(
+        "infer_recording",
+        &["--rounds", "0"],
+        Duration::from_secs(60),
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("--rounds takes 1 to 100") && err.contains("usage:"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

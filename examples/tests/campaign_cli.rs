@@ -150,7 +150,7 @@ fn bad_settings_are_clear_errors_and_write_nothing() {
     let out = dir.join("x.npz");
     let out_s = out.to_str().unwrap();
     let cases: [(&[&str], &str); 7] = [
-        (&["--out", "/nonexistent-folder/x.npz"], "cannot write"),
+        (&["--out", "/nonexistent-folder/x.npz"], "does not exist"),
         (&["--num-simulations", "10"], "--out"),
         (
             &["--out", out_s, "--schedule", "round-robin"],

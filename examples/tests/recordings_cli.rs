@@ -474,6 +474,6 @@ fn sequential_rounds_on_a_recording() {
     assert_eq!(rounds.len(), 2, "{v}");
     let out = run("infer_recording", &["--recording", &file, "--rounds", "0"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("--rounds must be 1 to 100"));
+    assert!(stderr(&out).contains("--rounds takes 1 to 100"));
     std::fs::remove_dir_all(&dir).ok();
 }

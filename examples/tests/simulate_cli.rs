@@ -161,7 +161,7 @@ fn bad_flags_fail_clearly() {
         (&["--stim", "abc"], "--stim expects a finite number"),
         (&["--scheme", "euler"], "unknown scheme `euler`"),
         (&["--frobnicate"], "invalid option '--frobnicate'"),
-        (&["--noise", "-1"], "noise_sigma"),
+        (&["--noise", "-1"], "--noise is the current noise"),
         (&["--v-rest"], "missing argument"),
     ];
     for (args, needle) in cases {

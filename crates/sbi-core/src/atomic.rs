@@ -97,6 +97,12 @@ pub fn check_writable(path: &Path) -> Result<&Path> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    if !dir.is_dir() {
+        return Err(refuse(format!(
+            "its folder {} does not exist",
+            dir.display()
+        )));
+    }
     tempfile::Builder::new()
         .prefix(".hh-sbi-")
         .suffix(".tmp")
@@ -124,7 +130,7 @@ mod tests {
         };
         assert!(says(&dir.join("sub")).contains("existing folder"));
         assert!(says(&dir.join("..")).contains("names a folder"));
-        assert!(says(&dir.join("missing").join("f.npz")).contains("takes no new file"));
+        assert!(says(&dir.join("missing").join("f.npz")).contains("does not exist"));
         assert!(check_writable(&dir.join("f.npz")).is_ok());
         // The same refusal from the save itself, after the work.
         assert!(write_atomic(&dir.join("sub"), |w| w.write_all(b"x")).is_err());

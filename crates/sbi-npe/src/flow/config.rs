@@ -40,6 +40,8 @@ impl FlowKind {
 /// assert_eq!((nsf.num_transforms, nsf.hidden_features, nsf.num_bins), (5, 50, 10));
 /// assert_eq!((nsf.tail_bound, nsf.num_blocks), (3.0, 2));
 /// assert_eq!(FlowConfig::maf().kind, FlowKind::Maf);
+/// // A spline on less than ±0.5 standardised units is refused (a saved 1e-300 used to load).
+/// assert!(FlowConfig::nsf().with_tail_bound(1e-300).validate().is_err());
 /// ```
 #[derive(Config, Debug, PartialEq)]
 pub struct FlowConfig {
