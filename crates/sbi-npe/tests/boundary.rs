@@ -91,7 +91,8 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
     ]
 }
 
-/// A loaded posterior must be usable: finite samples inside its support, or a clear error.
+/// A loaded posterior must be usable: finite samples inside its support, not collapsed to a
+/// point, with a finite density — or a clear error.
 fn check_loaded(text: &str) -> Result<(), TestCaseError> {
     let path = std::env::temp_dir().join(format!(
         "sbi-npe-boundary-case-{}-{:?}.json",
@@ -107,6 +108,15 @@ fn check_loaded(text: &str) -> Result<(), TestCaseError> {
         if let Ok(s) = p.sample(&x, 20, &mut rng) {
             prop_assert!(s.as_slice().iter().all(|v| v.is_finite()));
             prop_assert!(s.rows().all(|r| p.support().contains(r)));
+            // Not collapsed to a point (a std of 1e-300 used to load and sample one).
+            for j in 0..p.theta_dim() {
+                let col: Vec<f64> = s.rows().map(|r| r[j]).collect();
+                let spread = col.iter().fold(f64::MIN, |a, &v| a.max(v))
+                    - col.iter().fold(f64::MAX, |a, &v| a.min(v));
+                // The suite's prior spans 6 in each dimension; a posterior of 200 simulations
+                // is nowhere near 1e-9 wide.
+                prop_assert!(spread > 1e-9, "dimension {j} spread {spread:e}");
+            }
             let lp = p.log_prob(s.row(0), &x).unwrap();
             prop_assert!(lp.is_finite(), "{lp}");
         }
@@ -155,6 +165,40 @@ fn numbers(v: &serde_json::Value, at: &str, out: &mut Vec<String>) {
     }
 }
 
+/// Replaces the number at `path` by itself times `factor` (an integer stays an integer).
+fn scaled(v: &serde_json::Value, path: &str, factor: f64) -> serde_json::Value {
+    let mut v = v.clone();
+    let slot = v.pointer_mut(path).unwrap();
+    let new = slot.as_f64().unwrap() * factor;
+    *slot = if slot.is_u64() || slot.is_i64() {
+        serde_json::json!(new as i64)
+    } else {
+        serde_json::json!(new)
+    };
+    v
+}
+
+const FACTORS: [f64; 6] = [1e30, 1e-300, 0.0, -1.0, 1e6, 1e-6];
+
+/// Every number of the file outside the weights (configuration, training settings, seed,
+/// standardisation, whitening, support, report), each scaled by every factor, the checksum
+/// recomputed: an error or a usable posterior. (The weights, thousands of numbers, are
+/// sampled by `every_number_perturbed`.)
+#[test]
+fn every_setting_and_statistic_perturbed() {
+    let v: serde_json::Value = serde_json::from_str(saved()).unwrap();
+    let mut paths = Vec::new();
+    numbers(&v["payload"], "/payload", &mut paths);
+    let fields: Vec<&String> = paths.iter().filter(|p| !p.contains("/weights/")).collect();
+    assert!(fields.len() > 20, "{fields:?}");
+    for path in fields {
+        for factor in FACTORS {
+            check_loaded(&with_checksum(scaled(&v, path, factor)))
+                .unwrap_or_else(|e| panic!("{path} × {factor}: {e}"));
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(config(256))]
 
@@ -163,19 +207,11 @@ proptest! {
     /// support with a finite density.
     #[test]
     fn every_number_perturbed(pick in any::<prop::sample::Index>(),
-                              factor in prop::sample::select(vec![1e30, 1e-300, 0.0, -1.0, 1e6, 1e-6])) {
-        let mut v: serde_json::Value = serde_json::from_str(saved()).unwrap();
+                              factor in prop::sample::select(FACTORS.to_vec())) {
+        let v: serde_json::Value = serde_json::from_str(saved()).unwrap();
         let mut paths = Vec::new();
         numbers(&v["payload"], "/payload", &mut paths);
-        let path = pick.get(&paths);
-        let slot = v.pointer_mut(path).unwrap();
-        let new = slot.as_f64().unwrap() * factor;
-        *slot = if slot.is_u64() || slot.is_i64() {
-            serde_json::json!(new as i64)
-        } else {
-            serde_json::json!(new)
-        };
-        check_loaded(&with_checksum(v))?;
+        check_loaded(&with_checksum(scaled(&v, pick.get(&paths).as_str(), factor)))?;
     }
 }
 
