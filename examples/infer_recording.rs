@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use hh_model::Scheme;
 use hh_sbi_examples::cli::{self, CliError, counts, parse_f64, parse_value};
-use hh_sbi_examples::posterior::{Source, train};
+use hh_sbi_examples::posterior::{self, Source, train};
 use hh_sbi_examples::progress::TerminalProgress;
 use hh_sbi_examples::recording::{
     ParameterBox, RecordingModel, RecordingScene, current_source, feature_groups,
@@ -246,11 +246,30 @@ fn main() {
             cli::report_failures(&run.dataset);
         }
         let posterior = &run.posterior.members()[0];
-        let samples = posterior.sample(
-            &x_obs,
-            a.num_samples,
-            &mut streams::POSTERIOR_SAMPLES.rng(a.seed),
-        )?;
+        // Features beyond every simulation: the model, under this prior, never produced them.
+        let outside = posterior::outside_note(&run.dataset, &x_obs);
+        let samples = posterior
+            .sample(
+                &x_obs,
+                a.num_samples,
+                &mut streams::POSTERIOR_SAMPLES.rng(a.seed),
+            )
+            .map_err(|e| match &outside {
+                Some(note) => CliError(format!(
+                    "no posterior for this recording ({e}). The recording lies outside what \
+                     the model produced under the prior: {note}. Widen --parameters for what \
+                     moves these features, or choose features the model can produce (--features)"
+                )),
+                None => CliError(e.to_string()),
+            })?;
+        if let Some(note) = &outside
+            && !a.json
+        {
+            eprintln!(
+                "warning: the recording lies outside what the model produced under the prior \
+                 (the posterior is not to be trusted): {note}"
+            );
+        }
         let t_plot = Instant::now();
         let scene = RecordingScene {
             path: &a.recording,
@@ -276,6 +295,7 @@ fn main() {
             true => {
                 let mut out = json(&a, &scene, &sweeps, posterior, &x_obs, &m, seconds);
                 out["rounds"] = cli::rounds_json(&run.rounds);
+                out["outside_simulations"] = serde_json::json!(outside);
                 println!("{out}");
             }
             false => {
@@ -462,8 +482,8 @@ impl Observed {
         let x = features.summarize(&trace).map_err(|e| match e {
             hh_stats::Error::MissingStimulusWindow { feature } => CliError(format!(
                 "sweep {sweep} of the recording: feature `{feature}` describes the stimulus \
-                     window, and this sweep's recorded current never steps away from its holding \
-                     level: choose a sweep with a stimulus (--sweep N, or --sweeps with \
+                     window, which is taken from the sweep's recorded current, and no step away \
+                     from its holding level was found in it: choose a sweep with a stimulus (--sweep N, or --sweeps with \
                      stimulated sweeps only)"
             )),
             e => CliError(format!("sweep {sweep} of the recording: {e}")),

@@ -161,3 +161,43 @@ where
         Ok(()) => Ok(data),
     }
 }
+
+/// The observed features that lie beyond every simulation (furthest first, at most 5), each
+/// with its value, the simulated range of mean ± std and its z-score; `None` when every
+/// feature lies among the simulations.
+///
+/// ```
+/// use sbi_core::RowMatrix;
+/// use sbi_inference::Dataset;
+/// let theta = RowMatrix::from_rows(&[[0.0], [1.0], [2.0]])?;
+/// let x = RowMatrix::from_rows(&[[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]])?;
+/// let data = Dataset::new(theta, x, vec!["spikes".into(), "rest".into()])?;
+/// let note = hh_sbi_examples::posterior::outside_note(&data, &[2.0, 60.0]).unwrap();
+/// assert!(note.contains("rest = 60") && !note.contains("spikes"), "{note}");
+/// assert!(hh_sbi_examples::posterior::outside_note(&data, &[2.0, 5.0]).is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn outside_note(dataset: &Dataset, x_obs: &[f64]) -> Option<String> {
+    let placed = sbi_inference::place_observation(dataset, x_obs).ok()?;
+    let out: Vec<String> = sbi_inference::furthest_out(placed)
+        .into_iter()
+        .filter(|p| p.outside())
+        .take(5)
+        .map(|p| {
+            format!(
+                "{} = {:.4} ({} every simulation; simulated {:.4} ± {:.4}, z = {})",
+                p.name,
+                p.value,
+                if p.quantile == 0.0 { "below" } else { "above" },
+                p.mean,
+                p.std,
+                if p.z.abs() < 1e4 {
+                    format!("{:.1}", p.z)
+                } else {
+                    format!("{:.0e}", p.z)
+                }
+            )
+        })
+        .collect();
+    (!out.is_empty()).then(|| out.join("; "))
+}

@@ -477,3 +477,39 @@ fn sequential_rounds_on_a_recording() {
     assert!(stderr(&out).contains("--rounds takes 1 to 100"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A recording the model cannot produce under the prior (a spiking sweep, a sodium
+/// conductance that never lets the model spike) names the features beyond every simulation,
+/// with the verdict, instead of only "samples leak out of the prior support".
+#[test]
+fn a_recording_outside_the_model_names_the_features() {
+    let file = fixture("steps3_abf2.abf");
+    let dir = temp_dir("infer-outside");
+    let out_dir = dir.display().to_string();
+    let out = std::process::Command::new(example("infer_recording"))
+        .args([
+            "--recording",
+            &file,
+            "--sweep",
+            "2",
+            "--area",
+            "2e-5",
+            "--parameters",
+            "g_na:1:2,g_k:12:60,v_rest:-75:-55",
+            "--num-simulations",
+            "300",
+            "--num-samples",
+            "100",
+            "--out-dir",
+            &out_dir,
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("lies outside what the model produced under the prior")
+            && err.contains("spike_count = 8.0000 (above every simulation"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -55,7 +55,10 @@ mod sequential;
 mod simulate;
 
 pub use dataset::{Dataset, Failure, FailureKind, FailureStage};
-pub use diagnostics::{Calibration, MAX_VALIDATION, Validation, c2st, validate};
+pub use diagnostics::{
+    Calibration, FeaturePlacement, MAX_VALIDATION, Validation, c2st, furthest_out,
+    place_observation, validate,
+};
 pub use ensemble::{Ensemble, MAX_MEMBERS, member_seed};
 pub use error::{BoxedError, Error, Result};
 pub use npz::{NPZ_EXPANSION, NPZ_MIN_BUDGET};
