@@ -80,10 +80,13 @@ pub fn place_observation(dataset: &Dataset, x_o: &[f64]) -> Result<Vec<FeaturePl
             let mean = rows.iter().map(|r| r[j]).sum::<f64>() / n;
             let var = rows.iter().map(|r| (r[j] - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
             let std = var.sqrt();
-            let z = match (value - mean, std) {
-                (d, s) if s > 0.0 => d / s,
-                (d, _) if d == 0.0 => 0.0,
-                (d, _) => d.signum() * f64::INFINITY,
+            let d = value - mean;
+            let z = if std > 0.0 {
+                d / std
+            } else if d == 0.0 {
+                0.0
+            } else {
+                d.signum() * f64::INFINITY
             };
             let (below, ties) = rows.iter().fold((0usize, 0usize), |(b, t), r| {
                 (
