@@ -276,7 +276,7 @@ fn runtime_errors_say_what_to_change_without_the_usage() {
     );
     assert_eq!(code, Some(2), "{err}");
     assert!(
-        err.contains("never steps") && err.contains("--sweep N"),
+        err.contains("no step away") && err.contains("--sweep N"),
         "{err}"
     );
     assert!(
