@@ -57,7 +57,7 @@ pub enum Error {
     },
     /// The integration left the physiological range (|V| > 1000 mV) or produced NaN: a time
     /// step too large for the scheme, a noise current or stimulus too strong for the model.
-    #[error("integration diverged at step {step} (t = {t_ms} ms, V = {v} mV): {hint}")]
+    #[error("integration diverged at step {step} (t = {t_ms:.3} ms, V = {v:.4e} mV): {hint}")]
     Diverged {
         /// Step index at which it was detected.
         step: usize,
