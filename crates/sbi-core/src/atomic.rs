@@ -34,7 +34,7 @@ pub fn write_atomic(
         path: path.display().to_string(),
         message: e.to_string(),
     };
-    let dir = check_writable(path)?;
+    let dir = check_target(path)?;
     // Permissions as `File::create` would leave them: a replaced file keeps its own, a new one
     // gets 0o666 less the umask (a temporary file alone would be 0o600: unreadable by others).
     let existing = std::fs::metadata(path).ok().map(|m| m.permissions());
@@ -73,6 +73,25 @@ pub fn write_atomic(
 /// # Errors
 /// [`Error::Io`] naming `path` and what stands in the way.
 pub fn check_writable(path: &Path) -> Result<&Path> {
+    let dir = check_target(path)?;
+    tempfile::Builder::new()
+        .prefix(".hh-sbi-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            message: format!(
+                "its folder {} takes no new file ({})",
+                dir.display(),
+                e.kind()
+            ),
+        })?;
+    Ok(dir)
+}
+
+/// The checks of [`check_writable`] that need no file: `path` names a file that a rename can
+/// replace, in a folder that exists. Returns the folder.
+fn check_target(path: &Path) -> Result<&Path> {
     let refuse = |message: String| Error::Io {
         path: path.display().to_string(),
         message,
@@ -103,16 +122,6 @@ pub fn check_writable(path: &Path) -> Result<&Path> {
             dir.display()
         )));
     }
-    tempfile::Builder::new()
-        .prefix(".hh-sbi-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| {
-            refuse(format!(
-                "its folder {} takes no new file: {e}",
-                dir.display()
-            ))
-        })?;
     Ok(dir)
 }
 
