@@ -183,7 +183,7 @@ fn parse_args() -> Result<Args, CliError> {
         return Err(CliError("--validate needs at least 1 parameter set".into()));
     }
     // Checked here so that a typo fails at once, before simulating and training.
-    let num_features = if a.features == "sbi7" { 7 } else { 3 };
+    let num_features = FeatureSet::preset_named(&a.features)?.dim();
     cli::fits_in_memory("--num-simulations", a.num_simulations, num_features + 2)?;
     cli::fits_in_memory("--num-samples", a.num_samples, 2)?;
     // Before training: a run must not end unable to save what it trained.
