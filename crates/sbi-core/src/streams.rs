@@ -78,6 +78,13 @@ pub const SBC_JITTER: Stream = Stream(0x5342_4300);
 pub const SPIKE_PREDICTION: Stream = Stream(0xC0FFEE);
 /// The spike study's fitting trials (derived with [`Stream::xor`]).
 pub const SPIKE_FIT: Stream = Stream(0xF2E5_4000_0000_0001);
+/// The misspecification tests' split of the simulations into fit, reference and held-out
+/// sets.
+pub const MISSPECIFICATION_SPLIT: Stream = Stream(0x4d49_5300);
+/// TARP's reference points and posterior samples.
+pub const TARP: Stream = Stream(0x5441_5200);
+/// L-C2ST's posterior samples and label permutations.
+pub const LOCAL_C2ST: Stream = Stream(0x4c43_3200);
 
 /// Round `r` (from 1) of a sequential run: its simulations.
 pub const fn round_simulations(r: usize) -> Stream {
@@ -113,6 +120,9 @@ mod tests {
             SBC_JITTER,
             SPIKE_PREDICTION,
             SPIKE_FIT,
+            MISSPECIFICATION_SPLIT,
+            TARP,
+            LOCAL_C2ST,
         ];
         ids.extend((1..=999).map(round_simulations));
         ids.extend((1..=999).map(round_truncation));

@@ -18,7 +18,11 @@
 //!   network's training report ([`NpeReport`]);
 //! * **sequential rounds** ([`Sequential`], TSNPE) with the [`RestrictedPrior`];
 //! * **diagnostics** for any posterior: SBC and coverage ([`Calibration`]), held-out
-//!   validation ([`validate`]), a k-nearest-neighbour classifier two-sample test ([`c2st`]).
+//!   validation ([`validate`]), a k-nearest-neighbour classifier two-sample test ([`c2st`]),
+//!   TARP ([`Tarp`]) and the local C2ST at one observation ([`LocalC2st`]);
+//! * **misspecification**: can the model produce this observation at all?
+//!   ([`Misspecification`]: a density of x ([`XDensity`]) and an MMD test ([`MmdTest`]), with
+//!   a p-value, a [`Verdict`] and the features furthest out).
 //!
 //! ## Quick start
 //!
@@ -56,8 +60,10 @@ mod simulate;
 
 pub use dataset::{Dataset, Failure, FailureKind, FailureStage};
 pub use diagnostics::{
-    Calibration, FeaturePlacement, MAX_VALIDATION, Validation, c2st, furthest_out,
-    place_observation, validate,
+    Calibration, DOUBTFUL_LEVEL, FeaturePlacement, LocalC2st, MAX_PERMUTATIONS, MAX_REFERENCE,
+    MAX_VALIDATION, MIN_SIMULATIONS, Misspecification, MmdTest, OUTSIDE_LEVEL, OutlierTest,
+    TARP_GRID, Tarp, Validation, Verdict, XDensity, c2st, furthest_out, place_observation,
+    validate,
 };
 pub use ensemble::{Ensemble, MAX_MEMBERS, member_seed};
 pub use error::{BoxedError, Error, Result};

@@ -1,14 +1,26 @@
 //! Is this posterior any good? Calibration over simulated pairs ([`Calibration`]: SBC ranks and
 //! expected coverage), held-out validation ([`Validation`]: error of the posterior mean and
 //! coverage of 90 % intervals at θ from the prior), a classifier two-sample test ([`c2st`]),
-//! and where an observation's features lie among the simulated ones ([`place_observation`]).
+//! where an observation's features lie among the simulated ones ([`place_observation`]),
+//! whether the model can produce the observation at all ([`Misspecification`]: a density of
+//! x and an MMD test), TARP ([`Tarp`]) and the local C2ST at one observation ([`LocalC2st`]).
 
 mod c2st;
 mod calibration;
+mod local_c2st;
+mod misspecification;
 mod placement;
+mod quadratic_logistic;
+mod tarp;
 mod validation;
 
 pub use c2st::c2st;
 pub use calibration::Calibration;
+pub use local_c2st::{LocalC2st, MAX_PERMUTATIONS};
+pub use misspecification::{
+    DOUBTFUL_LEVEL, MAX_REFERENCE, MIN_SIMULATIONS, Misspecification, MmdTest, OUTSIDE_LEVEL,
+    OutlierTest, Verdict, XDensity,
+};
 pub use placement::{FeaturePlacement, furthest_out, place_observation};
+pub use tarp::{TARP_GRID, Tarp};
 pub use validation::{MAX_VALIDATION, Validation, validate};
