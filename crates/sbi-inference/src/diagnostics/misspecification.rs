@@ -477,7 +477,12 @@ impl Misspecification {
                     } else {
                         ""
                     };
-                    format!("{} = {:.4} (z = {:+.1}{beyond})", f.name, f.value, f.z)
+                    let z = if f.z.abs() < 1e4 {
+                        format!("{:+.1}", f.z)
+                    } else {
+                        format!("{:+.0e}", f.z)
+                    };
+                    format!("{} = {:.4} (z = {z}{beyond})", f.name, f.value)
                 })
                 .collect();
             s.push_str(&format!("; furthest out: {}", named.join(", ")));

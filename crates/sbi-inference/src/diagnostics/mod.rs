@@ -21,6 +21,6 @@ pub use misspecification::{
     DOUBTFUL_LEVEL, MAX_REFERENCE, MIN_SIMULATIONS, Misspecification, MmdTest, OUTSIDE_LEVEL,
     OutlierTest, Verdict, XDensity,
 };
-pub use placement::{FeaturePlacement, furthest_out, place_observation};
+pub use placement::{FeaturePlacement, TIE_TOLERANCE, furthest_out, place_observation};
 pub use tarp::{TARP_GRID, Tarp};
 pub use validation::{MAX_VALIDATION, Validation, validate};

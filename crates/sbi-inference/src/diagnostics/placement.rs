@@ -5,6 +5,10 @@
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 
+/// Values closer than this, relative to 1 + |the simulated mean|, count as equal in
+/// [`place_observation`].
+pub const TIE_TOLERANCE: f64 = 1e-9;
+
 /// Where one observed feature lies among the dataset's successful simulations.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeaturePlacement {
@@ -17,10 +21,10 @@ pub struct FeaturePlacement {
     /// Their standard deviation.
     pub std: f64,
     /// (value − mean) / std (±∞ when the simulations never varied and the value differs; 0
-    /// when it equals them).
+    /// when it equals the mean within [`TIE_TOLERANCE`]).
     pub z: f64,
-    /// The fraction of simulations below the value (ties count half): 0 or 1 means beyond
-    /// every simulation.
+    /// The fraction of simulations below the value (ties, within [`TIE_TOLERANCE`], count
+    /// half): 0 or 1 means beyond every simulation.
     pub quantile: f64,
 }
 
@@ -80,7 +84,15 @@ pub fn place_observation(dataset: &Dataset, x_o: &[f64]) -> Result<Vec<FeaturePl
             let mean = rows.iter().map(|r| r[j]).sum::<f64>() / n;
             let var = rows.iter().map(|r| (r[j] - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
             let std = var.sqrt();
-            let d = value - mean;
+            // Differences at rounding level are ties: a feature the model holds constant
+            // (the resting std of a noise-free model, ~10⁻¹³ mV) is not "beyond every
+            // simulation" for an observation that differs from it by rounding alone.
+            let tol = TIE_TOLERANCE * (1.0 + mean.abs());
+            let d = if (value - mean).abs() <= tol {
+                0.0
+            } else {
+                value - mean
+            };
             let z = if std > 0.0 {
                 d / std
             } else if d == 0.0 {
@@ -89,10 +101,8 @@ pub fn place_observation(dataset: &Dataset, x_o: &[f64]) -> Result<Vec<FeaturePl
                 d.signum() * f64::INFINITY
             };
             let (below, ties) = rows.iter().fold((0usize, 0usize), |(b, t), r| {
-                (
-                    b + usize::from(r[j] < value),
-                    t + usize::from(r[j] == value),
-                )
+                let tie = (r[j] - value).abs() <= tol;
+                (b + usize::from(r[j] < value && !tie), t + usize::from(tie))
             });
             FeaturePlacement {
                 name: dataset.feature_names()[j].clone(),
