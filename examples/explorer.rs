@@ -22,7 +22,7 @@ use hh_sbi_examples::notebook::{HIGH, LOW, load_checked, trained_on};
 use hh_sbi_examples::progress::TerminalProgress;
 use hh_stats::FeatureSet;
 use sbi_core::SummaryStatistics;
-use sbi_inference::{Npe, Problem};
+use sbi_inference::{Dataset, Npe, Problem};
 use sbi_npe::{DirectPosterior, MdnEstimator, TrainConfig};
 use sbi_prior::BoxUniform;
 
@@ -88,15 +88,17 @@ fn parse_args() -> Result<Args, CliError> {
 }
 
 /// Trains the notebook posterior as `hh_posterior` does, or loads and checks a saved one.
+/// The posterior, and its training simulations when they were made here (a loaded
+/// posterior brings none).
 fn posterior(
     args: &Args,
     sim: &HhSimulator,
     features: &FeatureSet,
-) -> Result<DirectPosterior, CliError> {
+) -> Result<(DirectPosterior, Option<Dataset>), CliError> {
     let prior = BoxUniform::new(LOW.to_vec(), HIGH.to_vec())?;
     let expected = trained_on(sim, features, args.noise);
     match &args.load {
-        Some(path) => load_checked(path, features, &expected),
+        Some(path) => Ok((load_checked(path, features, &expected)?, None)),
         None => {
             let est = MdnEstimator::new().with_train(TrainConfig::new().with_whiten_x(true));
             let mut progress = TerminalProgress::new("explorer");
@@ -107,9 +109,17 @@ fn posterior(
             )
             .progress(&mut progress)
             .train(&est)?;
-            Ok(run.posterior.with_trained_on(expected))
+            Ok((run.posterior.with_trained_on(expected), Some(run.dataset)))
         }
     }
+}
+
+/// `text` with HTML's special characters escaped.
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// The page in the state of `view`.
@@ -150,6 +160,11 @@ fn page(explorer: &Explorer, features: &str, view: &View) -> String {
         ("{{QUERY}}", query),
         ("{{ROWS}}", view.table_rows()),
         ("{{SERVER_MS}}", format!("{:.0}", 1000.0 * view.seconds)),
+        ("{{CHECK}}", html_escape(&view.check_text())),
+        (
+            "{{CHECK_CLASS}}",
+            if view.warns() { "warning" } else { "" }.to_owned(),
+        ),
         ("{{SVG_POSTERIOR}}", view.pictures.posterior.clone()),
         ("{{SVG_OBSERVED}}", view.pictures.observed.clone()),
         ("{{SVG_PREDICTIVE}}", view.pictures.predictive.clone()),
@@ -197,8 +212,11 @@ fn main() {
     cli::run(USAGE, parse_args, |args| {
         let sim = HhSimulator::notebook().with_noise_sigma(args.noise)?;
         let features = FeatureSet::preset_named(&args.features)?;
-        let posterior = posterior(&args, &sim, &features)?;
-        let explorer = Explorer::new(sim, features.clone(), posterior, args.noise);
+        let (posterior, simulations) = posterior(&args, &sim, &features)?;
+        let mut explorer = Explorer::new(sim, features.clone(), posterior, args.noise);
+        if let Some(simulations) = simulations {
+            explorer = explorer.with_model_check(simulations)?;
+        }
         // Fail at once if the default view cannot be drawn.
         explorer.view(explorer.default_request())?;
         let listener = std::net::TcpListener::bind(("127.0.0.1", args.port))

@@ -16,6 +16,7 @@ use std::time::Instant;
 
 use hh_model::HhSimulator;
 use hh_sbi_examples::cli::{self, CliError, counts, parse_f64, parse_value};
+use hh_sbi_examples::model_check::{ModelCheck, check_model, to_json};
 use hh_sbi_examples::notebook::{
     HIGH, LOW, NAMES, Scene, dataset_settings, load_checked, observe, render_pictures, trained_on,
 };
@@ -25,7 +26,7 @@ use hh_sbi_examples::recording::protocol_mismatch;
 use hh_stats::FeatureSet;
 use sbi_core::stats::{Marginal, marginals};
 use sbi_core::{Posterior, SummaryStatistics, Trace, streams};
-use sbi_inference::{Problem, RoundReport, Validation, validate};
+use sbi_inference::{Misspecification, Problem, RoundReport, Validation, validate};
 use sbi_npe::{DirectPosterior, NeuralEstimator, TrainConfig};
 use sbi_prior::BoxUniform;
 
@@ -35,7 +36,7 @@ usage: hh_posterior [--v-rest <mV>] [--stim <uA/cm2>] [--num-simulations N] [--n
                     [--seed S] [--out-dir DIR]
                     [--save-posterior FILE] [--load-posterior FILE] [--validate K] [--json]
                     [--observed FILE [--sweep N]] [--rounds R [--warm-start]]
-                    [--dataset FILE]
+                    [--dataset FILE] [--model-check full|mmd|off]
 
 Infers theta = (V_rest in [40, 60] mV, stimulus amplitude in [3, 7] uA/cm2) of a classic HH
 neuron (200 ms, dt 0.01 ms, pulse 70-130 ms) from one simulated trace: BoxUniform prior, N
@@ -64,6 +65,12 @@ observed_trace.svg, posterior_predictive.svg.
                 this run's features and prior, and was simulated with the same --noise
 --validate K    also evaluate K held-out theta from the prior: mean absolute error of the
                 posterior mean (fraction of the prior width) and coverage of the 90 % intervals
+--model-check C can the model produce the observation at all? Against the simulations
+                from the prior: an MMD test (mmd) and the log-density of the --estimator
+                network fitted to the simulated features (full), each with a p-value, a
+                verdict (consistent; doubtful, p < 0.05; outside, p < 0.01) and the features
+                furthest out (default full with --observed, off otherwise; never with
+                --load-posterior, which has no simulations)
 --json          print one JSON object instead of the table";
 
 struct Args {
@@ -85,6 +92,7 @@ struct Args {
     validate: Option<usize>,
     json: bool,
     estimator: NeuralEstimator,
+    model_check: Option<ModelCheck>,
 }
 
 fn parse_args() -> Result<Args, CliError> {
@@ -109,6 +117,7 @@ fn parse_args() -> Result<Args, CliError> {
         validate: None,
         json: false,
         estimator: NeuralEstimator::default(),
+        model_check: None,
     };
     while let Some(arg) = p.next()? {
         match arg {
@@ -141,6 +150,7 @@ fn parse_args() -> Result<Args, CliError> {
                 a.validate = Some(counts::VALIDATE.parse("--validate", p.value()?)?)
             }
             Long("json") => a.json = true,
+            Long("model-check") => a.model_check = Some(parse_value("--model-check", p.value()?)?),
             Long("estimator") => a.estimator = parse_value("--estimator", p.value()?)?,
             Short('h') | Long("help") => {
                 println!("{USAGE}");
@@ -225,12 +235,55 @@ fn main() {
             .seed(args.seed);
         let mut progress = TerminalProgress::new("hh_posterior").quiet(args.json);
         let (posterior, run) = obtain(&args, problem, &x_obs, &mut progress)?;
+        let check = args.model_check.unwrap_or(if args.observed.is_some() {
+            ModelCheck::Full
+        } else {
+            ModelCheck::Off
+        });
+        let misspecification = match (&run, check) {
+            (_, ModelCheck::Off) => None,
+            (None, _) => {
+                if !args.json {
+                    eprintln!("note: no model check: a loaded posterior has no simulations");
+                }
+                None
+            }
+            (Some(run), check) => {
+                let checked = run.prior_simulations().and_then(|sims| {
+                    check_model(
+                        check,
+                        &args.estimator,
+                        &sims,
+                        &x_obs,
+                        args.seed,
+                        &mut progress,
+                    )
+                });
+                match checked {
+                    Ok(m) => m,
+                    Err(e) => {
+                        if !args.json {
+                            eprintln!("note: no model check: {}", e.0);
+                        }
+                        None
+                    }
+                }
+            }
+        };
         let t_obs = Instant::now();
-        let samples = posterior.sample(
-            &x_obs,
-            args.num_samples,
-            &mut streams::POSTERIOR_SAMPLES.rng(args.seed),
-        )?;
+        let samples = posterior
+            .sample(
+                &x_obs,
+                args.num_samples,
+                &mut streams::POSTERIOR_SAMPLES.rng(args.seed),
+            )
+            .map_err(|e| match &misspecification {
+                Some(m) => CliError(format!(
+                    "no posterior for this observation ({e}). Model check: {}",
+                    m.report("the observation")
+                )),
+                None => CliError(e.to_string()),
+            })?;
         let sample_s = t_obs.elapsed().as_secs_f64();
         let t_plot = Instant::now();
         let scene = Scene {
@@ -256,6 +309,7 @@ fn main() {
             x_obs: &x_obs,
             marginals: marginals(&samples),
             validation,
+            misspecification,
             seconds: [
                 report.map_or(0.0, |r| r.simulate_seconds),
                 report.map_or(0.0, |r| r.train_seconds),
@@ -351,6 +405,8 @@ struct Outcome<'a> {
     x_obs: &'a [f64],
     marginals: Vec<Marginal>,
     validation: Option<Validation>,
+    /// The model check, when one ran.
+    misspecification: Option<Misspecification>,
     /// Simulate, train, observe and sample, pictures, total.
     seconds: [f64; 5],
 }
@@ -394,6 +450,10 @@ impl Outcome<'_> {
                 "total": total,
             },
         });
+        out["misspecification"] = self
+            .misspecification
+            .as_ref()
+            .map_or(serde_json::Value::Null, to_json);
         if let Some(v) = &self.validation {
             out["validation"] = serde_json::json!({
                 "num_theta": v.num_theta,
@@ -443,6 +503,14 @@ impl Outcome<'_> {
                     100.0 * mae
                 );
             }
+        }
+        if let Some(m) = &self.misspecification {
+            let what = if args.observed.is_some() {
+                "the recording"
+            } else {
+                "the observation"
+            };
+            println!("model check: {}", m.report(what));
         }
         let [simulate, train, sample, plot, total] = self.seconds;
         println!(

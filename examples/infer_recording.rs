@@ -18,6 +18,7 @@ use std::time::Instant;
 
 use hh_model::Scheme;
 use hh_sbi_examples::cli::{self, CliError, counts, parse_f64, parse_value};
+use hh_sbi_examples::model_check::{ModelCheck, check_model, to_json};
 use hh_sbi_examples::posterior::{self, Source, train};
 use hh_sbi_examples::progress::TerminalProgress;
 use hh_sbi_examples::recording::{
@@ -28,7 +29,7 @@ use hh_stats::{SpikeDetection, TraceFeatures};
 use sbi_core::stats::{Marginal, marginals};
 use sbi_core::sweeps::{PerSweep, Sweeps};
 use sbi_core::{Posterior, SummaryStatistics, Trace, streams};
-use sbi_inference::Problem;
+use sbi_inference::{Problem, Verdict};
 use sbi_npe::{DirectPosterior, NeuralEstimator, TrainConfig};
 use sbi_prior::BoxUniform;
 
@@ -39,7 +40,7 @@ usage: infer_recording --recording FILE [--sweep N | --sweeps N,M,...|all]
                        [--scheme exp-euler|rk4|pyhh-euler]
                        [--features sbi7|all|efel|efel:name[@first|@last],...]
                        [--num-simulations N] [--rounds R] [--num-samples M]
-                       [--estimator mdn|nsf|maf]
+                       [--estimator mdn|nsf|maf] [--model-check full|mmd|off]
                        [--truth name=value,...] [--seed S] [--out-dir DIR] [--json]
 
 Infers HH parameters from sweep N (default 0) of a current-clamp recording (CSV, ABF 1/2 or
@@ -67,6 +68,12 @@ liquid-junction potential (mV) from the recording first.
 --num-simulations N (default 2000), --num-samples M posterior samples (default 1000)
 --rounds R     truncated sequential NPE for this recording: R rounds of N simulations, each
                from the previous round's posterior restricted to its support (default 1)
+--model-check  can the model produce this recording at all? Two tests against the
+               simulations (drawn from the prior): an MMD test on the z-scored features and
+               the log-density of the --estimator network fitted to them (an NSF is the
+               stronger density, an MDN the faster), each with a p-value; the verdict
+               (consistent, doubtful p < 0.05, outside p < 0.01) and the features furthest out
+               are printed (default full; mmd: the MMD test alone, no network; off)
 --truth        known values (a synthetic recording): marked and reported
 Writes to DIR (default infer_recording_out): recording.svg (the recording and 5 posterior
 predictive traces), stimulus.svg, posterior.svg (2-D density or a corner plot).";
@@ -83,6 +90,7 @@ struct Args {
     rounds: usize,
     num_samples: usize,
     estimator: NeuralEstimator,
+    model_check: ModelCheck,
     truth: Option<Vec<f64>>,
     truth_spec: Option<String>,
     seed: u64,
@@ -106,6 +114,7 @@ fn parse_args() -> Result<Args, CliError> {
         rounds: 1,
         num_samples: 1000,
         estimator: NeuralEstimator::default(),
+        model_check: ModelCheck::default(),
         truth: None,
         truth_spec: None,
         seed: 0,
@@ -136,6 +145,7 @@ fn parse_args() -> Result<Args, CliError> {
             }
             Long("rounds") => a.rounds = counts::ROUNDS.parse("--rounds", p.value()?)?,
             Long("estimator") => a.estimator = parse_value("--estimator", p.value()?)?,
+            Long("model-check") => a.model_check = parse_value("--model-check", p.value()?)?,
             Long("truth") => a.truth_spec = Some(p.value()?.to_string_lossy().into_owned()),
             Long("seed") => a.seed = parse_value("--seed", p.value()?)?,
             Long("out-dir") => a.out_dir = PathBuf::from(p.value()?),
@@ -248,27 +258,58 @@ fn main() {
         let posterior = &run.posterior.members()[0];
         // Features beyond every simulation: the model, under this prior, never produced them.
         let outside = posterior::outside_note(&run.dataset, &x_obs);
+        // Can the model produce this recording at all? Not being able to check is a note,
+        // not a failure.
+        let check = run.prior_simulations().and_then(|sims| {
+            check_model(
+                a.model_check,
+                &a.estimator,
+                &sims,
+                &x_obs,
+                a.seed,
+                &mut progress,
+            )
+        });
+        let check = match check {
+            Ok(c) => c,
+            Err(e) => {
+                if !a.json {
+                    eprintln!("note: no model check: {}", e.0);
+                }
+                None
+            }
+        };
+        let verdict = check.as_ref().map(|m| m.report("the recording"));
         let samples = posterior
             .sample(
                 &x_obs,
                 a.num_samples,
                 &mut streams::POSTERIOR_SAMPLES.rng(a.seed),
             )
-            .map_err(|e| match &outside {
-                Some(note) => CliError(format!(
-                    "no posterior for this recording ({e}). The recording lies outside what \
+            .map_err(|e| match (&outside, &verdict) {
+                (Some(note), v) => CliError(format!(
+                    "no posterior for this recording ({e}). {}The recording lies outside what \
                      the model produced under the prior: {note}. Widen --parameters for what \
-                     moves these features, or choose features the model can produce (--features)"
+                     moves these features, or choose features the model can produce (--features)",
+                    v.as_ref()
+                        .map_or(String::new(), |v| format!("Model check: {v}. "))
                 )),
-                None => CliError(e.to_string()),
+                (None, Some(v)) => CliError(format!("no posterior for this recording ({e}). {v}")),
+                (None, None) => CliError(e.to_string()),
             })?;
-        if let Some(note) = &outside
-            && !a.json
-        {
-            eprintln!(
-                "warning: the recording lies outside what the model produced under the prior \
-                 (the posterior is not to be trusted): {note}"
-            );
+        if !a.json {
+            if let Some(note) = &outside {
+                eprintln!(
+                    "warning: the recording lies outside what the model produced under the \
+                     prior (the posterior is not to be trusted): {note}"
+                );
+            }
+            match &check {
+                Some(m) if m.verdict() != Verdict::Consistent => {
+                    eprintln!("warning: model check: {}", verdict.as_deref().unwrap_or(""))
+                }
+                _ => {}
+            }
         }
         let t_plot = Instant::now();
         let scene = RecordingScene {
@@ -296,11 +337,15 @@ fn main() {
                 let mut out = json(&a, &scene, &sweeps, posterior, &x_obs, &m, seconds);
                 out["rounds"] = cli::rounds_json(&run.rounds);
                 out["outside_simulations"] = serde_json::json!(outside);
+                out["misspecification"] = check.as_ref().map_or(serde_json::Value::Null, to_json);
                 println!("{out}");
             }
             false => {
                 cli::print_rounds(&run.rounds);
-                table(&a, &scene, &sweeps, posterior, &m, seconds)
+                table(&a, &scene, &sweeps, posterior, &m, seconds);
+                if let Some(v) = &verdict {
+                    println!("model check: {v}");
+                }
             }
         }
         Ok(())

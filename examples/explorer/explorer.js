@@ -29,6 +29,9 @@
       `<td class="mean">${fmt(v.mean[j], 3)}</td><td class="std">${fmt(v.std[j], 3)}</td>` +
       `<td class="interval">[${fmt(v.q05[j], 3)}, ${fmt(v.q95[j], 3)}]</td></tr>`);
     document.querySelector("#numbers tbody").innerHTML = rows.join("");
+    const check = document.getElementById("model_check");
+    check.textContent = v.check;
+    check.className = v.misspecification && v.misspecification.verdict === "outside" ? "warning" : "";
     document.getElementById("server_ms").textContent = fmt(1000 * v.seconds, 0);
     stats.serverMs.push(1000 * v.seconds);
   }

@@ -8,6 +8,7 @@ use hh_model::HhSimulator;
 use hh_stats::FeatureSet;
 use sbi_core::stats::{Marginal, marginals};
 use sbi_core::{Posterior, streams};
+use sbi_inference::{Dataset, Misspecification, MmdTest, XDensity};
 use sbi_npe::DirectPosterior;
 
 use crate::cli::CliError;
@@ -37,6 +38,8 @@ pub struct Explorer {
     features: FeatureSet,
     posterior: DirectPosterior,
     train_noise: f64,
+    /// The training simulations and the MMD test built on them, when they are known.
+    check: Option<(Dataset, MmdTest)>,
 }
 
 /// A view's numbers and pictures.
@@ -49,6 +52,8 @@ pub struct View {
     pub seconds: f64,
     /// The pictures (SVG).
     pub pictures: Pictures,
+    /// The MMD model check of the observation, when the explorer has its simulations.
+    pub check: Option<Misspecification>,
 }
 
 impl Explorer {
@@ -65,7 +70,20 @@ impl Explorer {
             features,
             posterior,
             train_noise,
+            check: None,
         }
+    }
+
+    /// Checks every view's observation against `simulations` (the posterior's training
+    /// data) by the MMD test ([`MmdTest`], milliseconds a view): a slider setting inside the
+    /// prior should never be flagged; more observation noise than the training's can be.
+    ///
+    /// # Errors
+    /// Fewer than [`sbi_inference::MIN_SIMULATIONS`] successful simulations.
+    pub fn with_model_check(mut self, simulations: Dataset) -> Result<Self, CliError> {
+        let mmd = MmdTest::new(&simulations, 0)?;
+        self.check = Some((simulations, mmd));
+        Ok(self)
     }
 
     /// The noise of the training simulations (0: the page has no noise slider).
@@ -156,11 +174,29 @@ impl Explorer {
         let truth = [request.v_rest, request.stim];
         let sim = self.sim.clone().with_noise_sigma(request.noise)?;
         let (observed, x_obs) = observe(&sim, &self.features, truth, request.seed)?;
-        let samples = self.posterior.sample(
-            &x_obs,
-            NUM_SAMPLES,
-            &mut streams::POSTERIOR_SAMPLES.rng(request.seed),
-        )?;
+        let check = match &self.check {
+            Some((data, mmd)) => Some(Misspecification::check::<DirectPosterior>(
+                data,
+                mmd,
+                None::<&XDensity<DirectPosterior>>,
+                &x_obs,
+            )?),
+            None => None,
+        };
+        let samples = self
+            .posterior
+            .sample(
+                &x_obs,
+                NUM_SAMPLES,
+                &mut streams::POSTERIOR_SAMPLES.rng(request.seed),
+            )
+            .map_err(|e| match &check {
+                Some(m) => CliError(format!(
+                    "no posterior for this observation ({e}). Model check: {}",
+                    m.report("the observation")
+                )),
+                None => CliError(e.to_string()),
+            })?;
         let pictures = render_pictures(&Scene {
             sim: &sim,
             posterior: &self.posterior,
@@ -175,6 +211,7 @@ impl Explorer {
             summary: marginals(&samples),
             seconds: start.elapsed().as_secs_f64(),
             pictures,
+            check,
         })
     }
 }
@@ -193,12 +230,31 @@ impl View {
             "q05": col(|m| m.q05),
             "q95": col(|m| m.q95),
             "seconds": self.seconds,
+            "misspecification": self.check.as_ref().map_or(serde_json::Value::Null, crate::model_check::to_json),
+            "check": self.check_text(),
             "svg": {
                 "posterior": self.pictures.posterior,
                 "observed": self.pictures.observed,
                 "predictive": self.pictures.predictive,
             },
         })
+    }
+
+    /// The model check as one line for the page (empty when none ran) — its verdict's
+    /// sentence, p-value and the features furthest out.
+    pub fn check_text(&self) -> String {
+        self.check
+            .as_ref()
+            .map_or(String::new(), |m| m.report("the observation"))
+    }
+
+    /// Whether the page should warn: the model check found the observation outside what the
+    /// model produces (p < 0.01). A doubtful one (p < 0.05) is shown without the warning:
+    /// one slider setting in 20 lands there by chance, mostly at the prior box's corners.
+    pub fn warns(&self) -> bool {
+        self.check
+            .as_ref()
+            .is_some_and(|m| m.verdict() == sbi_inference::Verdict::Outside)
     }
 
     /// The rows of the numbers table, as HTML (one per parameter).

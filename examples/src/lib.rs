@@ -23,6 +23,7 @@ pub mod cli;
 pub mod corner;
 pub mod explorer;
 pub mod http;
+pub mod model_check;
 pub mod notebook;
 pub mod plot;
 pub mod posterior;

@@ -51,6 +51,25 @@ pub struct Trained {
     pub rounds: Vec<RoundReport>,
 }
 
+impl Trained {
+    /// The simulations drawn from the prior itself: all of them, or a sequential run's first
+    /// round (later rounds draw from truncated priors) — what a model check compares an
+    /// observation with.
+    pub fn prior_simulations(&self) -> Result<Dataset, CliError> {
+        match self.rounds.first() {
+            Some(first) if self.rounds.len() > 1 => {
+                let keep = |i: usize| i < first.num_simulations;
+                Ok(Dataset::new(
+                    self.dataset.theta().select_rows(keep),
+                    self.dataset.x().select_rows(keep),
+                    self.dataset.feature_names().to_vec(),
+                )?)
+            }
+            _ => Ok(self.dataset.clone()),
+        }
+    }
+}
+
 /// Trains `estimator` (`members` networks) on what `source` gives for `problem`.
 ///
 /// # Errors

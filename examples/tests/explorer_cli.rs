@@ -205,6 +205,59 @@ fn the_noise_parameter_follows_the_training_noise() {
     assert!(quiet.parse("", true).is_err());
 }
 
+/// The model check of every view: no slider setting inside the prior is flagged "outside"
+/// (25 settings over the box, corners included, at the training noise), and the JSON and the
+/// page carry the check; a view at three times the training noise is flagged.
+#[test]
+fn slider_settings_inside_the_prior_are_not_flagged() {
+    use hh_sbi_examples::explorer::{Explorer, ViewRequest};
+    let sim = hh_model::HhSimulator::notebook()
+        .with_noise_sigma(1.0)
+        .unwrap();
+    let features = hh_stats::FeatureSet::notebook();
+    let prior = sbi_prior::BoxUniform::new(vec![40.0, 3.0], vec![60.0, 7.0]).unwrap();
+    let est =
+        sbi_npe::MdnEstimator::new().with_train(sbi_npe::TrainConfig::new().with_whiten_x(true));
+    let run = sbi_inference::Npe::new(
+        sbi_inference::Problem::new(&prior, &sim, &features).num_simulations(1000),
+    )
+    .train(&est)
+    .unwrap();
+    let explorer = Explorer::new(sim, features, run.posterior, 1.0)
+        .with_model_check(run.dataset)
+        .unwrap();
+    let mut doubtful = 0;
+    for i in 0..5 {
+        for j in 0..5 {
+            let request = ViewRequest {
+                v_rest: 40.0 + 5.0 * i as f64,
+                stim: 3.0 + j as f64,
+                noise: 1.0,
+                seed: (5 * i + j) as u64,
+            };
+            let view = explorer.view(request).unwrap();
+            let json = view.to_json();
+            let verdict = json["misspecification"]["verdict"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            assert!(!view.warns(), "{request:?}: {}", view.check_text());
+            doubtful += usize::from(verdict == "doubtful");
+        }
+    }
+    println!("doubtful: {doubtful} of 25");
+    let loud = explorer
+        .view(ViewRequest {
+            v_rest: 50.0,
+            stim: 5.0,
+            noise: 3.0,
+            seed: 1,
+        })
+        .unwrap();
+    println!("noise 3: {}", loud.check_text());
+    assert!(loud.warns());
+}
+
 /// One connection sending an unterminated 256 MB request line used to grow the server by
 /// 256 MB; now the server reads at most 16 KiB of it, answers 431 and closes, stays flat, and
 /// serves others meanwhile — as it does a client that sends nothing at all.

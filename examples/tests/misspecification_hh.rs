@@ -30,13 +30,13 @@ fn simulations(n: usize, seed: u64) -> Dataset {
     .unwrap()
 }
 
-/// 1,000 simulations (seed 1) are the model's record; 100 more (seed 2) the in-model
+/// 2,000 simulations (seed 1) are the model's record; 100 more (seed 2) the in-model
 /// observations. Exact level 0.05: 95 of 100 pass in expectation (binomial standard error
 /// 2.2), at least 89 required of each test. Out-of-model observations give p < 0.01 by both
 /// tests and the verdict "outside".
 #[test]
 fn hh_observations_in_and_out_of_the_model() {
-    let data = simulations(1000, 1);
+    let data = simulations(2000, 1);
     let mmd = MmdTest::new(&data, 5).unwrap();
     let estimator = NeuralEstimator::from_name("nsf").unwrap();
     let density: XDensity<DirectPosterior> = XDensity::fit(&estimator, &data, 5, &mut ()).unwrap();

@@ -53,6 +53,8 @@ fn infer(file: &str, sweep: &str, out_dir: &str) -> serde_json::Value {
             "g_na:60:180,g_k:12:60,v_rest:-75:-55",
             "--truth",
             "g_na=110,g_k=40,v_rest=-68",
+            "--model-check",
+            "mmd",
             "--out-dir",
             out_dir,
             "--json",
@@ -68,6 +70,9 @@ fn infer_recording_finds_the_known_parameters_of_a_noisy_fixture() {
     let pics = dir.join("pics");
     let v = infer("cell_abf2.abf", "1", pics.to_str().unwrap());
     assert_eq!(v["format"], "abf2");
+    // The fixture is the model's own output under these settings: the MMD check passes.
+    assert_eq!(v["misspecification"]["verdict"], "consistent", "{v}");
+    assert!(v["misspecification"]["density_p"].is_null(), "{v}");
     assert_eq!(
         v["parameters"],
         serde_json::json!(["g_na", "g_k", "v_rest"])
@@ -134,6 +139,11 @@ fn hh_posterior_observed_gives_one_posterior_from_csv_abf_and_nwb() {
                 "--json",
             ],
         ));
+        // --observed runs the full model check by default: the trace is the model's own.
+        assert_eq!(
+            v["misspecification"]["verdict"], "consistent",
+            "{file}: {v}"
+        );
         let (q05, q95) = (arr(&v, "q05"), arr(&v, "q95"));
         for (j, t) in [50.0, 5.0].into_iter().enumerate() {
             assert!(
@@ -313,6 +323,8 @@ fn infer_steps(sweep_args: &[&str], out_dir: &str) -> serde_json::Value {
         "2",
         "--truth",
         "g_na=110,g_k=40,v_rest=-68",
+        "--model-check",
+        "mmd",
         "--out-dir",
         out_dir,
         "--json",
@@ -509,6 +521,66 @@ fn a_recording_outside_the_model_names_the_features() {
     assert!(
         err.contains("lies outside what the model produced under the prior")
             && err.contains("spike_count = 8.0000 (above every simulation"),
+        "{err}"
+    );
+    // 300 simulations hold out 60: no p-value below 1/61 (doubled, 0.033), and the report
+    // says how many simulations an "outside" needs.
+    assert!(
+        err.contains("Model check: the recording is rare among what the model produces")
+            && err.contains("with 60 held-out simulations no p-value can fall below 0.033")
+            && err.contains("simulate at least 1000"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The full model check (MMD and the density of x) on the cell fixture: with the settings it
+/// was made with the recording is consistent with the model; with a wrong area and no
+/// current noise the model cannot produce it, and the run says so with both p-values and the
+/// features furthest out (1,000 simulations: p-values down to 1/201, doubled for two tests).
+#[test]
+fn the_model_check_tells_a_fitting_model_from_a_wrong_one() {
+    let dir = temp_dir("infer-model-check");
+    let out_dir = dir.display().to_string();
+    let file = fixture("cell_abf2.abf");
+    let args = |area: &'static str, noise: &'static str| {
+        vec![
+            "--recording".to_owned(),
+            file.clone(),
+            "--sweep".into(),
+            "1".into(),
+            "--substeps".into(),
+            "2".into(),
+            "--area".into(),
+            area.into(),
+            "--noise".into(),
+            noise.into(),
+            "--num-simulations".into(),
+            "1000".into(),
+            "--out-dir".into(),
+            out_dir.clone(),
+            "--json".into(),
+        ]
+    };
+    let right: Vec<String> = args("2e-5", "0.5");
+    let v = json(&run(
+        "infer_recording",
+        &right.iter().map(String::as_str).collect::<Vec<_>>(),
+    ));
+    let m = &v["misspecification"];
+    assert_eq!(m["verdict"], "consistent", "{m}");
+    assert!(m["mmd_p"].as_f64().unwrap() > 0.05 && m["density_p"].as_f64().unwrap() > 0.05);
+    assert_eq!(m["furthest"].as_array().unwrap().len(), 15, "{m}");
+    let wrong: Vec<String> = args("1e-5", "0");
+    let out = run(
+        "infer_recording",
+        &wrong.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("the recording lies outside what the model produces under the prior")
+            && err.contains("density of x p = 0.00")
+            && err.contains("furthest out: "),
         "{err}"
     );
     std::fs::remove_dir_all(&dir).ok();

@@ -60,9 +60,9 @@ mod simulate;
 
 pub use dataset::{Dataset, Failure, FailureKind, FailureStage};
 pub use diagnostics::{
-    Calibration, DOUBTFUL_LEVEL, FeaturePlacement, LocalC2st, MAX_PERMUTATIONS, MAX_REFERENCE,
-    MAX_VALIDATION, MIN_SIMULATIONS, Misspecification, MmdTest, OUTSIDE_LEVEL, OutlierTest,
-    TARP_GRID, TIE_TOLERANCE, Tarp, Validation, Verdict, XDensity, c2st, furthest_out,
+    Calibration, DENSITY_JITTER, DOUBTFUL_LEVEL, FeaturePlacement, LocalC2st, MAX_PERMUTATIONS,
+    MAX_REFERENCE, MAX_VALIDATION, MIN_SIMULATIONS, Misspecification, MmdTest, OUTSIDE_LEVEL,
+    OutlierTest, TARP_GRID, TIE_TOLERANCE, Tarp, Validation, Verdict, XDensity, c2st, furthest_out,
     place_observation, validate,
 };
 pub use ensemble::{Ensemble, MAX_MEMBERS, member_seed};

@@ -11,7 +11,9 @@
 
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
-use sbi_core::{Bounds, DensityEstimator, Posterior, Progress, RowMatrix, TrainingData, streams};
+use sbi_core::{
+    Bounds, DensityEstimator, Posterior, Progress, RowMatrix, TrainingData, item_rng, streams,
+};
 
 use crate::dataset::Dataset;
 use crate::diagnostics::placement::{FeaturePlacement, furthest_out, place_observation};
@@ -95,6 +97,13 @@ fn rank_p_value(sorted: &[f64], statistic: f64, upper: bool) -> f64 {
 /// the rest are held out and scored, and an observation's p-value is the fraction of them
 /// with a log-density at most its own (sbi's `calc_misspecification_logprob`).
 ///
+/// Every x — fitted, held out or observed — is first blurred by Gaussian noise of
+/// [`DENSITY_JITTER`] times each feature's standard deviation (seeded): features with point
+/// masses (a spike count, a fill value where a feature is undefined, a constant) otherwise
+/// let a density collapse onto them and grow without bound, training for ever and scoring
+/// anything off the masses as an outlier. The same blur for the observation keeps it
+/// exchangeable with the held-out simulations, so the p-value stays exact.
+///
 /// ```
 /// # use sbi_core::{Bounds, DensityEstimator, Error, Fitted, Posterior, Progress, RowMatrix, TrainingData};
 /// # use rand::Rng;
@@ -129,7 +138,24 @@ fn rank_p_value(sorted: &[f64], statistic: f64, upper: bool) -> f64 {
 pub struct XDensity<P> {
     density: P,
     held: Vec<f64>,
-    dim: usize,
+    /// The blur's standard deviation per feature.
+    blur: Vec<f64>,
+    seed: u64,
+}
+
+/// The blur of [`XDensity`], in standard deviations of each feature.
+pub const DENSITY_JITTER: f64 = 0.05;
+
+/// `row` blurred by independent N(0, blurⱼ²) noise from `rng`.
+fn blurred<R: rand::Rng + ?Sized>(row: &[f64], blur: &[f64], rng: &mut R) -> Vec<f64> {
+    use rand_distr::{Distribution, StandardNormal};
+    row.iter()
+        .zip(blur)
+        .map(|(v, b)| {
+            let e: f64 = StandardNormal.sample(rng);
+            v + b * e
+        })
+        .collect()
 }
 
 impl<P: Posterior> XDensity<P> {
@@ -151,10 +177,35 @@ impl<P: Posterior> XDensity<P> {
         let split = Split::new(dataset, seed)?;
         let x = dataset.x();
         let dim = x.ncols();
+        let n = split.fit.len() as f64;
+        let blur: Vec<f64> = (0..dim)
+            .map(|j| {
+                let mean = split.fit.iter().map(|&i| x.get(i, j) / n).sum::<f64>();
+                let var = split
+                    .fit
+                    .iter()
+                    .map(|&i| (x.get(i, j) - mean).powi(2))
+                    .sum::<f64>()
+                    / n;
+                let s = DENSITY_JITTER * var.sqrt();
+                // A constant feature: blur at the scale of its value (or 1), so it stays a
+                // density, not a point.
+                if s > 0.0 && s.is_finite() {
+                    s
+                } else {
+                    DENSITY_JITTER * (1.0 + mean.abs())
+                }
+            })
+            .collect();
+        let blur_seed = streams::MISSPECIFICATION_SPLIT.seed(seed);
         let take = |rows: &[usize]| -> Result<RowMatrix> {
             let mut m = RowMatrix::zeros(0, dim)?;
             for &i in rows {
-                m.push_row(x.row(i))?;
+                m.push_row(&blurred(
+                    x.row(i),
+                    &blur,
+                    &mut item_rng(blur_seed, i as u64),
+                ))?;
             }
             Ok(m)
         };
@@ -174,28 +225,36 @@ impl<P: Posterior> XDensity<P> {
             ));
         }
         held.sort_by(f64::total_cmp);
-        Ok(Self { density, held, dim })
+        Ok(Self {
+            density,
+            held,
+            blur,
+            seed,
+        })
     }
 
-    /// ln p(x) under the fitted density.
+    /// ln p(x) under the fitted density (of blurred x: `x` as given, not blurred).
     ///
     /// # Errors
     /// x of the wrong width or not finite; the density's own errors.
     pub fn log_prob(&self, x: &[f64]) -> Result<f64> {
-        sbi_core::check_dim(self.dim, x.len())?;
+        sbi_core::check_dim(self.blur.len(), x.len())?;
         if let Some(index) = x.iter().position(|v| !v.is_finite()) {
             return Err(sbi_core::Error::NonFinite { index }.into());
         }
         self.density.log_prob(x, &[0.0]).map_err(Error::posterior)
     }
 
-    /// The observation's log-density ranked among the held-out simulations' (low is
-    /// extreme).
+    /// The observation's log-density, blurred as the held-out simulations were (by a draw
+    /// seeded by the fit's seed: the same observation always gets the same blur), ranked
+    /// among theirs (low is extreme).
     ///
     /// # Errors
     /// As [`XDensity::log_prob`].
     pub fn test(&self, x_o: &[f64]) -> Result<OutlierTest> {
-        let statistic = self.log_prob(x_o)?;
+        sbi_core::check_dim(self.blur.len(), x_o.len())?;
+        let mut rng = streams::MISSPECIFICATION_SPLIT.rng(self.seed ^ 0x6f62_7365);
+        let statistic = self.log_prob(&blurred(x_o, &self.blur, &mut rng))?;
         Ok(OutlierTest {
             statistic,
             p_value: rank_p_value(&self.held, statistic, false),
@@ -212,8 +271,9 @@ impl<P: Posterior> XDensity<P> {
 /// The maximum-mean-discrepancy two-sample test of sbi's `calc_misspecification_mmd` (x
 /// space), for one observation: features z-scored by the simulations' mean and standard
 /// deviation, a Gaussian kernel k(a, b) = exp(−|a − b|² / 2h²) with h the median distance
-/// between reference simulations (fixed once, so observed and held-out statistics are the
-/// same function), and the biased MMD² between {x} and a reference set R of up to
+/// between reference simulations times Scott's factor m^(−1/(d+4)) (m reference points, d
+/// features; sbi takes the median alone), fixed once so observed and held-out statistics
+/// are the same function, and the biased MMD² between {x} and a reference set R of up to
 /// [`MAX_REFERENCE`] simulations: 1 + mean k(R, R) − 2 mean k(x, R). The held-out
 /// simulations' MMD² against R form the null distribution (sbi draws its null from random
 /// subsets of the simulations; holding them out of R makes the p-value exact).
@@ -283,8 +343,16 @@ impl MmdTest {
             .collect();
         let mid = distances.len() / 2;
         let (_, median, _) = distances.select_nth_unstable_by(mid, f64::total_cmp);
+        // The median heuristic narrowed by Scott's factor m^(−1/(d+4)): with one observation
+        // the statistic is a kernel density estimate, and the median distance alone smooths
+        // it so much that one feature 4 standard deviations out still scored as typical.
         // All reference points equal (every feature constant): any bandwidth will do.
-        let bandwidth = if *median > 0.0 { median.sqrt() } else { 1.0 };
+        let scott = (m as f64).powf(-1.0 / (d as f64 + 4.0));
+        let bandwidth = if *median > 0.0 {
+            median.sqrt() * scott
+        } else {
+            1.0
+        };
         let mut test = Self {
             mean: mean.clone(),
             std: std.clone(),
@@ -362,21 +430,29 @@ fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(p, q)| (p - q).powi(2)).sum()
 }
 
+/// The fewest simulations whose held-out fifth lets `tests` Bonferroni-combined p-values fall
+/// below [`OUTSIDE_LEVEL`].
+fn simulations_for(tests: f64) -> usize {
+    let held = (tests / OUTSIDE_LEVEL).ceil() as usize;
+    5 * held
+}
+
 /// What the misspecification tests say about an observation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    /// Every test's p-value is at least [`DOUBTFUL_LEVEL`]: the model, under its prior,
-    /// produces observations like this one.
+    /// The p-value is at least [`DOUBTFUL_LEVEL`]: the model, under its prior, produces
+    /// observations like this one.
     Consistent,
-    /// The smallest p-value lies in [[`OUTSIDE_LEVEL`], [`DOUBTFUL_LEVEL`]): rare under the
-    /// model; check the features named.
+    /// The p-value lies in [[`OUTSIDE_LEVEL`], [`DOUBTFUL_LEVEL`]): rare under the model;
+    /// check the features named.
     Doubtful,
-    /// A p-value below [`OUTSIDE_LEVEL`]: the model does not produce observations like this.
+    /// The p-value is below [`OUTSIDE_LEVEL`]: the model does not produce observations like
+    /// this.
     Outside,
 }
 
 impl Verdict {
-    /// The verdict of the smallest p-value.
+    /// The verdict of a p-value.
     pub fn of(p_value: f64) -> Self {
         if p_value < OUTSIDE_LEVEL {
             Self::Outside
@@ -416,7 +492,7 @@ impl Verdict {
 }
 
 /// Both tests and the placements of one observation: the answer to "is my model wrong for
-/// this data?".
+/// this data?" ([`Misspecification::verdict`], from the tests' combined p-value).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Misspecification {
     /// The density-of-x test, when a density was fitted.
@@ -446,13 +522,24 @@ impl Misspecification {
         })
     }
 
-    /// The smallest p-value of the tests run.
+    /// The p-value of both tests together: the smaller p-value times the number of tests run
+    /// (Bonferroni, at most 1), so the verdict's false-alarm rate stays at most its level
+    /// however the two tests are correlated.
     pub fn p_value(&self) -> f64 {
-        self.density
-            .map_or(self.mmd.p_value, |d| d.p_value.min(self.mmd.p_value))
+        match self.density {
+            Some(d) => (2.0 * d.p_value.min(self.mmd.p_value)).min(1.0),
+            None => self.mmd.p_value,
+        }
     }
 
-    /// The verdict of [`Misspecification::p_value`].
+    /// The smallest combined p-value the held-out simulations allow: with n of them, a test's
+    /// p-value is at least 1/(n + 1).
+    pub fn smallest_p_value(&self) -> f64 {
+        let k = if self.density.is_some() { 2.0 } else { 1.0 };
+        (k / (self.mmd.reference as f64 + 1.0)).min(1.0)
+    }
+
+    /// The verdict of the combined [`Misspecification::p_value`].
     pub fn verdict(&self) -> Verdict {
         Verdict::of(self.p_value())
     }
@@ -466,6 +553,15 @@ impl Misspecification {
             s.push_str(&format!("; density of x p = {:.3}", d.p_value));
         }
         s.push(']');
+        let floor = self.smallest_p_value();
+        if floor >= OUTSIDE_LEVEL {
+            s.push_str(&format!(
+                " (with {} held-out simulations no p-value can fall below {floor:.3}: simulate \
+                 at least {} to tell \"outside\")",
+                self.mmd.reference,
+                simulations_for(self.density.map_or(1.0, |_| 2.0))
+            ));
+        }
         if self.verdict() != Verdict::Consistent {
             let named: Vec<String> = self
                 .furthest

@@ -18,8 +18,8 @@ pub use c2st::c2st;
 pub use calibration::Calibration;
 pub use local_c2st::{LocalC2st, MAX_PERMUTATIONS};
 pub use misspecification::{
-    DOUBTFUL_LEVEL, MAX_REFERENCE, MIN_SIMULATIONS, Misspecification, MmdTest, OUTSIDE_LEVEL,
-    OutlierTest, Verdict, XDensity,
+    DENSITY_JITTER, DOUBTFUL_LEVEL, MAX_REFERENCE, MIN_SIMULATIONS, Misspecification, MmdTest,
+    OUTSIDE_LEVEL, OutlierTest, Verdict, XDensity,
 };
 pub use placement::{FeaturePlacement, TIE_TOLERANCE, furthest_out, place_observation};
 pub use tarp::{TARP_GRID, Tarp};
