@@ -20,6 +20,7 @@ use hh_model::Scheme;
 use hh_sbi_examples::cli::{self, CliError, counts, parse_f64, parse_value};
 use hh_sbi_examples::model_check::{ModelCheck, check_model, to_json};
 use hh_sbi_examples::posterior::{self, Source, train};
+use hh_sbi_examples::predictive_check::render_predictive_check;
 use hh_sbi_examples::progress::TerminalProgress;
 use hh_sbi_examples::recording::{
     ParameterBox, RecordingModel, RecordingScene, current_source, feature_groups,
@@ -29,7 +30,7 @@ use hh_stats::{SpikeDetection, TraceFeatures};
 use sbi_core::stats::{Marginal, marginals};
 use sbi_core::sweeps::{PerSweep, Sweeps};
 use sbi_core::{Posterior, SummaryStatistics, Trace, streams};
-use sbi_inference::{Problem, Verdict};
+use sbi_inference::{PredictiveCheck, Problem, Verdict};
 use sbi_npe::{DirectPosterior, NeuralEstimator, TrainConfig};
 use sbi_prior::BoxUniform;
 
@@ -76,7 +77,9 @@ liquid-junction potential (mV) from the recording first.
                are printed (default full; mmd: the MMD test alone, no network; off)
 --truth        known values (a synthetic recording): marked and reported
 Writes to DIR (default infer_recording_out): recording.svg (the recording and 5 posterior
-predictive traces), stimulus.svg, posterior.svg (2-D density or a corner plot).";
+predictive traces), stimulus.svg, posterior.svg (2-D density or a corner plot),
+predictive_check.svg (per feature, the features of 200 simulations at posterior draws and the
+recording's: its quantile among them is printed for each feature outside the central 95 %).";
 
 struct Args {
     recording: PathBuf,
@@ -221,30 +224,39 @@ fn main() {
                 warm_start: false,
             },
         };
-        let run = if let [one] = &obs[..] {
-            let problem = Problem::new(&prior, &one.simulator, &one.features);
-            train(
-                problem.num_simulations(a.num_simulations).seed(a.seed),
-                source,
-                &est,
-                1,
-                &mut progress,
-            )?
-        } else {
-            let sim = Sweeps::new(obs.iter().map(|o| o.simulator.clone()).collect())?;
-            let features = PerSweep::new(
-                obs.iter()
-                    .map(|o| (format!("sweep{}", o.recording.sweep()), o.features.clone()))
-                    .collect(),
-            )?;
-            let problem = Problem::new(&prior, &sim, &features);
-            train(
-                problem.num_simulations(a.num_simulations).seed(a.seed),
-                source,
-                &est,
-                1,
-                &mut progress,
-            )?
+        // Several sweeps: one simulator of all of them, their features concatenated.
+        let family = match &obs[..] {
+            [_] => None,
+            _ => Some((
+                Sweeps::new(obs.iter().map(|o| o.simulator.clone()).collect())?,
+                PerSweep::new(
+                    obs.iter()
+                        .map(|o| (format!("sweep{}", o.recording.sweep()), o.features.clone()))
+                        .collect(),
+                )?,
+            )),
+        };
+        let run = match &family {
+            None => {
+                let problem = Problem::new(&prior, &obs[0].simulator, &obs[0].features);
+                train(
+                    problem.num_simulations(a.num_simulations).seed(a.seed),
+                    source,
+                    &est,
+                    1,
+                    &mut progress,
+                )?
+            }
+            Some((sim, features)) => {
+                let problem = Problem::new(&prior, sim, features);
+                train(
+                    problem.num_simulations(a.num_simulations).seed(a.seed),
+                    source,
+                    &est,
+                    1,
+                    &mut progress,
+                )?
+            }
         };
         let Observed {
             recording: rec,
@@ -311,6 +323,24 @@ fn main() {
                 _ => {}
             }
         }
+        // The posterior predictive check: simulated at the first draws, summarised as the
+        // recording was.
+        let draws = samples.select_rows(|i| i < PREDICTIVE_DRAWS);
+        let ppc = match &family {
+            None => {
+                PredictiveCheck::run(&obs[0].simulator, &obs[0].features, &draws, &x_obs, a.seed)
+            }
+            Some((sim, features)) => PredictiveCheck::run(sim, features, &draws, &x_obs, a.seed),
+        };
+        let ppc = match ppc {
+            Ok(p) => Some(p),
+            Err(e) => {
+                if !a.json {
+                    eprintln!("note: no predictive check: {e}");
+                }
+                None
+            }
+        };
         let t_plot = Instant::now();
         let scene = RecordingScene {
             path: &a.recording,
@@ -324,7 +354,11 @@ fn main() {
             samples: &samples,
             seed: a.seed,
         };
-        write_pictures(&a.out_dir, &scene.render()?)?;
+        let mut pictures = scene.render()?;
+        if let Some(p) = &ppc {
+            pictures.push(("predictive_check.svg", render_predictive_check(p)?));
+        }
+        write_pictures(&a.out_dir, &pictures)?;
         let seconds = [
             run.report.simulate_seconds,
             run.report.train_seconds,
@@ -338,6 +372,15 @@ fn main() {
                 out["rounds"] = cli::rounds_json(&run.rounds);
                 out["outside_simulations"] = serde_json::json!(outside);
                 out["misspecification"] = check.as_ref().map_or(serde_json::Value::Null, to_json);
+                out["predictive_check"] = ppc.as_ref().map_or(serde_json::Value::Null, |p| {
+                    serde_json::json!({
+                        "names": p.names,
+                        "quantiles": p.quantiles,
+                        "outside95": p.outside(0.95).iter().map(|&j| &p.names[j]).collect::<Vec<_>>(),
+                        "draws": p.predictive.nrows(),
+                        "failed": p.failed,
+                    })
+                });
                 println!("{out}");
             }
             false => {
@@ -346,10 +389,36 @@ fn main() {
                 if let Some(v) = &verdict {
                     println!("model check: {v}");
                 }
+                if let Some(p) = &ppc {
+                    print_predictive_check(p);
+                }
             }
         }
         Ok(())
     });
+}
+
+/// Posterior draws simulated for the predictive check.
+const PREDICTIVE_DRAWS: usize = 200;
+
+/// The predictive check as text: how many features the observation sits inside of, and each
+/// one outside the central 95 % with its quantile.
+fn print_predictive_check(p: &PredictiveCheck) {
+    let out = p.outside(0.95);
+    println!(
+        "predictive check ({} simulations at posterior draws): {} of {} features inside their \
+         central 95 %{}",
+        p.predictive.nrows(),
+        p.names.len() - out.len(),
+        p.names.len(),
+        if out.is_empty() { "" } else { "; outside:" }
+    );
+    for j in out {
+        println!(
+            "  {:<28} observed {:>12.4}  quantile {:.3}",
+            p.names[j], p.observed[j], p.quantiles[j]
+        );
+    }
 }
 
 /// The run as one JSON object.

@@ -27,6 +27,7 @@ pub mod model_check;
 pub mod notebook;
 pub mod plot;
 pub mod posterior;
+pub mod predictive_check;
 pub mod progress;
 pub mod recording;
 pub mod spikes;

@@ -19,7 +19,8 @@
 //! * **sequential rounds** ([`Sequential`], TSNPE) with the [`RestrictedPrior`];
 //! * **diagnostics** for any posterior: SBC and coverage ([`Calibration`]), held-out
 //!   validation ([`validate`]), a k-nearest-neighbour classifier two-sample test ([`c2st`]),
-//!   TARP ([`Tarp`]) and the local C2ST at one observation ([`LocalC2st`]);
+//!   a posterior predictive check ([`PredictiveCheck`]), TARP ([`Tarp`]) and the local C2ST at
+//!   one observation ([`LocalC2st`]);
 //! * **misspecification**: can the model produce this observation at all?
 //!   ([`Misspecification`]: a density of x ([`XDensity`]) and an MMD test ([`MmdTest`]), with
 //!   a p-value, a [`Verdict`] and the features furthest out).
@@ -62,8 +63,8 @@ pub use dataset::{Dataset, Failure, FailureKind, FailureStage};
 pub use diagnostics::{
     Calibration, DENSITY_JITTER, DOUBTFUL_LEVEL, FeaturePlacement, LocalC2st, MAX_PERMUTATIONS,
     MAX_REFERENCE, MAX_VALIDATION, MIN_SIMULATIONS, Misspecification, MmdTest, OUTSIDE_LEVEL,
-    OutlierTest, TARP_GRID, TIE_TOLERANCE, Tarp, Validation, Verdict, XDensity, c2st, furthest_out,
-    place_observation, validate,
+    OutlierTest, PredictiveCheck, TARP_GRID, TIE_TOLERANCE, Tarp, Validation, Verdict, XDensity,
+    c2st, furthest_out, place_observation, validate,
 };
 pub use ensemble::{Ensemble, MAX_MEMBERS, member_seed};
 pub use error::{BoxedError, Error, Result};

@@ -59,3 +59,29 @@ fn bad_input_is_an_error() {
     assert!(LocalC2st::run(&post, &theta, &x, &[0.0, 0.0], 10, 0, 1).is_err());
     assert!(LocalC2st::run(&post, &theta, &x, &[0.0, 0.0], 10, 100_000, 1).is_err());
 }
+
+/// The predictive check at one observation: draws of the exact posterior predict x_o
+/// centrally (quantile 0.5 ± 0.1: the predictive sd is √(0.25 + 0.25), 1,000 draws give a
+/// quantile's standard error of 0.016); a posterior shifted by 2 (four posterior standard
+/// deviations) puts x_o at Φ(−2/0.71) ≈ 0.002 of its predictive, outside the central 95 %.
+#[test]
+fn the_predictive_check_places_the_observation() {
+    use rand::SeedableRng;
+    use sbi_core::{Identity, Posterior};
+    use sbi_inference::PredictiveCheck;
+    let toy = Toy::new();
+    let x_o = [0.5, -1.0];
+    let mut rng = sbi_core::SeedRng::seed_from_u64(4);
+    let summary = Identity::new(2);
+    let exact = toy.posterior(0.0).sample(&x_o, 1000, &mut rng).unwrap();
+    let ppc = PredictiveCheck::run(&toy.simulator, &summary, &exact, &x_o, 1).unwrap();
+    println!("exact: {:?}", ppc.quantiles);
+    assert!(ppc.quantiles.iter().all(|q| (q - 0.5).abs() < 0.1));
+    assert!(ppc.outside(0.95).is_empty() && ppc.failed == 0);
+    assert_eq!(ppc.predictive.nrows(), 1000);
+    let biased = toy.posterior(2.0).sample(&x_o, 1000, &mut rng).unwrap();
+    let ppc = PredictiveCheck::run(&toy.simulator, &summary, &biased, &x_o, 1).unwrap();
+    println!("shifted: {:?}", ppc.quantiles);
+    assert_eq!(ppc.outside(0.95), [0, 1]);
+    assert!(PredictiveCheck::run(&toy.simulator, &summary, &biased, &[0.0], 1).is_err());
+}

@@ -6,7 +6,7 @@ use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use sbi_core::{Posterior, RowMatrix, item_rng, streams};
 
-use crate::diagnostics::quadratic_logistic::{Design, QuadraticLogistic};
+use crate::diagnostics::quadratic_logistic::{CurvatureBound, Design, QuadraticLogistic};
 use crate::error::{Error, Result};
 
 /// Permutations at most (sbi's default is 100).
@@ -109,7 +109,8 @@ impl LocalC2st {
         }
         let design = Design::fit(&rows, p);
         let q = design.width();
-        let matrix = design.matrix(&rows);
+        let matrix = nalgebra::DMatrix::from_row_slice(2 * n, q, &design.matrix(&rows));
+        let bound = CurvatureBound::new(&matrix)?;
         let mut eval_rows = Vec::with_capacity(num_eval * p);
         for t in eval.rows() {
             eval_rows.extend_from_slice(t);
@@ -117,7 +118,7 @@ impl LocalC2st {
         }
         let eval_matrix = design.matrix(&eval_rows);
         let statistic_of = |labels: &[bool]| -> Result<f64> {
-            let fit = QuadraticLogistic::fit(&matrix, q, labels)?;
+            let fit = QuadraticLogistic::fit(&matrix, &bound, labels);
             Ok(eval_matrix
                 .chunks_exact(q)
                 .map(|r| (fit.probability(r) - 0.5).powi(2))

@@ -3,13 +3,15 @@
 //! coverage of 90 % intervals at θ from the prior), a classifier two-sample test ([`c2st`]),
 //! where an observation's features lie among the simulated ones ([`place_observation`]),
 //! whether the model can produce the observation at all ([`Misspecification`]: a density of
-//! x and an MMD test), TARP ([`Tarp`]) and the local C2ST at one observation ([`LocalC2st`]).
+//! x and an MMD test), the posterior predictive check ([`PredictiveCheck`]), TARP ([`Tarp`])
+//! and the local C2ST at one observation ([`LocalC2st`]).
 
 mod c2st;
 mod calibration;
 mod local_c2st;
 mod misspecification;
 mod placement;
+mod predictive;
 mod quadratic_logistic;
 mod tarp;
 mod validation;
@@ -22,5 +24,6 @@ pub use misspecification::{
     OUTSIDE_LEVEL, OutlierTest, Verdict, XDensity,
 };
 pub use placement::{FeaturePlacement, TIE_TOLERANCE, furthest_out, place_observation};
+pub use predictive::PredictiveCheck;
 pub use tarp::{TARP_GRID, Tarp};
 pub use validation::{MAX_VALIDATION, Validation, validate};
