@@ -39,6 +39,9 @@ fn misspecification(c: &mut Criterion) {
     group.bench_function("check_one_observation_1e4_sims_15_features", |b| {
         b.iter(|| Misspecification::check(&data, &mmd, Some(&density), black_box(&x_o)).unwrap())
     });
+    group.bench_function("mmd_statistic_one_observation_1000_reference", |b| {
+        b.iter(|| mmd.test(black_box(&x_o)).unwrap())
+    });
     group.sample_size(10);
     group.bench_function("mmd_test_new_1e4_sims_15_features", |b| {
         b.iter(|| MmdTest::new(black_box(&data), 2).unwrap())
