@@ -48,6 +48,8 @@ async function shown(page) {
       truthLines: truthLines.join(" "),
       slider: [Number(document.getElementById("v_rest").value), Number(document.getElementById("stim").value)],
       error: document.getElementById("error").textContent,
+      check: document.getElementById("model_check").textContent,
+      warning: document.getElementById("model_check").className === "warning",
     };
   });
 }
@@ -83,6 +85,7 @@ test("the sliders move the posterior", async () => {
     await page.goto(url);
     const start = await shown(page);
     assert.deepEqual(start.truth, [50, 5]);
+    assert.match(start.check, /lies within what the model produces/);
     assert.ok(Math.abs(start.mean[0] - 50) < 1.5 && Math.abs(start.mean[1] - 5) < 0.5, JSON.stringify(start));
 
     // V_rest: 40 presses of → at step 0.1 mV is +4 mV.
@@ -95,6 +98,9 @@ test("the sliders move the posterior", async () => {
     // Stimulus: 20 presses of ← at step 0.05 is −1 µA/cm².
     const b = await move(page, "stim", "ArrowLeft", 20);
     assert.deepEqual(b.truth, [54, 4]);
+    // The model check followed the move: a setting inside the prior is not flagged.
+    assert.match(b.check, /MMD test p = /);
+    assert.ok(!b.warning, b.check);
     assert.ok(b.mean[1] < a.mean[1] - 0.6 && b.mean[1] > a.mean[1] - 1.4, `stimulus mean ${a.mean[1]} → ${b.mean[1]}`);
     assert.notEqual(b.truthLines, a.truthLines, "the truth mark moved");
 

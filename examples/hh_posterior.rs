@@ -21,12 +21,15 @@ use hh_sbi_examples::notebook::{
     HIGH, LOW, NAMES, Scene, dataset_settings, load_checked, observe, render_pictures, trained_on,
 };
 use hh_sbi_examples::posterior::{Source, Trained, train};
+use hh_sbi_examples::predictive_check::render_predictive_check;
 use hh_sbi_examples::progress::TerminalProgress;
 use hh_sbi_examples::recording::protocol_mismatch;
 use hh_stats::FeatureSet;
 use sbi_core::stats::{Marginal, marginals};
 use sbi_core::{Posterior, SummaryStatistics, Trace, streams};
-use sbi_inference::{Misspecification, Problem, RoundReport, Validation, validate};
+use sbi_inference::{
+    Misspecification, PredictiveCheck, Problem, RoundReport, Validation, validate,
+};
 use sbi_npe::{DirectPosterior, NeuralEstimator, TrainConfig};
 use sbi_prior::BoxUniform;
 
@@ -44,7 +47,8 @@ simulations (default 500) in parallel, summary features (default: the notebook's
 std), a neural posterior (default: sbi's mixture-density network), M posterior samples (default 1000) at the observation
 simulated at the true theta (default V_rest 50, stim 5). Prints posterior mean, std and 90 %
 interval per parameter and writes pictures to DIR (default hh_posterior_out): posterior.svg,
-observed_trace.svg, posterior_predictive.svg.
+observed_trace.svg, posterior_predictive.svg, predictive_check.svg (each feature of 200
+simulations at posterior draws, the observation's marked; its quantiles are printed).
 
 --noise sigma   white-noise current (uA/cm2*sqrt(ms)) in every simulation: the notebook's
                 simulator is deterministic, which makes its true posterior nearly a point
@@ -204,13 +208,15 @@ fn parse_args() -> Result<Args, CliError> {
 }
 
 /// Writes posterior.svg, observed_trace.svg and posterior_predictive.svg into `dir`.
-fn pictures(dir: &Path, scene: &Scene<'_>) -> Result<(), CliError> {
+fn pictures(dir: &Path, scene: &Scene<'_>, ppc: &PredictiveCheck) -> Result<(), CliError> {
     std::fs::create_dir_all(dir).map_err(|e| CliError(format!("{}: {e}", dir.display())))?;
     let p = render_pictures(scene)?;
+    let check = render_predictive_check(ppc)?;
     for (name, svg) in [
         ("posterior.svg", &p.posterior),
         ("observed_trace.svg", &p.observed),
         ("posterior_predictive.svg", &p.predictive),
+        ("predictive_check.svg", &check),
     ] {
         sbi_core::write_atomic(&dir.join(name), |w| w.write_all(svg.as_bytes()))?;
     }
@@ -295,7 +301,10 @@ fn main() {
             samples: &samples,
             seed: args.seed,
         };
-        pictures(&args.out_dir, &scene)?;
+        // The predictive check: 200 simulations at posterior draws, summarised.
+        let draws = samples.select_rows(|i| i < 200);
+        let ppc = PredictiveCheck::run(&sim, &features, &draws, &x_obs, args.seed)?;
+        pictures(&args.out_dir, &scene, &ppc)?;
         let plot_s = t_plot.elapsed().as_secs_f64();
         let validation = match args.validate {
             Some(k) => Some(validate(&problem, &posterior, k, args.num_samples)?),
@@ -310,6 +319,7 @@ fn main() {
             marginals: marginals(&samples),
             validation,
             misspecification,
+            ppc,
             seconds: [
                 report.map_or(0.0, |r| r.simulate_seconds),
                 report.map_or(0.0, |r| r.train_seconds),
@@ -407,6 +417,8 @@ struct Outcome<'a> {
     validation: Option<Validation>,
     /// The model check, when one ran.
     misspecification: Option<Misspecification>,
+    /// The posterior predictive check.
+    ppc: PredictiveCheck,
     /// Simulate, train, observe and sample, pictures, total.
     seconds: [f64; 5],
 }
@@ -449,6 +461,11 @@ impl Outcome<'_> {
                 "plot": plot,
                 "total": total,
             },
+        });
+        out["predictive_check"] = serde_json::json!({
+            "names": self.ppc.names,
+            "quantiles": self.ppc.quantiles,
+            "outside95": self.ppc.outside(0.95).iter().map(|&j| &self.ppc.names[j]).collect::<Vec<_>>(),
         });
         out["misspecification"] = self
             .misspecification
@@ -512,6 +529,14 @@ impl Outcome<'_> {
             };
             println!("model check: {}", m.report(what));
         }
+        let q: Vec<String> = (0..self.ppc.names.len())
+            .map(|j| format!("{} {:.2}", self.ppc.names[j], self.ppc.quantiles[j]))
+            .collect();
+        println!(
+            "predictive check (quantile of each observed feature among {} simulations at posterior draws): {}",
+            self.ppc.predictive.nrows(),
+            q.join(", ")
+        );
         let [simulate, train, sample, plot, total] = self.seconds;
         println!(
             "time: simulate {simulate:.2} s, train {train:.2} s, observe+sample {sample:.3} s, pictures {plot:.2} s, total {total:.2} s"
