@@ -36,8 +36,10 @@ struct Component {
 /// A model under a protocol as a [`sbi_core::Simulator`]: θ components set model parameters by name
 /// ([`Model::parameter_names`]) or run settings — `stim_amplitude` (every pulse's amplitude,
 /// µA/cm² or µA with an area), `stim_scale` (a factor on the whole stimulus: with a recorded
-/// current and a fixed area, the unknown part of the density), `noise_sigma` (µA/cm²·√ms, or
-/// µA·√ms with an area: the same unit as the protocol's noise) — and a name written `-name`
+/// current and a fixed area, the unknown part of the density), `noise_sigma` (always a
+/// density, µA/cm²·√ms, with an area too — the unit `infer_recording --noise` takes; the
+/// protocol's own noise is in the model's current unit, µA·√ms with an area) — and a name
+/// written `-name`
 /// takes the negated value. Everything θ does not set keeps the model's default.
 ///
 /// ```
@@ -238,7 +240,8 @@ impl<C: Channels> ModelSimulator<C> {
                             rule: "noise_sigma must be non-negative",
                         });
                     }
-                    sigma = Some(value);
+                    // A density; the run's noise is in the model's current unit.
+                    sigma = Some(value / self.model.current_to_density());
                 }
             }
         }

@@ -318,3 +318,47 @@ fn bad_model_input_is_an_error_naming_the_field() {
     let e = Model::new("x", (pospischil::Kd, Leak::new("g", 1.0, "e_k", -90.0))).unwrap_err();
     named(e, "e_k");
 }
+
+/// θ's `noise_sigma` is a density (µA/cm²·√ms) with an area too: σ in θ gives the trace the
+/// protocol's total noise σ·area gives, on the scalar and the batch path alike; and the
+/// density a user passes for a 2·10⁻⁵ cm² cell (0.5) does not blow the model up (as a total
+/// it was 25,000 times the density, and every simulation diverged).
+#[test]
+fn noise_sigma_in_theta_is_a_density_with_an_area() {
+    use hh_model::{Model, ModelSimulator};
+    let area = 2e-5;
+    let protocol = Protocol::notebook(5.0 * area);
+    let model = || Model::classic().with_area_cm2(area).unwrap();
+    let by_theta = ModelSimulator::for_model(
+        model(),
+        protocol.clone(),
+        Scheme::PyhhEuler,
+        &["noise_sigma"],
+    )
+    .unwrap();
+    let by_protocol = ModelSimulator::for_model(
+        model(),
+        protocol.with_noise_sigma(0.5 * area),
+        Scheme::PyhhEuler,
+        &[],
+    )
+    .unwrap();
+    let a = by_theta.simulate(&[0.5], &mut rng()).unwrap();
+    let b = by_protocol.simulate(&[], &mut rng()).unwrap();
+    assert_eq!(a.values(), b.values());
+    assert!(a.values().iter().all(|v| v.is_finite()));
+    let theta = RowMatrix::from_rows(&[[0.5], [1.0]]).unwrap();
+    let batch = by_theta.simulate_batch(&theta, 3).unwrap();
+    assert!(
+        batch
+            .iter()
+            .all(|t| t.values().iter().all(|v| v.is_finite()))
+    );
+    assert_eq!(
+        batch[0].values(),
+        by_protocol
+            .simulate_batch(&RowMatrix::zeros(2, 0).unwrap(), 3)
+            .unwrap()[0]
+            .values()
+    );
+}
