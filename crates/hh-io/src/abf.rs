@@ -6,7 +6,9 @@ use openreadout_core::FormatReader;
 use openreadout_core::model::{Severity, SignalChannelInfo};
 
 use crate::error::{Error, Result};
-use crate::recording::{Current, CurrentSource, CurrentUnit, Format, Metadata, Recording};
+use crate::recording::{
+    Current, CurrentSource, CurrentUnit, Format, MAX_MEMBRANE_MV, Metadata, Recording,
+};
 
 /// mV per unit of a voltage channel, or `None` if the unit is not a voltage.
 pub(crate) fn millivolt_factor(unit: &str) -> Option<f64> {
@@ -20,7 +22,11 @@ pub(crate) fn millivolt_factor(unit: &str) -> Option<f64> {
 
 /// Reads sweep `sweep` (from 0) of an ABF 1 or ABF 2 file: the first input channel in mV,
 /// V or µV is the membrane potential (converted to mV); the first in pA, nA or µA is the
-/// injected current. Without a current channel, the command waveform is rebuilt from the
+/// injected current. Input channel i and output (command) i are one amplifier channel, as
+/// pCLAMP pairs them: an input whose command is a potential (mV, V) belongs to a
+/// voltage-clamped cell — a current there is the clamp's measured current, a potential its
+/// command copy — and is never taken; a file with only such channels is a voltage-clamp
+/// recording ([`Error::VoltageClamp`]). Without a current channel, the command waveform is rebuilt from the
 /// protocol's epoch table when the file allows it (episodic files with step, ramp and
 /// pulse-train epochs; [`CurrentSource::Protocol`]); otherwise the recording has no current.
 ///
@@ -93,20 +99,51 @@ pub fn read_abf(path: &Path, sweep: usize) -> Result<Recording> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let (vi, vfactor) = data
+    let commands = command_units(data);
+    // Input i under voltage clamp: its command (output i) is a potential.
+    let clamped = |i: usize| {
+        commands
+            .get(&(i as u64))
+            .is_some_and(|u| millivolt_factor(u).is_some())
+    };
+    let voltage = data
         .channels
         .iter()
         .enumerate()
-        .find_map(|(i, c)| millivolt_factor(&unit(c)).map(|f| (i, f)))
-        .ok_or_else(|| Error::MissingChannel {
+        .filter(|&(i, _)| !clamped(i))
+        .find_map(|(i, c)| millivolt_factor(&unit(c)).map(|f| (i, f)));
+    let Some((vi, vfactor)) = voltage else {
+        let vc: Vec<String> = data
+            .channels
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| clamped(i))
+            .map(|(i, c)| {
+                format!(
+                    "input `{}` ({}) under a command in {}",
+                    c.name,
+                    unit(c),
+                    commands[&(i as u64)]
+                )
+            })
+            .collect();
+        if !vc.is_empty() {
+            return Err(Error::VoltageClamp {
+                path: p,
+                detail: vc.join(", "),
+            });
+        }
+        return Err(Error::MissingChannel {
             path: p.clone(),
             what: "membrane-potential channel (unit mV, V or µV)",
             found: format!("the input channels are {}", listing()),
-        })?;
+        });
+    };
     let ci = data
         .channels
         .iter()
         .enumerate()
+        .filter(|&(i, _)| !clamped(i))
         .find_map(|(i, c)| CurrentUnit::parse(&unit(c)).map(|u| (i, u)));
     let sweep32 = sweep as u32;
     let samples = dataset
@@ -121,6 +158,14 @@ pub fn read_abf(path: &Path, sweep: usize) -> Result<Recording> {
     };
     let voltage: Vec<f64> = column(vi)?.iter().map(|x| x * vfactor).collect();
     let vch = &data.channels[vi];
+    if let Some(k) = voltage.iter().position(|v| v.abs() > MAX_MEMBRANE_MV) {
+        return Err(Error::ImplausiblePotential {
+            path: p,
+            channel: vch.name.clone(),
+            value: voltage[k],
+            sample: k,
+        });
+    }
     let mut metadata = Metadata {
         format,
         num_sweeps,
@@ -150,6 +195,26 @@ pub fn read_abf(path: &Path, sweep: usize) -> Result<Recording> {
     }
 }
 
+/// The unit of each output (DAC) the file describes, by its index.
+fn command_units(
+    data: &openreadout_core::model::TraceInfo,
+) -> std::collections::BTreeMap<u64, String> {
+    data.extra
+        .get("outputs")
+        .and_then(|o| o.as_array())
+        .map(|outputs| {
+            outputs
+                .iter()
+                .filter_map(|o| {
+                    let index = o.get("index")?.as_u64()?;
+                    let unit = o.get("unit")?.as_str()?.trim().to_owned();
+                    Some((index, unit))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The command waveform rebuilt from the epoch table (trace 1), when the reader could.
 fn command_current(
     dataset: &mut dyn openreadout_core::Dataset,
@@ -168,6 +233,13 @@ fn command_current(
             .map(|u| (k, c, u))
     }) else {
         if let Some(c) = cmd.channels.first() {
+            let unit = c.unit.clone().unwrap_or_default();
+            if millivolt_factor(&unit).is_some() {
+                return Err(Error::VoltageClamp {
+                    path: path.into(),
+                    detail: format!("the command `{}` is a potential, in {unit}", c.name),
+                });
+            }
             return Err(Error::UnitMismatch {
                 path: path.into(),
                 channel: c.name.clone(),

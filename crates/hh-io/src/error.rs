@@ -42,6 +42,37 @@ pub enum Error {
         /// What the file holds instead.
         found: String,
     },
+    /// The file is a voltage-clamp recording: hh-sbi infers from current clamp (the membrane
+    /// potential under an injected current), and a voltage clamp's command copy is not a
+    /// membrane potential.
+    #[error(
+        "{path}: a voltage-clamp recording ({detail}); hh-sbi infers from current-clamp \
+         recordings, the membrane potential under an injected current"
+    )]
+    VoltageClamp {
+        /// The file.
+        path: String,
+        /// What says so (the channels' and commands' units).
+        detail: String,
+    },
+    /// A membrane potential no membrane has (beyond ±[`crate::MAX_MEMBRANE_MV`]): a channel in
+    /// another unit (a stimulus monitor in V), or a damaged scaling.
+    #[error(
+        "{path}: channel `{channel}` reads {value} mV at sample {sample}: no membrane sits \
+         beyond ±{max} mV (a channel in another unit, such as a stimulus monitor, or a damaged \
+         header)",
+        max = crate::MAX_MEMBRANE_MV
+    )]
+    ImplausiblePotential {
+        /// The file.
+        path: String,
+        /// The channel read as the membrane potential.
+        channel: String,
+        /// The first sample beyond the bound, mV.
+        value: f64,
+        /// Its index.
+        sample: usize,
+    },
     /// A channel's unit is not one this kind of channel can have.
     #[error("{path}: channel `{channel}` has unit `{unit}`; expected {expected}")]
     UnitMismatch {

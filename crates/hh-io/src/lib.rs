@@ -55,7 +55,9 @@ pub use abf::read_abf;
 pub use csv::read_csv;
 pub use error::{Error, Result};
 pub use nwb::read_nwb;
-pub use recording::{Current, CurrentSource, CurrentUnit, Format, Metadata, Recording};
+pub use recording::{
+    Current, CurrentSource, CurrentUnit, Format, MAX_MEMBRANE_MV, Metadata, Recording,
+};
 
 /// The format of the file at `path`, from its first bytes (`ABF `/`ABF2`, the HDF5
 /// signature), else `.csv` by extension.

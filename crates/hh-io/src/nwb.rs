@@ -220,7 +220,8 @@ fn volt_factor(unit: &str) -> Option<f64> {
 /// ```
 ///
 /// # Errors
-/// Not HDF5 ([`Error::UnknownFormat`]); no `CurrentClampSeries` ([`Error::MissingChannel`]);
+/// Not HDF5 ([`Error::UnknownFormat`]); only `VoltageClampSeries` ([`Error::VoltageClamp`]);
+/// no `CurrentClampSeries` ([`Error::MissingChannel`]);
 /// no series of that sweep ([`Error::SweepOutOfRange`], naming the sweeps there are); a
 /// unit other than volts / amperes ([`Error::UnitMismatch`]); unreadable data or attributes,
 /// a stimulus of another length or rate ([`Error::Corrupt`]).
@@ -256,6 +257,16 @@ pub fn read_nwb(path: &Path, sweep: usize) -> Result<Recording> {
     }
     let responses = series_of(&file, "/acquisition", "CurrentClampSeries");
     if responses.is_empty() {
+        let clamped = series_of(&file, "/acquisition", "VoltageClampSeries");
+        if !clamped.is_empty() {
+            return Err(Error::VoltageClamp {
+                path: p,
+                detail: format!(
+                    "{} VoltageClampSeries under /acquisition and no CurrentClampSeries",
+                    clamped.len()
+                ),
+            });
+        }
         let kind = file
             .root_group()
             .ok()

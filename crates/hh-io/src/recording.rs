@@ -149,6 +149,10 @@ impl Metadata {
     }
 }
 
+/// No membrane potential lies beyond ±this, mV: readers refuse a "membrane potential" past it
+/// (a channel in another unit, a damaged scaling), as [`Recording::new`] does.
+pub const MAX_MEMBRANE_MV: f64 = 500.0;
+
 /// One sweep of a current-clamp recording: the membrane potential in absolute mV (about
 /// −65 mV at rest for a mammalian neuron), sampled every `dt_ms`, and the injected current
 /// when the file has it.
@@ -197,6 +201,13 @@ impl Recording {
             ));
         }
         check_finite("membrane potential", &voltage_mv)?;
+        if let Some(k) = voltage_mv.iter().position(|v| v.abs() > MAX_MEMBRANE_MV) {
+            return Err(Error::Invalid(format!(
+                "membrane potential {} mV at sample {k}: no membrane sits beyond \
+                 ±{MAX_MEMBRANE_MV} mV",
+                voltage_mv[k]
+            )));
+        }
         Ok(Self {
             dt_ms,
             voltage_mv,

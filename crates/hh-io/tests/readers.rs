@@ -187,7 +187,7 @@ fn files_of_another_kind_are_named_as_such() {
         assert!(replace_all(b, b"CurrentClampSeries", b"VoltageClampSeries") > 0);
     });
     let e = read(&vc, 0).unwrap_err();
-    assert!(matches!(e, Error::MissingChannel { .. }), "{e}");
+    assert!(matches!(e, Error::VoltageClamp { .. }), "{e}");
 }
 
 #[test]
@@ -200,12 +200,12 @@ fn missing_channels_and_wrong_units_are_errors() {
     let e = read(&no_vm, 0).unwrap_err();
     assert!(matches!(e, Error::MissingChannel { .. }), "{e}");
     assert!(e.to_string().contains("`Vm` (mX)"), "{e}");
-    // ABF 2 whose command (from the epoch table) is in mV: not a current clamp.
+    // ABF 2 whose command (from the epoch table) is in mV: a voltage clamp, refused by name.
     let vc_cmd = damaged(dir.path(), "cell_abf2.abf", |b| {
         assert_eq!(replace_all(b, b"Cmd 0\x00pA", b"Cmd 0\x00mV"), 1);
     });
     let e = read(&vc_cmd, 0).unwrap_err();
-    assert!(matches!(e, Error::UnitMismatch { .. }), "{e}");
+    assert!(matches!(e, Error::VoltageClamp { .. }), "{e}");
     // NWB data in "voltz".
     let voltz = damaged(dir.path(), "cell.nwb", |b| {
         assert!(replace_all(b, b"volts", b"voltz") > 0);
