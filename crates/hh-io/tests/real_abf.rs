@@ -38,7 +38,10 @@ fn a_real_current_clamp_ramp_reads_as_pyabf_reads_it() {
         assert_eq!(v.len(), 20_000);
         // pyabf scales in float32 (7 digits); we scale in f64.
         for (ours, theirs) in [(v[0], first), (v[12345], mid)] {
-            assert!((ours - theirs).abs() < 1e-5, "sweep {sweep}: {ours} vs {theirs}");
+            assert!(
+                (ours - theirs).abs() < 1e-5,
+                "sweep {sweep}: {ours} vs {theirs}"
+            );
         }
         assert!(
             (v.iter().sum::<f64>() - sum).abs() < 1e-6 * sum.abs(),
