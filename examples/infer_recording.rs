@@ -36,6 +36,7 @@ use sbi_prior::BoxUniform;
 
 const USAGE: &str = "\
 usage: infer_recording --recording FILE [--sweep N | --sweeps N,M,...|all]
+                       [--voltage-channel NAME] [--current-channel NAME]
                        [--parameters name:low:high,...]
                        [--area CM2] [--junction MV] [--noise SIGMA] [--substeps K]
                        [--scheme exp-euler|rk4|pyhh-euler]
@@ -51,6 +52,12 @@ or the ABF protocol's epoch table), starting at rest. A total current (pA, nA) n
 membrane area --area in cm2; a density (uA/cm2) needs none. --junction removes a
 liquid-junction potential (mV) from the recording first.
 
+--voltage-channel / --current-channel   an ABF file's channels by name (or position from 0):
+               the membrane potential's input, and the current's input or command (rebuilt
+               from the epoch table). By default: the first input in a voltage unit whose
+               command is not a potential (a voltage-clamped cell's inputs are never taken;
+               a voltage-clamp file is refused), and the first such input in a current unit,
+               else the command.
 --sweeps       several sweeps of the file as one observation (a family of steps, say): each
                sweep's protocol is simulated for every parameter draw, and each sweep's
                features (with its own stimulus window) are concatenated, named sweepN/feature.
@@ -85,6 +92,7 @@ struct Args {
     recording: PathBuf,
     sweep: usize,
     sweeps: Option<String>,
+    channels: hh_io::ChannelChoice,
     parameters: ParameterBox,
     model: RecordingModel,
     junction: f64,
@@ -109,6 +117,7 @@ fn parse_args() -> Result<Args, CliError> {
         recording: PathBuf::new(),
         sweep: 0,
         sweeps: None,
+        channels: hh_io::ChannelChoice::default(),
         parameters: ParameterBox::parse("g_na:60:180,g_k:12:60,v_rest:-75:-55")?,
         model: RecordingModel::default(),
         junction: 0.0,
@@ -128,6 +137,12 @@ fn parse_args() -> Result<Args, CliError> {
         match arg {
             Long("recording") => recording = Some(PathBuf::from(p.value()?)),
             Long("sweep") => a.sweep = parse_value("--sweep", p.value()?)?,
+            Long("voltage-channel") => {
+                a.channels.voltage = Some(p.value()?.to_string_lossy().into_owned())
+            }
+            Long("current-channel") => {
+                a.channels.current = Some(p.value()?.to_string_lossy().into_owned())
+            }
             Long("sweeps") => a.sweeps = Some(p.value()?.to_string_lossy().into_owned()),
             Long("parameters") => {
                 a.parameters = ParameterBox::parse(&p.value()?.to_string_lossy())?
@@ -540,7 +555,9 @@ fn sweep_list(a: &Args) -> Result<Vec<usize>, CliError> {
         return Ok(vec![a.sweep]);
     };
     if spec.trim() == "all" {
-        let n = hh_io::read(&a.recording, 0)?.metadata().num_sweeps;
+        let n = hh_io::read_with(&a.recording, 0, &a.channels)?
+            .metadata()
+            .num_sweeps;
         return Ok((0..n.min(sbi_core::sweeps::MAX_SWEEPS)).collect());
     }
     let list = spec
@@ -575,7 +592,8 @@ struct Observed {
 
 impl Observed {
     fn read(a: &Args, sweep: usize, names: &[&str]) -> Result<Self, CliError> {
-        let recording = hh_io::read(&a.recording, sweep)?.with_junction_potential(a.junction)?;
+        let recording = hh_io::read_with(&a.recording, sweep, &a.channels)?
+            .with_junction_potential(a.junction)?;
         let simulator = simulator_for(&recording, names, &a.model)?;
         // eFEL's spike detection for recordings (also under hh-stats' own presets).
         let mut features = match features_for_sweep(&a.features, sweep)? {

@@ -72,9 +72,10 @@ impl fmt::Display for ModelCheck {
 /// let x = RowMatrix::from_rows(&(0..200).map(|i| [(i % 20) as f64, (i % 7) as f64]).collect::<Vec<_>>())?;
 /// let data = Dataset::new(theta, x, vec!["a".into(), "b".into()])?;
 /// let mdn = sbi_npe::NeuralEstimator::default();
-/// let m = check_model(ModelCheck::Mmd, &mdn, &data, &[50.0, 3.0], 1, &mut ())?.unwrap();
-/// assert_eq!(m.verdict(), Verdict::Outside);
-/// assert!(check_model(ModelCheck::Off, &mdn, &data, &[5.0, 3.0], 1, &mut ())?.is_none());
+/// let m = check_model(ModelCheck::Mmd, &mdn, &data, &[50.0, 3.0], 1, &mut ()).map_err(|e| e.0)?;
+/// assert_eq!(m.unwrap().verdict(), Verdict::Outside);
+/// let off = check_model(ModelCheck::Off, &mdn, &data, &[5.0, 3.0], 1, &mut ()).map_err(|e| e.0)?;
+/// assert!(off.is_none());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///

@@ -585,3 +585,46 @@ fn the_model_check_tells_a_fitting_model_from_a_wrong_one() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `--voltage-channel` / `--current-channel` reach the reader: a name the file lacks is an
+/// error listing its channels; the right names give the default run's observation.
+#[test]
+fn channels_are_named_on_the_command_line() {
+    let file = fixture("cell_abf1.abf");
+    let dir = temp_dir("infer-channels");
+    let out_dir = dir.display().to_string();
+    let base = [
+        "--recording",
+        file.as_str(),
+        "--area",
+        "2e-5",
+        "--num-simulations",
+        "20",
+        "--model-check",
+        "off",
+        "--out-dir",
+        out_dir.as_str(),
+        "--json",
+    ];
+    let with = |extra: &[&str]| {
+        let mut a: Vec<&str> = base.to_vec();
+        a.extend_from_slice(extra);
+        run("infer_recording", &a)
+    };
+    let out = with(&["--voltage-channel", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("`nope` is none of"),
+        "{}",
+        stderr(&out)
+    );
+    let named = json(&with(&[
+        "--voltage-channel",
+        "Vm",
+        "--current-channel",
+        "Im",
+    ]));
+    let default = json(&with(&[]));
+    assert_eq!(arr(&named, "x_observed"), arr(&default, "x_observed"));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -5,6 +5,7 @@ use std::path::Path;
 use openreadout_core::FormatReader;
 use openreadout_core::model::{Severity, SignalChannelInfo};
 
+use crate::channels::{ChannelChoice, position};
 use crate::error::{Error, Result};
 use crate::recording::{
     Current, CurrentSource, CurrentUnit, Format, MAX_MEMBRANE_MV, Metadata, Recording,
@@ -42,6 +43,19 @@ pub(crate) fn millivolt_factor(unit: &str) -> Option<f64> {
 /// voltage channel ([`Error::MissingChannel`]), a current unit that is not a current
 /// ([`Error::UnitMismatch`]), a sweep past the last ([`Error::SweepOutOfRange`]).
 pub fn read_abf(path: &Path, sweep: usize) -> Result<Recording> {
+    read_abf_with(path, sweep, &ChannelChoice::default())
+}
+
+/// [`read_abf`] with the channels named ([`ChannelChoice`]): the membrane potential from the
+/// input channel named (any input in a voltage unit, whatever its command), the current from
+/// the input named (in a current unit) or the command (output) named, rebuilt from the epoch
+/// table. The ±500 mV bound still holds.
+///
+/// # Errors
+/// As [`read_abf`]; a name that is none of the file's inputs (or commands, for the current)
+/// ([`Error::MissingChannel`], listing them); a named channel in the wrong kind of unit
+/// ([`Error::UnitMismatch`]).
+pub fn read_abf_with(path: &Path, sweep: usize, choice: &ChannelChoice) -> Result<Recording> {
     let p = path.display().to_string();
     let corrupt = |detail: String| Error::Corrupt {
         path: p.clone(),
@@ -106,12 +120,30 @@ pub fn read_abf(path: &Path, sweep: usize) -> Result<Recording> {
             .get(&(i as u64))
             .is_some_and(|u| millivolt_factor(u).is_some())
     };
-    let voltage = data
-        .channels
-        .iter()
-        .enumerate()
-        .filter(|&(i, _)| !clamped(i))
-        .find_map(|(i, c)| millivolt_factor(&unit(c)).map(|f| (i, f)));
+    let names = || data.channels.iter().map(|c| c.name.as_str());
+    let voltage = match &choice.voltage {
+        Some(spec) => {
+            let i = position(names(), spec).ok_or_else(|| Error::MissingChannel {
+                path: p.clone(),
+                what: "input channel of the name given for the membrane potential",
+                found: format!("`{spec}` is none of {}", listing()),
+            })?;
+            let c = &data.channels[i];
+            let f = millivolt_factor(&unit(c)).ok_or_else(|| Error::UnitMismatch {
+                path: p.clone(),
+                channel: c.name.clone(),
+                unit: unit(c),
+                expected: "a potential (mV, V or µV) for the membrane potential",
+            })?;
+            Some((i, f))
+        }
+        None => data
+            .channels
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| !clamped(i))
+            .find_map(|(i, c)| millivolt_factor(&unit(c)).map(|f| (i, f))),
+    };
     let Some((vi, vfactor)) = voltage else {
         let vc: Vec<String> = data
             .channels
@@ -139,12 +171,34 @@ pub fn read_abf(path: &Path, sweep: usize) -> Result<Recording> {
             found: format!("the input channels are {}", listing()),
         });
     };
-    let ci = data
-        .channels
-        .iter()
-        .enumerate()
-        .filter(|&(i, _)| !clamped(i))
-        .find_map(|(i, c)| CurrentUnit::parse(&unit(c)).map(|u| (i, u)));
+    // A named current: an input of that name, else a command (None here: found below).
+    let named_input = match &choice.current {
+        Some(spec) => position(names(), spec),
+        None => None,
+    };
+    let ci = match (&choice.current, named_input) {
+        (Some(_), Some(i)) => {
+            let c = &data.channels[i];
+            let u = CurrentUnit::parse(&unit(c)).ok_or_else(|| Error::UnitMismatch {
+                path: p.clone(),
+                channel: c.name.clone(),
+                unit: unit(c),
+                expected: "a current (pA, nA or µA) for the injected current",
+            })?;
+            Some((i, u))
+        }
+        (Some(_), None) => None,
+        (None, _) => data
+            .channels
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| !clamped(i))
+            .find_map(|(i, c)| CurrentUnit::parse(&unit(c)).map(|u| (i, u))),
+    };
+    let command = match (&choice.current, named_input) {
+        (Some(spec), None) => Some(spec.as_str()),
+        _ => None,
+    };
     let sweep32 = sweep as u32;
     let samples = dataset
         .read_trace(0, sweep32, 0, data.sample_count)
@@ -186,7 +240,7 @@ pub fn read_abf(path: &Path, sweep: usize) -> Result<Recording> {
                 source: CurrentSource::Recorded,
             })
         }
-        None => command_current(&mut *dataset, &info, sweep32, &p, &mut metadata)?,
+        None => command_current(&mut *dataset, &info, sweep32, &p, command, &mut metadata)?,
     };
     let rec = Recording::new(dt_ms, voltage)?.with_metadata(sweep, metadata);
     match current {
@@ -221,17 +275,56 @@ fn command_current(
     info: &openreadout_core::model::FileInfo,
     sweep: u32,
     path: &str,
+    named: Option<&str>,
     metadata: &mut Metadata,
 ) -> Result<Option<Current>> {
-    let Some(cmd) = info.traces.get(1) else {
-        return Ok(None);
+    let no_command = |found: String| Error::MissingChannel {
+        path: path.into(),
+        what: "input or command channel of the name given for the current",
+        found,
     };
-    let Some((k, ch, current_unit)) = cmd.channels.iter().enumerate().find_map(|(k, c)| {
-        c.unit
-            .as_deref()
-            .and_then(CurrentUnit::parse)
-            .map(|u| (k, c, u))
-    }) else {
+    let Some(cmd) = info.traces.get(1) else {
+        return match named {
+            Some(spec) => Err(no_command(format!(
+                "`{spec}` is none of the inputs, and the file's commands are not rebuilt"
+            ))),
+            None => Ok(None),
+        };
+    };
+    let found = match named {
+        Some(spec) => {
+            let k =
+                position(cmd.channels.iter().map(|c| c.name.as_str()), spec).ok_or_else(|| {
+                    no_command(format!(
+                        "`{spec}` is none of the inputs or of the commands ({})",
+                        cmd.channels
+                            .iter()
+                            .map(|c| format!("`{}`", c.name))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                })?;
+            let c = &cmd.channels[k];
+            let u = c
+                .unit
+                .as_deref()
+                .and_then(CurrentUnit::parse)
+                .ok_or_else(|| Error::UnitMismatch {
+                    path: path.into(),
+                    channel: c.name.clone(),
+                    unit: c.unit.clone().unwrap_or_default(),
+                    expected: "a current (pA, nA or µA) for the injected current",
+                })?;
+            Some((k, c, u))
+        }
+        None => cmd.channels.iter().enumerate().find_map(|(k, c)| {
+            c.unit
+                .as_deref()
+                .and_then(CurrentUnit::parse)
+                .map(|u| (k, c, u))
+        }),
+    };
+    let Some((k, ch, current_unit)) = found else {
         if let Some(c) = cmd.channels.first() {
             let unit = c.unit.clone().unwrap_or_default();
             if millivolt_factor(&unit).is_some() {

@@ -43,6 +43,7 @@
 #![deny(missing_docs)]
 
 mod abf;
+mod channels;
 pub mod csv;
 mod error;
 mod nwb;
@@ -51,7 +52,8 @@ mod recording;
 use std::io::Read;
 use std::path::Path;
 
-pub use abf::read_abf;
+pub use abf::{read_abf, read_abf_with};
+pub use channels::ChannelChoice;
 pub use csv::read_csv;
 pub use error::{Error, Result};
 pub use nwb::read_nwb;
@@ -105,7 +107,25 @@ pub fn detect_format(path: &Path) -> Result<Format> {
 /// # Errors
 /// Those of [`detect_format`] and of the format's reader; a sweep other than 0 of a CSV.
 pub fn read(path: &Path, sweep: usize) -> Result<Recording> {
-    match detect_format(path)? {
+    read_with(path, sweep, &ChannelChoice::default())
+}
+
+/// [`read`] with the membrane-potential and current channels named ([`ChannelChoice`]):
+/// ABF files only (a CSV file's columns and an NWB file's series are fixed by the format).
+///
+/// # Errors
+/// As [`read`]; a channel choice for a CSV or NWB file ([`Error::Invalid`]); a named channel
+/// the file does not have, or of the wrong kind of unit.
+pub fn read_with(path: &Path, sweep: usize, choice: &ChannelChoice) -> Result<Recording> {
+    let format = detect_format(path)?;
+    if !choice.is_default() && !matches!(format, Format::Abf1 | Format::Abf2) {
+        return Err(Error::Invalid(format!(
+            "{}: channels can be named in ABF files only (a CSV file's columns and an NWB \
+             file's series say what they are)",
+            path.display()
+        )));
+    }
+    match format {
         Format::Csv => {
             if sweep != 0 {
                 return Err(Error::SweepOutOfRange {
@@ -116,7 +136,7 @@ pub fn read(path: &Path, sweep: usize) -> Result<Recording> {
             }
             read_csv(path)
         }
-        Format::Abf1 | Format::Abf2 => read_abf(path, sweep),
+        Format::Abf1 | Format::Abf2 => read_abf_with(path, sweep, choice),
         Format::Nwb => read_nwb(path, sweep),
     }
 }

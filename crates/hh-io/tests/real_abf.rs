@@ -72,3 +72,47 @@ fn a_real_voltage_clamp_file_is_refused_by_name() {
         "{text}"
     );
 }
+
+/// Channels named by the user: by name or position; a name the file lacks, or a channel of the
+/// wrong kind, is an error listing what there is; the default choice is the same recording.
+#[test]
+fn channels_can_be_named() {
+    use hh_io::ChannelChoice;
+    let file = data("17o05027_ic_ramp.abf");
+    let default = hh_io::read(&file, 1).unwrap();
+    for choice in [
+        ChannelChoice::default().with_voltage("IN 0"),
+        ChannelChoice::default().with_voltage("0"),
+        ChannelChoice::default().with_current("Cmd 0"),
+        ChannelChoice::default()
+            .with_voltage("IN 0")
+            .with_current("Cmd 0"),
+    ] {
+        let rec = hh_io::read_with(&file, 1, &choice).unwrap();
+        assert_eq!(rec.voltage_mv(), default.voltage_mv(), "{choice:?}");
+        assert_eq!(
+            rec.current().unwrap().values,
+            default.current().unwrap().values,
+            "{choice:?}"
+        );
+    }
+    let e = hh_io::read_with(&file, 1, &ChannelChoice::default().with_voltage("IN 7")).unwrap_err();
+    assert!(
+        matches!(e, Error::MissingChannel { .. }) && e.to_string().contains("`IN 0` (mV)"),
+        "{e}"
+    );
+    let e = hh_io::read_with(&file, 1, &ChannelChoice::default().with_current("IN 0")).unwrap_err();
+    assert!(matches!(e, Error::UnitMismatch { .. }), "{e}");
+    let e =
+        hh_io::read_with(&file, 1, &ChannelChoice::default().with_current("Cmd 9")).unwrap_err();
+    assert!(e.to_string().contains("`Cmd 0`"), "{e}");
+    // The voltage-clamp file's only input is a current: naming it as the potential is a unit
+    // error, not a silent read.
+    let vc = data("2018_12_09_pCLAMP11_0001.abf");
+    let e = hh_io::read_with(&vc, 0, &ChannelChoice::default().with_voltage("IN 0")).unwrap_err();
+    assert!(matches!(e, Error::UnitMismatch { .. }), "{e}");
+    // Other formats have no channels to name.
+    let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cell_sweep0.csv");
+    let e = hh_io::read_with(&csv, 0, &ChannelChoice::default().with_voltage("vm_mv")).unwrap_err();
+    assert!(e.to_string().contains("ABF files only"), "{e}");
+}
