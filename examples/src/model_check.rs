@@ -68,9 +68,10 @@ impl fmt::Display for ModelCheck {
 /// use hh_sbi_examples::model_check::{ModelCheck, check_model};
 /// use sbi_core::RowMatrix;
 /// use sbi_inference::{Dataset, Verdict};
-/// let theta = RowMatrix::from_rows(&(0..200).map(|i| [i as f64]).collect::<Vec<_>>())?;
-/// let x = RowMatrix::from_rows(&(0..200).map(|i| [(i % 20) as f64, (i % 7) as f64]).collect::<Vec<_>>())?;
+/// let theta = RowMatrix::from_rows(&(0..1000).map(|i| [i as f64]).collect::<Vec<_>>())?;
+/// let x = RowMatrix::from_rows(&(0..1000).map(|i| [(i % 20) as f64, (i % 7) as f64]).collect::<Vec<_>>())?;
 /// let data = Dataset::new(theta, x, vec!["a".into(), "b".into()])?;
+/// // 1,000 simulations hold out 200: the MMD p-value can fall to 1/201 < 0.01.
 /// let mdn = sbi_npe::NeuralEstimator::default();
 /// let m = check_model(ModelCheck::Mmd, &mdn, &data, &[50.0, 3.0], 1, &mut ()).map_err(|e| e.0)?;
 /// assert_eq!(m.unwrap().verdict(), Verdict::Outside);
