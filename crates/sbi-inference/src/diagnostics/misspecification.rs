@@ -73,6 +73,18 @@ impl Split {
     }
 }
 
+/// Mean and (population) standard deviation of column `j` of `x` over `rows`.
+fn column_stats(x: &RowMatrix, rows: &[usize], j: usize) -> (f64, f64) {
+    let n = rows.len() as f64;
+    let mean = rows.iter().map(|&i| x.get(i, j) / n).sum::<f64>();
+    let var = rows
+        .iter()
+        .map(|&i| (x.get(i, j) - mean).powi(2))
+        .sum::<f64>()
+        / n;
+    (mean, var.sqrt())
+}
+
 fn check_observation(dataset: &Dataset, x_o: &[f64]) -> Result<()> {
     sbi_core::check_dim(dataset.x().ncols(), x_o.len())?;
     if let Some(index) = x_o.iter().position(|v| !v.is_finite()) {
@@ -177,17 +189,10 @@ impl<P: Posterior> XDensity<P> {
         let split = Split::new(dataset, seed)?;
         let x = dataset.x();
         let dim = x.ncols();
-        let n = split.fit.len() as f64;
         let blur: Vec<f64> = (0..dim)
             .map(|j| {
-                let mean = split.fit.iter().map(|&i| x.get(i, j) / n).sum::<f64>();
-                let var = split
-                    .fit
-                    .iter()
-                    .map(|&i| (x.get(i, j) - mean).powi(2))
-                    .sum::<f64>()
-                    / n;
-                let s = DENSITY_JITTER * var.sqrt();
+                let (mean, std) = column_stats(x, &split.fit, j);
+                let s = DENSITY_JITTER * std;
                 // A constant feature: blur at the scale of its value (or 1), so it stays a
                 // density, not a point.
                 if s > 0.0 && s.is_finite() {
@@ -300,26 +305,18 @@ impl MmdTest {
         let split = Split::new(dataset, seed)?;
         let x = dataset.x();
         let d = x.ncols();
-        let n = split.fit.len() as f64;
-        let mean: Vec<f64> = (0..d)
-            .map(|j| split.fit.iter().map(|&i| x.get(i, j) / n).sum())
-            .collect();
-        let std: Vec<f64> = (0..d)
+        let (mean, std): (Vec<f64>, Vec<f64>) = (0..d)
             .map(|j| {
-                let v = split
-                    .fit
-                    .iter()
-                    .map(|&i| (x.get(i, j) - mean[j]).powi(2))
-                    .sum::<f64>()
-                    / n;
-                let s = v.sqrt();
-                if s > 1e-14 * (1.0 + mean[j].abs()) && s.is_finite() {
+                let (m, s) = column_stats(x, &split.fit, j);
+                // A constant feature keeps its values: z-scored by 1.
+                let s = if s > 1e-14 * (1.0 + m.abs()) && s.is_finite() {
                     s
                 } else {
                     1.0
-                }
+                };
+                (m, s)
             })
-            .collect();
+            .unzip();
         let z = |row: &[f64]| -> Vec<f64> {
             row.iter()
                 .zip(mean.iter().zip(&std))
