@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use hh_model::HhSimulator;
 use hh_sbi_examples::cli::{self, CliError, counts, parse_f64, parse_value};
-use hh_sbi_examples::model_check::{ModelCheck, check_model, to_json};
+use hh_sbi_examples::model_check::{ModelCheck, check_model, no_posterior, to_json};
 use hh_sbi_examples::notebook::{
     HIGH, LOW, NAMES, Scene, dataset_settings, load_checked, observe, render_pictures, trained_on,
 };
@@ -283,13 +283,7 @@ fn main() {
                 args.num_samples,
                 &mut streams::POSTERIOR_SAMPLES.rng(args.seed),
             )
-            .map_err(|e| match &misspecification {
-                Some(m) => CliError(format!(
-                    "no posterior for this observation ({e}). Model check: {}",
-                    m.report("the observation")
-                )),
-                None => CliError(e.to_string()),
-            })?;
+            .map_err(|e| no_posterior(e, misspecification.as_ref()))?;
         let sample_s = t_obs.elapsed().as_secs_f64();
         let t_plot = Instant::now();
         let scene = Scene {

@@ -12,6 +12,7 @@ use sbi_inference::{Dataset, Misspecification, MmdTest, XDensity};
 use sbi_npe::DirectPosterior;
 
 use crate::cli::CliError;
+use crate::model_check::no_posterior;
 use crate::notebook::{HIGH, LOW, NAMES, Pictures, Scene, observe, render_pictures};
 
 /// Posterior samples drawn per view (the notebook's 1,000).
@@ -190,13 +191,7 @@ impl Explorer {
                 NUM_SAMPLES,
                 &mut streams::POSTERIOR_SAMPLES.rng(request.seed),
             )
-            .map_err(|e| match &check {
-                Some(m) => CliError(format!(
-                    "no posterior for this observation ({e}). Model check: {}",
-                    m.report("the observation")
-                )),
-                None => CliError(e.to_string()),
-            })?;
+            .map_err(|e| no_posterior(e, check.as_ref()))?;
         let pictures = render_pictures(&Scene {
             sim: &sim,
             posterior: &self.posterior,

@@ -124,6 +124,18 @@ pub fn check_model(
         .map_err(at)
 }
 
+/// The error of a posterior that could not be sampled at an observation, with the model
+/// check's report when one ran (an observation the model cannot produce is the usual cause).
+pub fn no_posterior(error: impl fmt::Display, check: Option<&Misspecification>) -> CliError {
+    match check {
+        Some(m) => CliError(format!(
+            "no posterior for this observation ({error}). Model check: {}",
+            m.report("the observation")
+        )),
+        None => CliError(error.to_string()),
+    }
+}
+
 /// The check as JSON: `verdict` (consistent, doubtful, outside), `p_value` (the smaller),
 /// `mmd_p`, `density_p` (null when not run), and `furthest`: each feature's name, value, z
 /// and quantile among the simulations, furthest out first.

@@ -39,12 +39,7 @@ impl Calibration {
     where
         P: Posterior,
     {
-        if thetas.nrows() != xs.nrows() {
-            return Err(Error::RowMismatch {
-                theta: thetas.nrows(),
-                x: xs.nrows(),
-            });
-        }
+        super::check_pairs(thetas, xs)?;
         if thetas.is_empty() || num_samples == 0 {
             return Err(Error::Empty {
                 what: "SBC needs at least one pair and one sample".into(),

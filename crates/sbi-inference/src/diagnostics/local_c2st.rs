@@ -54,12 +54,7 @@ impl LocalC2st {
         num_permutations: usize,
         seed: u64,
     ) -> Result<Self> {
-        if thetas.nrows() != xs.nrows() {
-            return Err(Error::RowMismatch {
-                theta: thetas.nrows(),
-                x: xs.nrows(),
-            });
-        }
+        super::check_pairs(thetas, xs)?;
         if thetas.nrows() < 10 || num_eval == 0 || num_permutations == 0 {
             return Err(Error::Empty {
                 what: "L-C2ST needs at least 10 pairs, one evaluation sample and one \

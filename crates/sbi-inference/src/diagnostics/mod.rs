@@ -27,3 +27,14 @@ pub use placement::{FeaturePlacement, TIE_TOLERANCE, furthest_out, place_observa
 pub use predictive::PredictiveCheck;
 pub use tarp::{TARP_GRID, Tarp};
 pub use validation::{MAX_VALIDATION, Validation, validate};
+
+/// θ and x hold the same number of rows (one pair each).
+fn check_pairs(thetas: &sbi_core::RowMatrix, xs: &sbi_core::RowMatrix) -> crate::Result<()> {
+    if thetas.nrows() != xs.nrows() {
+        return Err(crate::Error::RowMismatch {
+            theta: thetas.nrows(),
+            x: xs.nrows(),
+        });
+    }
+    Ok(())
+}

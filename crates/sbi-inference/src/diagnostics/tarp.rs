@@ -72,12 +72,7 @@ impl Tarp {
         num_samples: usize,
         seed: u64,
     ) -> Result<Self> {
-        if thetas.nrows() != xs.nrows() {
-            return Err(Error::RowMismatch {
-                theta: thetas.nrows(),
-                x: xs.nrows(),
-            });
-        }
+        super::check_pairs(thetas, xs)?;
         if thetas.nrows() < 2 || num_samples == 0 {
             return Err(Error::Empty {
                 what: "TARP needs at least two pairs and one sample per pair".into(),
