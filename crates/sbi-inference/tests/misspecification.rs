@@ -4,7 +4,16 @@
 mod common;
 
 use common::{DiagonalNormal, Toy};
-use sbi_inference::{Misspecification, MmdTest, Verdict, XDensity};
+use sbi_inference::{Dataset, Misspecification, MmdTest, Verdict, XDensity};
+
+/// The toy, 2,000 simulations (seed 1), and both tests built on them (seed 7).
+fn fitted() -> (Toy, Dataset, MmdTest, XDensity<common::Normals>) {
+    let toy = Toy::new();
+    let data = toy.dataset(2000, 1);
+    let mmd = MmdTest::new(&data, 7).unwrap();
+    let density = XDensity::fit(&DiagonalNormal, &data, 7, &mut ()).unwrap();
+    (toy, data, mmd, density)
+}
 
 /// In-model observations: both p-values are exact, P(p ≤ 0.05) ≤ 0.05, so 100 seeded
 /// observations pass (p > 0.05) 95 times in expectation with a binomial standard error of
@@ -13,10 +22,7 @@ use sbi_inference::{Misspecification, MmdTest, Verdict, XDensity};
 /// taken against the fitting simulations, or an unstandardised kernel) fails one or both.
 #[test]
 fn observations_from_the_model_pass_at_the_stated_rate() {
-    let toy = Toy::new();
-    let data = toy.dataset(2000, 1);
-    let mmd = MmdTest::new(&data, 7).unwrap();
-    let density = XDensity::fit(&DiagonalNormal, &data, 7, &mut ()).unwrap();
+    let (toy, data, mmd, density) = fitted();
     let (_, observations) = toy.pairs(1000, 99);
     let mut pass = [0usize; 2];
     let mut alarms = [0usize; 2];
@@ -50,10 +56,7 @@ fn observations_from_the_model_pass_at_the_stated_rate() {
 /// "outside"), and the report names the feature that lies out.
 #[test]
 fn observations_the_model_cannot_produce_are_flagged() {
-    let toy = Toy::new();
-    let data = toy.dataset(2000, 1);
-    let mmd = MmdTest::new(&data, 7).unwrap();
-    let density = XDensity::fit(&DiagonalNormal, &data, 7, &mut ()).unwrap();
+    let (toy, data, mmd, density) = fitted();
     // Beyond every simulation in x1.
     let far = Misspecification::check(&data, &mmd, Some(&density), &[0.0, 9.0]).unwrap();
     assert!(far.mmd.p_value < 0.01 && far.density.unwrap().p_value < 0.01);
