@@ -11,6 +11,20 @@ use crate::recording::{
     Current, CurrentSource, CurrentUnit, Format, MAX_MEMBRANE_MV, Metadata, Recording,
 };
 
+/// openreadout-abf's header findings that say the sweep structure (sweeps × samples ×
+/// channels, the sample groups, the scaling, the channel map) does not fit the data: warnings
+/// there, errors here. None of the 70 pyABF test files openreadout reads has one.
+const STRUCTURE_FINDINGS: [&str; 8] = [
+    "data_length_mismatch",
+    "sweep_length_mismatch",
+    "synch_length_mismatch",
+    "partial_sample_group",
+    "sweep_count_exceeds_samples",
+    "no_samples",
+    "bad_channel_map",
+    "bad_scaling",
+];
+
 /// mV per unit of a voltage channel, or `None` if the unit is not a voltage.
 pub(crate) fn millivolt_factor(unit: &str) -> Option<f64> {
     match unit.trim() {
@@ -39,7 +53,7 @@ pub(crate) fn millivolt_factor(unit: &str) -> Option<f64> {
 ///
 /// # Errors
 /// An unreadable or damaged file (truncated data, a section outside the file, bad scaling
-/// factors: [`Error::Corrupt`]), a file that is not ABF ([`Error::UnknownFormat`]), no
+/// factors, sweeps × samples × channels that are not the data: [`Error::Corrupt`]), a file that is not ABF ([`Error::UnknownFormat`]), no
 /// voltage channel ([`Error::MissingChannel`]), a current unit that is not a current
 /// ([`Error::UnitMismatch`]), a sweep past the last ([`Error::SweepOutOfRange`]).
 pub fn read_abf(path: &Path, sweep: usize) -> Result<Recording> {
@@ -80,6 +94,18 @@ pub fn read_abf_with(path: &Path, sweep: usize, choice: &ChannelChoice) -> Resul
         .find(|f| f.severity == Severity::Error)
     {
         return Err(corrupt(f.message.clone()));
+    }
+    // Sweeps × samples × channels must be the data: a header that disagrees with it would
+    // cut sweeps in the wrong places.
+    if let Some(f) = report
+        .findings
+        .iter()
+        .find(|f| STRUCTURE_FINDINGS.contains(&f.code.as_str()))
+    {
+        return Err(corrupt(format!(
+            "the sweep structure does not match the data ({}): {}",
+            f.code, f.message
+        )));
     }
     let info = dataset.info().map_err(|e| corrupt(e.to_string()))?;
     let format = match info.format_version.as_deref() {

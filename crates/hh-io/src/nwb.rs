@@ -47,6 +47,14 @@ fn series_of(file: &Hdf5File, parent: &str, kind: &str) -> Vec<Series> {
     out
 }
 
+/// The names of the groups under `/stimulus/presentation`, whatever their type.
+fn presented(file: &Hdf5File) -> Vec<String> {
+    file.group("/stimulus/presentation")
+        .and_then(|g| g.groups())
+        .map(|gs| gs.iter().map(|g| g.name().to_owned()).collect())
+        .unwrap_or_default()
+}
+
 /// `x` with a factor that is within 10⁻⁶ of a power of ten snapped to it: NWB writers store
 /// `conversion` as float32 or float64, and 1e-3 in float32 (1.0000000474974513e-3) means 1e-3.
 fn snap_power_of_ten(x: f64) -> f64 {
@@ -352,7 +360,26 @@ pub fn read_nwb(path: &Path, sweep: usize) -> Result<Recording> {
                 source: CurrentSource::Recorded,
             })
         }
-        None => None,
+        // No stimulus for this response while the file presents stimuli: one is damaged or
+        // missing (a wrong type or sweep number), not "no current".
+        None => match presented(&file) {
+            names if names.is_empty() => None,
+            names => {
+                return Err(Error::Corrupt {
+                    path: p,
+                    format: "NWB",
+                    detail: format!(
+                        "no CurrentClampStimulusSeries pairs with {} (sweep {}), though \
+                         /stimulus/presentation holds {}: its stimulus is damaged or missing",
+                        response.path,
+                        response
+                            .sweep
+                            .map_or_else(|| "unnumbered".to_owned(), |k| k.to_string()),
+                        names.join(", ")
+                    ),
+                });
+            }
+        },
     };
     let rec = Recording::new(dt_ms, voltage)?.with_metadata(sweep, metadata);
     match current {

@@ -297,3 +297,29 @@ fn damaged_headers_never_panic() {
         }
     }
 }
+
+/// A stimulus series whose type is damaged leaves its response unpaired: an error naming
+/// what the file presents, not a recording that silently has no current.
+#[test]
+fn a_damaged_nwb_stimulus_is_an_error_not_a_missing_current() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = damaged(dir.path(), "cell.nwb", |b| {
+        assert_eq!(
+            replace_all(
+                b,
+                b"CurrentClampStimulusSeries\x00",
+                b"CurrentClampStimulusSeriez\x00"
+            ),
+            2
+        );
+    });
+    let e = read(&bad, 0).unwrap_err();
+    assert!(
+        matches!(e, Error::Corrupt { .. })
+            && e.to_string().contains("stimulus is damaged or missing")
+            && e.to_string().contains("CurrentClampStimulusSeries000"),
+        "{e}"
+    );
+    // The intact file pairs both sweeps.
+    assert!(read(&data("cell.nwb"), 1).unwrap().current().is_some());
+}

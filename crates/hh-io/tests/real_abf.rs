@@ -116,3 +116,95 @@ fn channels_can_be_named() {
     let e = hh_io::read_with(&csv, 0, &ChannelChoice::default().with_voltage("vm_mv")).unwrap_err();
     assert!(e.to_string().contains("ABF files only"), "{e}");
 }
+
+/// The step and ramp families of the real-cell inference tests, read as pyabf 2.3.8 reads
+/// them: (file, sweep, sweeps, samples per sweep, first sample and sum of the membrane
+/// potential in mV, max and sum of the command current in pA rebuilt from the epoch table).
+/// `python -c "import pyabf; a = pyabf.ABF(F); a.setSweep(S); print(a.sweepCount,
+/// a.sweepPointCount, a.sweepY[0], a.sweepY.sum(), a.sweepC.max(), a.sweepC.sum())"`
+const FAMILIES: [(&str, usize, usize, usize, f64, f64, f64, f64); 4] = [
+    (
+        "File_axon_5.abf",
+        8,
+        9,
+        20000,
+        -70.71533203125,
+        -1300030.875,
+        300.0,
+        3000000.0,
+    ),
+    (
+        "190619B_0003.abf",
+        5,
+        10,
+        30640,
+        -67.87108612060547,
+        -1628563.25,
+        180.0,
+        1800000.0,
+    ),
+    (
+        "18711001.abf",
+        15,
+        30,
+        30000,
+        -68.1610107421875,
+        -1845573.0,
+        150.0,
+        900000.0,
+    ),
+    (
+        "180330_ts_0032-okUnits.abf",
+        3,
+        6,
+        20000,
+        -52.581787109375,
+        -973671.125,
+        30.0,
+        500380.0,
+    ),
+];
+
+#[test]
+fn step_and_ramp_families_read_as_pyabf_reads_them() {
+    for (file, sweep, sweeps, n, first, sum, cmax, csum) in FAMILIES {
+        let rec = hh_io::read(&data(file), sweep).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(rec.metadata().num_sweeps, sweeps, "{file}");
+        assert_eq!(rec.len(), n, "{file}");
+        let v = rec.voltage_mv();
+        // pyabf works in float32: its sum carries float32 rounding of ~1e-7 relative.
+        assert!((v[0] - first).abs() < 1e-4, "{file}: {} vs {first}", v[0]);
+        let s: f64 = v.iter().sum();
+        assert!((s - sum).abs() < 1e-6 * sum.abs(), "{file}: {s} vs {sum}");
+        let c = rec.current().expect("a current");
+        assert_eq!(c.source, CurrentSource::Protocol, "{file}");
+        let max = c.values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let total: f64 = c.values.iter().sum();
+        assert!(
+            (max - cmax).abs() < 1e-9 && (total - csum).abs() < 1e-6 * csum.abs(),
+            "{file}: {max} {total}"
+        );
+    }
+}
+
+/// A header whose data section holds fewer samples than sweeps × samples × channels (the
+/// sample count of `File_axon_5.abf` lowered by one sweep's worth) is refused, not cut into
+/// sweeps in the wrong places.
+#[test]
+fn a_sweep_structure_that_is_not_the_data_is_an_error() {
+    let mut bytes = std::fs::read(data("File_axon_5.abf")).unwrap();
+    // ABF 2's section table: the data section's entry count (i64) at byte 244.
+    let n = i64::from_le_bytes(bytes[244..252].try_into().unwrap());
+    assert_eq!(n, 180_000);
+    bytes[244..252].copy_from_slice(&(n - 20_000).to_le_bytes());
+    let dir = std::env::temp_dir().join(format!("hh-io-structure-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("damaged.abf");
+    std::fs::write(&path, bytes).unwrap();
+    let err = hh_io::read(&path, 0).unwrap_err();
+    assert!(
+        matches!(err, Error::Corrupt { .. }) && err.to_string().contains("sweep structure"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
