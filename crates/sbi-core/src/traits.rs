@@ -411,6 +411,22 @@ pub trait Posterior: Send + Sync {
     fn log_prob_batch(&self, thetas: &RowMatrix, x: &[f64]) -> Result<Vec<f64>, Self::Error> {
         thetas.rows().map(|t| self.log_prob(t, x)).collect()
     }
+
+    /// log p(θᵢ | x) up to a constant that depends on x alone, for every row θᵢ of `thetas`
+    /// (−∞ outside the support): what importance sampling and MCMC need. Default:
+    /// [`Posterior::log_prob_batch`]; a posterior whose normalisation must be estimated (the
+    /// mass a neural density puts inside the prior's support) skips that estimate here, so it
+    /// works even where the estimate fails.
+    ///
+    /// # Errors
+    /// As [`Posterior::log_prob_batch`].
+    fn log_prob_unnormalized_batch(
+        &self,
+        thetas: &RowMatrix,
+        x: &[f64],
+    ) -> Result<Vec<f64>, Self::Error> {
+        self.log_prob_batch(thetas, x)
+    }
 }
 
 /// Learns a conditional density q(θ | x) from simulated pairs and returns it as a posterior.

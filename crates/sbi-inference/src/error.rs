@@ -73,6 +73,9 @@ pub enum Error {
     /// region, or too few to go on).
     #[error("truncated prior: {0}")]
     Truncation(String),
+    /// Importance sampling of a posterior found too little weight inside the prior.
+    #[error("importance sampling failed: {0}")]
+    ImportanceSampling(String),
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {

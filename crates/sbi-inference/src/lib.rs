@@ -52,6 +52,7 @@ mod dataset;
 mod diagnostics;
 mod ensemble;
 mod error;
+mod importance;
 mod npz;
 mod pipeline;
 mod problem;
@@ -68,6 +69,10 @@ pub use diagnostics::{
 };
 pub use ensemble::{Ensemble, MAX_MEMBERS, member_seed};
 pub use error::{BoxedError, Error, Result};
+pub use importance::{
+    IMPORTANCE_ROUNDS, ImportanceSamples, MAX_IMPORTANCE_PROPOSALS, MIN_EFFECTIVE_SAMPLE_SIZE,
+    importance_sample,
+};
 pub use npz::{NPZ_EXPANSION, NPZ_MIN_BUDGET};
 pub use pipeline::{Npe, NpeReport, NpeRun};
 pub use problem::{Problem, prior_draws};

@@ -1,7 +1,7 @@
 //! [`RestrictedPrior`]: a prior truncated to where a posterior at one observation has
 //! density (TSNPE's proposal).
 
-use rand::{Rng, RngExt};
+use rand::Rng;
 use sbi_core::{Bounds, Posterior, Prior, RowMatrix, check_dim};
 
 use crate::error::{Error, Result};
@@ -255,25 +255,12 @@ where
                 }
             })
             .collect();
-        let top = logw.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        if !top.is_finite() {
+        if logw.iter().all(|w| !w.is_finite()) {
             return Err(Error::Truncation(format!(
                 "none of {m} posterior draws lies inside the prior and the region"
             )));
         }
-        let mut cum = Vec::with_capacity(m);
-        let mut total = 0.0;
-        for w in &logw {
-            total += (w - top).exp();
-            cum.push(total);
-        }
-        let mut out = RowMatrix::zeros(n, cand.ncols())?;
-        for i in 0..n {
-            let u = rng.random::<f64>() * total;
-            let k = cum.partition_point(|c| *c <= u).min(m - 1);
-            out.row_mut(i).copy_from_slice(cand.row(k));
-        }
-        Ok(out)
+        crate::importance::resample(&cand, &logw, n, rng)
     }
 }
 

@@ -271,4 +271,17 @@ impl sbi_core::Posterior for DirectPosterior {
         check_dim(self.theta_dim(), thetas.ncols())?;
         self.at(x)?.log_prob_batch(thetas)
     }
+
+    /// ln q(θ | x) without the leakage correction (−∞ outside the support): defined even
+    /// where almost no mass of q lies inside the support.
+    fn log_prob_unnormalized_batch(&self, thetas: &RowMatrix, x: &[f64]) -> Result<Vec<f64>> {
+        check_dim(self.theta_dim(), thetas.ncols())?;
+        DirectConditional {
+            log_norm: -self.theta_z.log_scale(),
+            proposal: self.proposal(x)?,
+            acceptance: 1.0,
+            map_seed: streams::MAP_SEARCH.xor(self.seed),
+        }
+        .log_prob_batch(thetas)
+    }
 }
