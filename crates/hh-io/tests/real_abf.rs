@@ -122,7 +122,9 @@ fn channels_can_be_named() {
 /// potential in mV, max and sum of the command current in pA rebuilt from the epoch table).
 /// `python -c "import pyabf; a = pyabf.ABF(F); a.setSweep(S); print(a.sweepCount,
 /// a.sweepPointCount, a.sweepY[0], a.sweepY.sum(), a.sweepC.max(), a.sweepC.sum())"`
-const FAMILIES: [(&str, usize, usize, usize, f64, f64, f64, f64); 4] = [
+type Family = (&'static str, usize, usize, usize, f64, f64, f64, f64);
+
+const FAMILIES: [Family; 4] = [
     (
         "File_axon_5.abf",
         8,

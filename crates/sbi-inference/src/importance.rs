@@ -159,7 +159,7 @@ where
         }
     }
     let ((cand, lw), ess) = (&best, best_ess);
-    if !(ess >= MIN_EFFECTIVE_SAMPLE_SIZE) {
+    if ess.is_nan() || ess < MIN_EFFECTIVE_SAMPLE_SIZE {
         return Err(Error::ImportanceSampling(format!(
             "the posterior's density inside the prior rests on {ess:.1} effective proposals \
              of {m} (at least {MIN_EFFECTIVE_SAMPLE_SIZE} needed)"
