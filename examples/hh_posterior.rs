@@ -38,7 +38,8 @@ usage: hh_posterior [--v-rest <mV>] [--stim <uA/cm2>] [--num-simulations N] [--n
                     [--features notebook|sbi7] [--noise <sigma>] [--estimator mdn|nsf|maf]
                     [--seed S] [--out-dir DIR]
                     [--save-posterior FILE] [--load-posterior FILE] [--validate K] [--json]
-                    [--observed FILE [--sweep N]] [--rounds R [--warm-start]]
+                    [--observed FILE [--sweep N] [--voltage-channel NAME]]
+                    [--rounds R [--warm-start]]
                     [--dataset FILE] [--model-check full|mmd|off]
 
 Infers theta = (V_rest in [40, 60] mV, stimulus amplitude in [3, 7] uA/cm2) of a classic HH
@@ -58,8 +59,11 @@ simulations at posterior draws, the observation's marked; its quantiles are prin
                 simulation and training; use the same --features and --noise)
 --observed FILE a recorded trace of this protocol (CSV, ABF or NWB, absolute mV, 20,000
                 samples at 0.01 ms) as the observation instead of a simulation at the true
-                theta; --sweep N picks the sweep (default 0). --v-rest/--stim then only mark
-                a known truth (a synthetic recording). See docs/recordings.md
+                theta; --sweep N picks the sweep (default 0); --voltage-channel NAME an ABF
+                file's membrane-potential input by name or position (default: the first
+                input in a voltage unit whose command is not a potential). --v-rest/--stim
+                then only mark a known truth (a synthetic recording). See
+                docs/recordings.md
 --rounds R      truncated sequential NPE for this observation: R rounds of N simulations,
                 each after the first drawn from the prior truncated to where the current
                 posterior has its mass, retrained on all simulations (docs/npe.md);
@@ -82,6 +86,7 @@ struct Args {
     truth_given: bool,
     observed: Option<PathBuf>,
     sweep: usize,
+    channels: hh_io::ChannelChoice,
     rounds: usize,
     warm_start: bool,
     dataset: Option<PathBuf>,
@@ -106,6 +111,7 @@ fn parse_args() -> Result<Args, CliError> {
         truth: [50.0, 5.0],
         truth_given: false,
         observed: None,
+        channels: hh_io::ChannelChoice::default(),
         sweep: 0,
         rounds: 1,
         warm_start: false,
@@ -135,6 +141,9 @@ fn parse_args() -> Result<Args, CliError> {
             }
             Long("observed") => a.observed = Some(PathBuf::from(p.value()?)),
             Long("sweep") => a.sweep = parse_value("--sweep", p.value()?)?,
+            Long("voltage-channel") => {
+                a.channels.voltage = Some(p.value()?.to_string_lossy().into_owned())
+            }
             Long("rounds") => a.rounds = counts::ROUNDS.parse("--rounds", p.value()?)?,
             Long("warm-start") => a.warm_start = true,
             Long("dataset") => a.dataset = Some(PathBuf::from(p.value()?)),
@@ -233,7 +242,7 @@ fn main() {
         // The observation: the recording (read and checked first, so a wrong file fails at
         // once), or one simulation at the true θ on its own stream.
         let (observed, x_obs) = match &args.observed {
-            Some(path) => recorded_observation(path, args.sweep, &sim, &features)?,
+            Some(path) => recorded_observation(path, args.sweep, &args.channels, &sim, &features)?,
             None => observe(&sim, &features, args.truth, args.seed)?,
         };
         let problem = Problem::new(&prior, &sim, &features)
@@ -545,10 +554,11 @@ impl Outcome<'_> {
 fn recorded_observation(
     path: &Path,
     sweep: usize,
+    channels: &hh_io::ChannelChoice,
     sim: &HhSimulator,
     features: &FeatureSet,
 ) -> Result<(Trace, Vec<f64>), CliError> {
-    let rec = hh_io::read(path, sweep)?;
+    let rec = hh_io::read_with(path, sweep, channels)?;
     if let Some(why) = protocol_mismatch(&rec, sim.protocol()) {
         return Err(CliError(format!(
             "{} is not a recording of the notebook protocol (200 ms at dt 0.01 ms, pulse \

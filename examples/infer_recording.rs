@@ -4,10 +4,12 @@
 //!
 //! ```text
 //! cargo run --release --example infer_recording -- \
+//!     --recording crates/hh-io/tests/data/File_axon_5.abf
+//! cargo run --release --example infer_recording -- --model classic \
 //!     --recording crates/hh-io/tests/data/cell_abf2.abf --sweep 1 --area 2e-5 \
 //!     --parameters g_na:60:180,g_k:12:60,v_rest:-75:-55 --noise 0.5 --substeps 2
 //! cargo run --release --example infer_recording -- \
-//!     --recording crates/hh-io/tests/data/steps3_abf2.abf --sweeps all --area 2e-5 \
+//!     --model classic --recording crates/hh-io/tests/data/steps3_abf2.abf --sweeps all --area 2e-5 \
 //!     --noise 0.5 --substeps 2 --features efel:Spikecount,time_to_first_spike,voltage_base
 //! ```
 //!
@@ -20,24 +22,25 @@ use hh_model::Scheme;
 use hh_sbi_examples::cli::{self, CliError, counts, parse_f64, parse_value};
 use hh_sbi_examples::model_check::{ModelCheck, check_model, to_json};
 use hh_sbi_examples::posterior::{self, Source, train};
-use hh_sbi_examples::predictive_check::render_predictive_check;
+use hh_sbi_examples::predictive_check::{Reproduction, render_predictive_check};
 use hh_sbi_examples::progress::TerminalProgress;
 use hh_sbi_examples::recording::{
-    ParameterBox, RecordingModel, RecordingScene, current_source, feature_groups,
-    features_for_sweep, labelled, simulator_for, step_current_na, write_pictures,
+    CellModel, GONCALVES_AREA_CM2, ParameterBox, RecordingModel, RecordingScene,
+    RecordingSimulator, current_source, feature_groups, features_for_sweep, labelled,
+    simulator_for, step_current_na, write_pictures,
 };
 use hh_stats::{SpikeDetection, TraceFeatures};
 use sbi_core::stats::{Marginal, marginals};
 use sbi_core::sweeps::{PerSweep, Sweeps};
 use sbi_core::{Posterior, SummaryStatistics, Trace, streams};
-use sbi_inference::{PredictiveCheck, Problem, Verdict};
+use sbi_inference::{PredictiveCheck, Problem, Verdict, importance_sample};
 use sbi_npe::{DirectPosterior, NeuralEstimator, TrainConfig};
 use sbi_prior::BoxUniform;
 
 const USAGE: &str = "\
 usage: infer_recording --recording FILE [--sweep N | --sweeps N,M,...|all]
                        [--voltage-channel NAME] [--current-channel NAME]
-                       [--parameters name:low:high,...]
+                       [--model pospischil|classic] [--parameters name:low:high,...]
                        [--area CM2] [--junction MV] [--noise SIGMA] [--substeps K]
                        [--scheme exp-euler|rk4|pyhh-euler]
                        [--features sbi7|all|efel|efel:name[@first|@last],...]
@@ -45,12 +48,21 @@ usage: infer_recording --recording FILE [--sweep N | --sweeps N,M,...|all]
                        [--estimator mdn|nsf|maf] [--model-check full|mmd|off]
                        [--truth name=value,...] [--seed S] [--out-dir DIR] [--json]
 
-Infers HH parameters from sweep N (default 0) of a current-clamp recording (CSV, ABF 1/2 or
-NWB 2; the format is read from the file). The model is simulated at the recording's dt (over K
-sub-steps, default 1), for its duration, driven by its injected current (a recorded channel,
-or the ABF protocol's epoch table), starting at rest. A total current (pA, nA) needs the
-membrane area --area in cm2; a density (uA/cm2) needs none. --junction removes a
-liquid-junction potential (mV) from the recording first.
+Infers HH parameters from a current-clamp recording (CSV, ABF 1/2 or NWB 2; the format is
+read from the file). The model is simulated at the recording's dt (over K sub-steps), for its
+duration, driven by its injected current (a recorded channel, or the ABF protocol's epoch
+table). A total current (pA, nA) is divided by the membrane area --area in cm2; a density
+(uA/cm2) needs none. --junction removes a liquid-junction potential (mV) from the recording
+first (default 0: uncorrected). The run prints the model, area, junction and sweeps it used.
+
+--model        pospischil (default): Pospischil et al.'s cortical model as Gonçalves et al.
+               2020 simulate it (Na, delayed-rectifier K, M-current, leak; absolute mV),
+               starting at the recording's baseline; default --area 1.539e-4 cm2 (their
+               soma, 70 um), --substeps so that the model steps at most 0.025 ms, scheme
+               exp-staggered. classic: the 1952 squid axon, rest-relative (--area required
+               for a total current; 1 sub-step; exp-euler).
+Sweeps: by default the first, middle and last of the file's sweeps with a current step
+(all of them if fewer than 3), one observation; --sweep N one sweep.
 
 --voltage-channel / --current-channel   an ABF file's channels by name (or position from 0):
                the membrane potential's input, and the current's input or command (rebuilt
@@ -62,13 +74,18 @@ liquid-junction potential (mV) from the recording first.
                sweep's protocol is simulated for every parameter draw, and each sweep's
                features (with its own stimulus window) are concatenated, named sweepN/feature.
 
---parameters   hh-model names with a uniform prior each; default g_na:60:180,g_k:12:60,
-               v_rest:-75:-55 (mS/cm2, mS/cm2, absolute mV). stim_scale:a:b infers a factor
-               on the current (an unknown area: effective area = area / stim_scale).
+--parameters   the model's parameter names with a uniform prior each (docs/recordings.md);
+               default for pospischil g_na:1:80,g_k:0.1:15,g_m:0.0001:0.6,g_leak:0.005:0.6,
+               v_t:-90:-40,e_leak:-100:-35 (mS/cm2, absolute mV), for classic g_na:60:180,
+               g_k:12:60,v_rest:-75:-55. stim_scale:a:b infers a factor on the current (an
+               unknown area: effective area = area / stim_scale).
 --noise        intrinsic current noise of the model, uA/cm2*sqrt(ms) (default 0)
 --features     summary features, for every sweep or per group of sweeps
-               (0=efel:sag_amplitude;1,2=efel:Spikecount;*=all) (default all: hh-stats' 15 spike and moment features, with
-               eFEL's spike detection, -20 mV;
+               (0=efel:sag_amplitude;1,2=efel:Spikecount;*=all) (default for pospischil:
+               eFEL's Spikecount_stimint, voltage_base, steady_state_voltage_stimend,
+               steady_state_voltage, minimum_voltage, maximum_voltage, defined for every
+               trace, spiking or not; for classic: all, hh-stats' 15 spike and moment
+               features, with eFEL's spike detection, -20 mV;
                efel: eFEL's features by eFEL's names, efel:name,... some of them; see
                docs/features.md; ohmic_input_resistance divides by the file's current
                step). A simulation whose features are undefined (an eFEL spike shape
@@ -90,11 +107,14 @@ recording's: its quantile among them is printed for each feature outside the cen
 
 struct Args {
     recording: PathBuf,
-    sweep: usize,
+    sweep: Option<usize>,
     sweeps: Option<String>,
     channels: hh_io::ChannelChoice,
     parameters: ParameterBox,
     model: RecordingModel,
+    /// What the command line fixed of the model (else the model's default for the file).
+    substeps: Option<usize>,
+    scheme: Option<Scheme>,
     junction: f64,
     features: String,
     num_simulations: usize,
@@ -113,15 +133,22 @@ fn parse_args() -> Result<Args, CliError> {
     use lexopt::prelude::*;
     let mut p = lexopt::Parser::from_env();
     let mut recording = None;
+    let mut parameters = None;
+    let mut features = None;
     let mut a = Args {
         recording: PathBuf::new(),
-        sweep: 0,
+        sweep: None,
         sweeps: None,
         channels: hh_io::ChannelChoice::default(),
-        parameters: ParameterBox::parse("g_na:60:180,g_k:12:60,v_rest:-75:-55")?,
-        model: RecordingModel::default(),
+        parameters: ParameterBox::parse(CellModel::Classic.default_parameters())?,
+        model: RecordingModel {
+            kind: CellModel::Pospischil,
+            ..RecordingModel::default()
+        },
+        substeps: None,
+        scheme: None,
         junction: 0.0,
-        features: "all".into(),
+        features: String::new(),
         num_simulations: 2000,
         rounds: 1,
         num_samples: 1000,
@@ -136,7 +163,8 @@ fn parse_args() -> Result<Args, CliError> {
     while let Some(arg) = p.next()? {
         match arg {
             Long("recording") => recording = Some(PathBuf::from(p.value()?)),
-            Long("sweep") => a.sweep = parse_value("--sweep", p.value()?)?,
+            Long("sweep") => a.sweep = Some(parse_value("--sweep", p.value()?)?),
+            Long("model") => a.model.kind = parse_value("--model", p.value()?)?,
             Long("voltage-channel") => {
                 a.channels.voltage = Some(p.value()?.to_string_lossy().into_owned())
             }
@@ -144,17 +172,15 @@ fn parse_args() -> Result<Args, CliError> {
                 a.channels.current = Some(p.value()?.to_string_lossy().into_owned())
             }
             Long("sweeps") => a.sweeps = Some(p.value()?.to_string_lossy().into_owned()),
-            Long("parameters") => {
-                a.parameters = ParameterBox::parse(&p.value()?.to_string_lossy())?
-            }
+            Long("parameters") => parameters = Some(p.value()?.to_string_lossy().into_owned()),
             Long("area") => a.model.area_cm2 = Some(parse_f64("--area", p.value()?)?),
             Long("junction") => a.junction = parse_f64("--junction", p.value()?)?,
             Long("noise") => a.model.noise = parse_f64("--noise", p.value()?)?,
             Long("substeps") => {
-                a.model.substeps = counts::SUBSTEPS.parse("--substeps", p.value()?)?
+                a.substeps = Some(counts::SUBSTEPS.parse("--substeps", p.value()?)?)
             }
-            Long("scheme") => a.model.scheme = parse_value::<Scheme>("--scheme", p.value()?)?,
-            Long("features") => a.features = p.value()?.to_string_lossy().into_owned(),
+            Long("scheme") => a.scheme = Some(parse_value::<Scheme>("--scheme", p.value()?)?),
+            Long("features") => features = Some(p.value()?.to_string_lossy().into_owned()),
             Long("num-simulations") => {
                 a.num_simulations = counts::SIMULATIONS.parse("--num-simulations", p.value()?)?
             }
@@ -176,6 +202,22 @@ fn parse_args() -> Result<Args, CliError> {
         }
     }
     a.recording = recording.ok_or_else(|| CliError("--recording FILE is required".into()))?;
+    if a.sweep.is_some() && a.sweeps.is_some() {
+        return Err(CliError("give --sweep or --sweeps, not both".into()));
+    }
+    a.features = features.unwrap_or_else(|| {
+        match a.model.kind {
+            CellModel::Pospischil => RECORDING_FEATURES,
+            CellModel::Classic => "all",
+        }
+        .into()
+    });
+    a.parameters = ParameterBox::parse_for(
+        parameters
+            .as_deref()
+            .unwrap_or(a.model.kind.default_parameters()),
+        a.model.kind,
+    )?;
     feature_groups(&a.features)?;
     if a.num_simulations < 20 {
         return Err(CliError("--num-simulations must be at least 20".into()));
@@ -210,9 +252,14 @@ fn parse_args() -> Result<Args, CliError> {
 }
 
 fn main() {
-    cli::run(USAGE, parse_args, |a| {
+    cli::run(USAGE, parse_args, |mut a| {
         let t0 = Instant::now();
         let sweeps = sweep_list(&a)?;
+        let first = hh_io::read_with(&a.recording, sweeps[0], &a.channels)?;
+        a.model = model_for(&a, &first);
+        if !a.json {
+            eprintln!("{}", stated(&a, &sweeps));
+        }
         let names = a.parameters.name_refs();
         let obs = sweeps
             .iter()
@@ -230,7 +277,11 @@ fn main() {
         let est = a
             .estimator
             .clone()
-            .with_train(TrainConfig::new().with_whiten_x(true));
+            // Whitened x for the classic model (as hh_posterior); z-scored alone (sbi's default)
+            // for Pospischil's, whose default features repeat across sweeps: the model's rest
+            // is the same in every sweep, so whitening would blow up the recording's
+            // sweep-to-sweep differences.
+            .with_train(TrainConfig::new().with_whiten_x(a.model.kind == CellModel::Classic));
         let source = match a.rounds {
             1 => Source::Simulate,
             rounds => Source::Rounds {
@@ -307,23 +358,48 @@ fn main() {
             }
         };
         let verdict = check.as_ref().map(|m| m.report("the recording"));
-        let samples = posterior
-            .sample(
-                &x_obs,
-                a.num_samples,
-                &mut streams::POSTERIOR_SAMPLES.rng(a.seed),
-            )
-            .map_err(|e| match (&outside, &verdict) {
-                (Some(note), v) => CliError(format!(
-                    "no posterior for this recording ({e}). {}The recording lies outside what \
+        let mut importance_ess = None;
+        let mut rng = streams::POSTERIOR_SAMPLES.rng(a.seed);
+        let samples = match posterior.sample(&x_obs, a.num_samples, &mut rng) {
+            // Total leakage: sample the posterior's density inside the prior instead.
+            Err(sbi_npe::Error::LowAcceptance { accepted, proposed }) => {
+                let fallback =
+                    importance_sample(posterior, &prior, &x_obs, a.num_samples, &mut rng).map_err(
+                        |e| {
+                            sbi_npe::Error::Degenerate(format!(
+                                "posterior samples leak out of the prior support ({accepted} of \
+                             {proposed} proposals accepted), and {e}"
+                            ))
+                        },
+                    );
+                if let Ok(f) = &fallback {
+                    if !a.json {
+                        eprintln!(
+                            "warning: {accepted} of {proposed} posterior draws fell inside the \
+                             prior; sampled instead by importance sampling of the posterior's \
+                             density inside the prior ({} proposals, effective sample size \
+                             {:.0}): the estimator extrapolates here, read the posterior with \
+                             the model check below",
+                            f.num_proposals, f.effective_sample_size
+                        );
+                    }
+                    importance_ess = Some(f.effective_sample_size);
+                }
+                fallback.map(|f| f.samples)
+            }
+            other => other,
+        }
+        .map_err(|e| match (&outside, &verdict) {
+            (Some(note), v) => CliError(format!(
+                "no posterior for this recording ({e}). {}The recording lies outside what \
                      the model produced under the prior: {note}. Widen --parameters for what \
                      moves these features, or choose features the model can produce (--features)",
-                    v.as_ref()
-                        .map_or(String::new(), |v| format!("Model check: {v}. "))
-                )),
-                (None, Some(v)) => CliError(format!("no posterior for this recording ({e}). {v}")),
-                (None, None) => CliError(e.to_string()),
-            })?;
+                v.as_ref()
+                    .map_or(String::new(), |v| format!("Model check: {v}. "))
+            )),
+            (None, Some(v)) => CliError(format!("no posterior for this recording ({e}). {v}")),
+            (None, None) => CliError(e.to_string()),
+        })?;
         if !a.json {
             if let Some(note) = &outside {
                 eprintln!(
@@ -356,6 +432,8 @@ fn main() {
                 None
             }
         };
+        let reproduction = ppc.as_ref().map(Reproduction::of).unwrap_or_default();
+        let verdict_line = final_verdict(&reproduction, ppc.as_ref(), check.as_ref());
         let t_plot = Instant::now();
         let scene = RecordingScene {
             path: &a.recording,
@@ -386,6 +464,7 @@ fn main() {
                 let mut out = json(&a, &scene, &sweeps, posterior, &x_obs, &m, seconds);
                 out["rounds"] = cli::rounds_json(&run.rounds);
                 out["outside_simulations"] = serde_json::json!(outside);
+                out["importance_sampling_ess"] = serde_json::json!(importance_ess);
                 out["misspecification"] = check.as_ref().map_or(serde_json::Value::Null, to_json);
                 out["predictive_check"] = ppc.as_ref().map_or(serde_json::Value::Null, |p| {
                     serde_json::json!({
@@ -396,6 +475,16 @@ fn main() {
                         "failed": p.failed,
                     })
                 });
+                out["reproduction"] = serde_json::json!({
+                    "sweeps": reproduction.iter().map(|r| serde_json::json!({
+                        "sweep": r.sweep,
+                        "spikes": r.spikes.map(|(o, m)| [o, m]),
+                        "rest_mv": r.rest_mv.map(|(o, m)| [o, m]),
+                        "reproduced": r.reproduced(),
+                    })).collect::<Vec<_>>(),
+                    "reproduced": !reproduction.is_empty() && reproduction.iter().all(Reproduction::reproduced),
+                });
+                out["verdict"] = serde_json::json!(verdict_line);
                 println!("{out}");
             }
             false => {
@@ -407,10 +496,119 @@ fn main() {
                 if let Some(p) = &ppc {
                     print_predictive_check(p);
                 }
+                print_reproduction(&reproduction);
+                println!("verdict: {verdict_line}");
             }
         }
         Ok(())
     });
+}
+
+/// The run's conclusion in one sentence: the posterior reproduces the recording's spike
+/// counts (±1) and resting potential (±2 mV) in the median draw, or it does not, naming the
+/// features the posterior's simulations do not reach (outside their central 95 %) and the
+/// model check's verdict.
+fn final_verdict(
+    reproduction: &[Reproduction],
+    ppc: Option<&PredictiveCheck>,
+    check: Option<&sbi_inference::Misspecification>,
+) -> String {
+    let doubtful = check.filter(|m| m.verdict() != Verdict::Consistent);
+    let outside = ppc.map_or(Vec::new(), |p| {
+        p.outside(0.95)
+            .into_iter()
+            .map(|j| p.names[j].clone())
+            .collect::<Vec<_>>()
+    });
+    let reproduced = !reproduction.is_empty() && reproduction.iter().all(Reproduction::reproduced);
+    match (reproduced, outside.is_empty(), doubtful) {
+        (true, true, None) => "the posterior reproduces the recording: spike count within 1 and \
+             rest within 2 mV in the median draw of every sweep, every feature inside the \
+             posterior predictive's central 95 %, and the model check finds nothing against it"
+            .into(),
+        (true, _, _) => format!(
+            "the posterior reproduces the recording's spike counts (within 1) and rest (within 2 \
+             mV) in the median draw of every sweep{}{}",
+            match outside.is_empty() {
+                true => String::new(),
+                false => format!(", but not {}", outside.join(", ")),
+            },
+            doubtful.map_or(String::new(), |m| format!(
+                "; model check: {}",
+                m.report("the recording")
+            ))
+        ),
+        (false, _, _) if reproduction.is_empty() => format!(
+            "no spike-count or voltage_base feature to judge the fit by{}{}",
+            match outside.is_empty() {
+                true => String::new(),
+                false => format!(
+                    "; the posterior's simulations do not reach {}",
+                    outside.join(", ")
+                ),
+            },
+            doubtful.map_or(String::new(), |m| format!(
+                "; model check: {}",
+                m.report("the recording")
+            ))
+        ),
+        (false, _, _) => format!(
+            "the model does not reproduce this recording: in the median posterior draw, {}{}{}",
+            reproduction
+                .iter()
+                .filter(|r| !r.reproduced())
+                .map(|r| {
+                    let name = if r.sweep.is_empty() {
+                        "the recording"
+                    } else {
+                        &r.sweep
+                    };
+                    let spikes = r
+                        .spikes
+                        .map_or(String::new(), |(o, m)| format!(" {m:.0} spikes for {o:.0}"));
+                    let rest = r.rest_mv.map_or(String::new(), |(o, m)| {
+                        format!(" rest {m:.1} mV for {o:.1}")
+                    });
+                    format!("{name}:{spikes}{rest}")
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+            match outside.is_empty() {
+                true => String::new(),
+                false => format!(
+                    "; the posterior's simulations do not reach {}",
+                    outside.join(", ")
+                ),
+            },
+            doubtful.map_or(String::new(), |m| format!(
+                "; model check: {}",
+                m.report("the recording")
+            ))
+        ),
+    }
+}
+
+/// Spike counts and resting potentials, recording against the median posterior draw.
+fn print_reproduction(reproduction: &[Reproduction]) {
+    for r in reproduction {
+        let name = if r.sweep.is_empty() {
+            "recording"
+        } else {
+            &r.sweep
+        };
+        let spikes = r.spikes.map_or(String::new(), |(o, m)| {
+            format!("  spikes {o:.0} (median draw {m:.1})")
+        });
+        let rest = r.rest_mv.map_or(String::new(), |(o, m)| {
+            format!("  rest {o:.2} mV (median draw {m:.2})")
+        });
+        let mark = if r.reproduced() {
+            "reproduced"
+        } else {
+            "not reproduced"
+        };
+        println!("  {name:<10}{spikes}{rest}: {mark}");
+    }
 }
 
 /// Posterior draws simulated for the predictive check.
@@ -456,6 +654,11 @@ fn json(
         "resampled": rec.metadata().resampled.map(|r| r.to_string()),
         "dt_ms": rec.dt_ms(),
         "num_samples_in_recording": rec.len(),
+        "model": a.model.kind.name(),
+        "area_cm2": a.model.area_cm2,
+        "junction_mv": a.junction,
+        "substeps": a.model.substeps,
+        "scheme": a.model.scheme.name(),
         "parameters": scene.names,
         "low": a.parameters.low,
         "high": a.parameters.high,
@@ -549,15 +752,104 @@ fn table(
     println!("pictures: {}", a.out_dir.display());
 }
 
-/// The sweeps to observe: `--sweeps` (a list, or `all` of the file's), else `--sweep`.
+/// The default features of a recording: eFEL's, defined for every trace (spiking or not, any
+/// step), so no simulation of a wide prior is dropped — the spike count in the stimulus, the
+/// baseline, the steady state at the step's end and after it, and the extremes in the step.
+const RECORDING_FEATURES: &str = "efel:Spikecount_stimint,voltage_base,\
+     steady_state_voltage_stimend,steady_state_voltage,minimum_voltage,maximum_voltage";
+
+/// The model's largest integration step by default, ms: Gonçalves et al. integrate at 0.01
+/// ms; 0.025 ms (NEURON's default) keeps spike times within a step of theirs.
+const POSPISCHIL_MAX_DT_MS: f64 = 0.025;
+
+/// The model as run: the command line's settings, else the chosen model's defaults for this
+/// recording (area, sub-steps, scheme).
+fn model_for(a: &Args, rec: &hh_io::Recording) -> RecordingModel {
+    let total = rec
+        .current()
+        .is_some_and(|c| c.unit.to_microampere().is_some());
+    let mut m = a.model.clone();
+    match m.kind {
+        CellModel::Classic => {
+            m.substeps = a.substeps.unwrap_or(1);
+            m.scheme = a.scheme.unwrap_or(Scheme::ExpEuler);
+        }
+        CellModel::Pospischil => {
+            m.substeps = a.substeps.unwrap_or(
+                ((rec.dt_ms() / POSPISCHIL_MAX_DT_MS).ceil() as usize)
+                    .clamp(1, counts::SUBSTEPS.max),
+            );
+            m.scheme = a.scheme.unwrap_or(Scheme::ExpStaggered);
+            if total && m.area_cm2.is_none() {
+                m.area_cm2 = Some(GONCALVES_AREA_CM2);
+            }
+        }
+    }
+    m
+}
+
+/// What the run assumes, in one paragraph: model, area, junction, integration, sweeps.
+fn stated(a: &Args, sweeps: &[usize]) -> String {
+    let m = &a.model;
+    let area = match (m.area_cm2, a.model.kind) {
+        (Some(x), CellModel::Pospischil) if x == GONCALVES_AREA_CM2 => {
+            format!("membrane area {x:.4e} cm2 (Gonçalves et al.'s soma; set --area)")
+        }
+        (Some(x), _) => format!("membrane area {x:.4e} cm2"),
+        (None, _) => "current read as a density (no area)".into(),
+    };
+    format!(
+        "model {}, {area}, liquid junction {} mV{}, {} sub-step(s) of {}, noise {} \
+         uA/cm2*sqrt(ms); sweeps {sweeps:?}",
+        a.model.kind.name(),
+        a.junction,
+        if a.junction == 0.0 {
+            " (uncorrected; set --junction)"
+        } else {
+            ""
+        },
+        m.substeps,
+        m.scheme,
+        m.noise,
+    )
+}
+
+/// The sweeps to observe: `--sweeps` (a list, or `all` of the file's), else `--sweep`, else
+/// the first, middle and last of the file's sweeps with a stimulus (all of them when there
+/// are fewer than three; sweep 0 when none has one).
 fn sweep_list(a: &Args) -> Result<Vec<usize>, CliError> {
+    let num_sweeps = || -> Result<usize, CliError> {
+        Ok(hh_io::read_with(&a.recording, 0, &a.channels)?
+            .metadata()
+            .num_sweeps)
+    };
     let Some(spec) = &a.sweeps else {
-        return Ok(vec![a.sweep]);
+        return Ok(match a.sweep {
+            Some(k) => vec![k],
+            None => {
+                // The stimulated sweeps (a current step away from holding), else sweep 0.
+                let n = num_sweeps()?;
+                let mut stimulated = Vec::new();
+                for k in 0..n {
+                    if hh_io::read_with(&a.recording, k, &a.channels)?
+                        .stimulus_window()
+                        .is_some()
+                    {
+                        stimulated.push(k);
+                    }
+                }
+                let m = stimulated.len();
+                let mut list = match m {
+                    0 => vec![0],
+                    _ => vec![stimulated[0], stimulated[m / 2], stimulated[m - 1]],
+                };
+                list.dedup();
+                list
+            }
+        });
     };
     if spec.trim() == "all" {
-        let n = hh_io::read_with(&a.recording, 0, &a.channels)?
-            .metadata()
-            .num_sweeps;
+        let n = num_sweeps()?;
         return Ok((0..n.min(sbi_core::sweeps::MAX_SWEEPS)).collect());
     }
     let list = spec
@@ -584,7 +876,7 @@ fn sweep_list(a: &Args) -> Result<Vec<usize>, CliError> {
 /// stimulus window) and their values.
 struct Observed {
     recording: hh_io::Recording,
-    simulator: hh_model::Substepped<hh_model::HhSimulator>,
+    simulator: RecordingSimulator,
     features: TraceFeatures,
     trace: Trace,
     x: Vec<f64>,

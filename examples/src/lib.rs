@@ -19,6 +19,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod cell_model;
 pub mod cli;
 pub mod corner;
 pub mod explorer;

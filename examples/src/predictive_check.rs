@@ -94,3 +94,98 @@ pub fn render_predictive_check(check: &PredictiveCheck) -> Result<String, PlotEr
     }
     Ok(svg)
 }
+
+/// A posterior's simulations against a recording on the two things a physiologist reads
+/// first: the spike count in the stimulus and the resting potential, per sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reproduction {
+    /// The sweep's feature prefix (`sweep3`), empty for a one-sweep observation.
+    pub sweep: String,
+    /// Spikes in the recording and the median over the simulations at posterior draws
+    /// (`Spikecount_stimint`, else `Spikecount` / `spike_count`), if a feature counts them.
+    pub spikes: Option<(f64, f64)>,
+    /// The resting potential (`voltage_base`, mV) of the recording and the simulations'
+    /// median, if it is a feature.
+    pub rest_mv: Option<(f64, f64)>,
+}
+
+/// Spike counts within this many spikes count as reproduced.
+pub const SPIKE_TOLERANCE: f64 = 1.0;
+/// Resting potentials within this many mV count as reproduced.
+pub const REST_TOLERANCE_MV: f64 = 2.0;
+
+impl Reproduction {
+    /// Per sweep (feature prefix before `/`), the observed and median simulated spike count and
+    /// resting potential of `p`; sweeps with neither are left out.
+    ///
+    /// ```
+    /// use sbi_core::RowMatrix;
+    /// use sbi_inference::PredictiveCheck;
+    /// use hh_sbi_examples::predictive_check::Reproduction;
+    /// let p = PredictiveCheck {
+    ///     names: vec!["sweep0/Spikecount_stimint".into(), "sweep0/voltage_base".into()],
+    ///     observed: vec![4.0, -70.0],
+    ///     predictive: RowMatrix::from_rows(&[[3.0, -71.0], [5.0, -69.5], [4.0, -70.5]])?,
+    ///     quantiles: vec![0.5, 0.5],
+    ///     failed: 0,
+    /// };
+    /// let r = Reproduction::of(&p);
+    /// assert_eq!(r[0].spikes, Some((4.0, 4.0)));
+    /// assert!(r[0].reproduced());
+    /// # Ok::<(), sbi_core::Error>(())
+    /// ```
+    pub fn of(p: &PredictiveCheck) -> Vec<Self> {
+        let mut out: Vec<Self> = Vec::new();
+        for (j, name) in p.names.iter().enumerate() {
+            let (sweep, feature) = name.rsplit_once('/').unwrap_or(("", name));
+            let median = || {
+                let mut col: Vec<f64> = p
+                    .predictive
+                    .rows()
+                    .map(|r| r[j])
+                    .filter(|v| v.is_finite())
+                    .collect();
+                col.sort_by(f64::total_cmp);
+                match col.is_empty() {
+                    true => f64::NAN,
+                    false => quantile(&col, 0.5),
+                }
+            };
+            let spikes = matches!(feature, "Spikecount_stimint" | "spike_count_stimint");
+            let total = matches!(feature, "Spikecount" | "spike_count");
+            let rest = feature == "voltage_base";
+            if !(spikes || total || rest) {
+                continue;
+            }
+            let k = match out.iter().position(|r| r.sweep == sweep) {
+                Some(k) => k,
+                None => {
+                    out.push(Self {
+                        sweep: sweep.to_owned(),
+                        spikes: None,
+                        rest_mv: None,
+                    });
+                    out.len() - 1
+                }
+            };
+            let pair = (p.observed[j], median());
+            match (spikes, total, &out[k].spikes) {
+                (true, _, _) | (_, true, None) => out[k].spikes = Some(pair),
+                _ => {}
+            }
+            if rest {
+                out[k].rest_mv = Some(pair);
+            }
+        }
+        out
+    }
+
+    /// Spike count within [`SPIKE_TOLERANCE`] and rest within [`REST_TOLERANCE_MV`] (each
+    /// when known; a non-finite median is not a reproduction).
+    pub fn reproduced(&self) -> bool {
+        let within = |p: Option<(f64, f64)>, tol: f64| {
+            p.is_none_or(|(o, m)| m.is_finite() && (o - m).abs() <= tol)
+        };
+        within(self.spikes, SPIKE_TOLERANCE) && within(self.rest_mv, REST_TOLERANCE_MV)
+    }
+}

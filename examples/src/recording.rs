@@ -6,11 +6,12 @@
 use std::path::Path;
 
 use hh_io::{CurrentSource, Recording};
-use hh_model::{HhParams, HhSimulator, Model, Protocol, Scheme, Substepped};
+use hh_model::{HhParams, HhSimulator, Model, ModelSimulator, Protocol, Scheme, Substepped};
 use hh_stats::TraceFeatures;
 use plotters::style::RGBColor;
 use sbi_core::{RowMatrix, Simulator, Trace, item_rng, stats::marginals, streams};
 
+pub use crate::cell_model::{CellModel, GONCALVES_AREA_CM2, RecordingSimulator};
 use crate::cli::CliError;
 use crate::corner::{CornerView, render_corner};
 use crate::plot::{
@@ -21,7 +22,7 @@ use crate::plot::{
 /// A box prior over named model parameters, from `name:low:high,name:low:high,…`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParameterBox {
-    /// hh-model parameter names (the classic model's, [`Model::parameter_names`], or
+    /// hh-model parameter names (the model's, [`CellModel::parameter_names`], with
     /// `stim_scale`, `noise_sigma`), in θ order.
     pub names: Vec<String>,
     /// Lower bounds.
@@ -31,7 +32,8 @@ pub struct ParameterBox {
 }
 
 impl ParameterBox {
-    /// Parses `g_na:60:180,g_k:12:60,v_rest:-75:-55`.
+    /// Parses `g_na:60:180,g_k:12:60,v_rest:-75:-55`, names of the classic model
+    /// ([`ParameterBox::parse_for`] another's).
     ///
     /// ```
     /// let b = hh_sbi_examples::recording::ParameterBox::parse("g_na:60:180,v_rest:-75:-55")?;
@@ -46,6 +48,22 @@ impl ParameterBox {
     /// A malformed entry, an unknown or repeated name, `stim_amplitude` (a recording's
     /// stimulus is its own), bounds that are not finite with low < high.
     pub fn parse(spec: &str) -> Result<Self, CliError> {
+        Self::parse_for(spec, CellModel::Classic)
+    }
+
+    /// Parses a box over `model`'s parameters.
+    ///
+    /// ```
+    /// use hh_sbi_examples::recording::{CellModel, ParameterBox};
+    /// let b = ParameterBox::parse_for("g_m:0:0.6,e_leak:-90:-50", CellModel::Pospischil)?;
+    /// assert_eq!(b.names, ["g_m", "e_leak"]);
+    /// assert!(ParameterBox::parse_for("v_rest:-75:-55", CellModel::Pospischil).is_err());
+    /// # Ok::<(), hh_sbi_examples::cli::CliError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`ParameterBox::parse`].
+    pub fn parse_for(spec: &str, model: CellModel) -> Result<Self, CliError> {
         let mut b = Self {
             names: Vec::new(),
             low: Vec::new(),
@@ -58,8 +76,7 @@ impl ParameterBox {
                     "--parameters: `{item}` is not name:low:high"
                 )));
             };
-            let mut known = Model::classic().parameter_names();
-            known.extend(["stim_scale", "noise_sigma"]);
+            let known = model.parameter_names();
             if *name == "stim_amplitude" {
                 return Err(CliError(
                     "--parameters: a recording brings its own stimulus; use stim_scale (a \
@@ -120,7 +137,10 @@ pub struct RecordingModel {
     /// Intrinsic white-noise current, µA/cm²·√ms (scaled by the area to the model's total
     /// current when there is one).
     pub noise: f64,
-    /// The model's fixed parameters (classic HH by default); θ overrides the named ones.
+    /// The channel model.
+    pub kind: CellModel,
+    /// The classic model's fixed parameters; θ overrides the named ones. (The Pospischil
+    /// model takes Gonçalves et al.'s values, starting at the recording's baseline.)
     pub params: HhParams,
 }
 
@@ -131,13 +151,15 @@ impl Default for RecordingModel {
             substeps: 1,
             scheme: Scheme::ExpEuler,
             noise: 0.0,
+            kind: CellModel::Classic,
             params: HhParams::default(),
         }
     }
 }
 
 /// The simulator of `rec`: its dt (over `model.substeps` integration steps), its length, its
-/// stimulus waveform (in µA with the area, or in µA/cm²), starting at rest; θ sets `names`.
+/// stimulus waveform (in µA with the area, or in µA/cm²), starting at rest (the classic
+/// model) or at the recording's baseline (Pospischil's, [`baseline_mv`]); θ sets `names`.
 ///
 /// # Errors
 /// No current in the recording, a total current without an area (or a density with one),
@@ -146,27 +168,59 @@ pub fn simulator_for(
     rec: &Recording,
     names: &[&str],
     model: &RecordingModel,
-) -> Result<Substepped<HhSimulator>, CliError> {
-    let (waveform, params, noise) = match model.area_cm2 {
+) -> Result<RecordingSimulator, CliError> {
+    let (waveform, noise) = match model.area_cm2 {
         Some(a) => {
             // Checked through the density conversion (area finite and positive).
             rec.current_density(Some(a))?;
-            (
-                rec.current_microampere()?,
-                model.params.clone().with_membrane_area_cm2(a),
-                model.noise * a,
-            )
+            (rec.current_microampere()?, model.noise * a)
         }
-        None => (
-            rec.current_density(None)?,
-            model.params.clone(),
-            model.noise,
-        ),
+        None => (rec.current_density(None)?, model.noise),
     };
     let protocol =
         Protocol::from_samples(rec.dt_ms(), &waveform, model.substeps)?.with_noise_sigma(noise);
-    let inner = HhSimulator::new(params, protocol, model.scheme, names)?;
-    Ok(Substepped::new(inner, model.substeps)?)
+    Ok(match model.kind {
+        CellModel::Classic => {
+            let params = match model.area_cm2 {
+                Some(a) => model.params.clone().with_membrane_area_cm2(a),
+                None => model.params.clone(),
+            };
+            let inner = HhSimulator::new(params, protocol, model.scheme, names)?;
+            RecordingSimulator::Classic(Substepped::new(inner, model.substeps)?)
+        }
+        CellModel::Pospischil => {
+            let mut m = Model::pospischil().with_default("v0", baseline_mv(rec))?;
+            if let Some(a) = model.area_cm2 {
+                m = m.with_area_cm2(a)?;
+            }
+            let inner = ModelSimulator::for_model(m, protocol, model.scheme, names)?;
+            RecordingSimulator::Pospischil(Substepped::new(inner, model.substeps)?)
+        }
+    })
+}
+
+/// The recording's baseline, mV: the median potential before its stimulus window (over the
+/// whole sweep without one) — where a model with absolute potentials starts.
+///
+/// ```
+/// let v: Vec<f64> = (0..100).map(|k| if k < 20 { -70.0 } else { -40.0 }).collect();
+/// let i: Vec<f64> = (0..100).map(|k| if k < 20 { 0.0 } else { 100.0 }).collect();
+/// let rec = hh_io::Recording::new(0.1, v)?.with_current(hh_io::Current {
+///     values: i,
+///     unit: hh_io::CurrentUnit::PicoAmpere,
+///     source: hh_io::CurrentSource::Recorded,
+/// })?;
+/// assert_eq!(hh_sbi_examples::recording::baseline_mv(&rec), -70.0);
+/// # Ok::<(), hh_io::Error>(())
+/// ```
+pub fn baseline_mv(rec: &Recording) -> f64 {
+    let v = rec.voltage_mv();
+    let end = rec.stimulus_window().map_or(v.len(), |w| {
+        ((w.start_ms / rec.dt_ms()) as usize).max(1).min(v.len())
+    });
+    let mut before = v[..end].to_vec();
+    before.sort_by(f64::total_cmp);
+    before.get(before.len() / 2).copied().unwrap_or(-70.0)
 }
 
 /// Why `rec` is not a recording of `protocol` (dt within 10⁻⁶, the same number of samples),
@@ -196,8 +250,9 @@ pub fn protocol_mismatch(rec: &Recording, protocol: &Protocol) -> Option<String>
 /// The unit of an hh-model parameter, as the pictures and tables label it.
 pub fn unit_of(name: &str) -> &'static str {
     match name {
-        "v_rest" | "e_na" | "e_k" | "e_l" => "mV",
-        "g_na" | "g_k" | "g_l" => "mS/cm²",
+        "v_rest" | "e_na" | "e_k" | "e_l" | "e_leak" | "v_t" | "v0" => "mV",
+        "g_na" | "g_k" | "g_l" | "g_leak" | "g_m" => "mS/cm²",
+        "tau_max" => "ms",
         "c_m" => "µF/cm²",
         "noise_sigma" => "µA/cm²·√ms",
         _ => "",
@@ -230,7 +285,7 @@ pub struct RecordingScene<'a> {
     /// Its membrane potential as a trace.
     pub trace: &'a Trace,
     /// The simulator set up from it.
-    pub simulator: &'a Substepped<HhSimulator>,
+    pub simulator: &'a RecordingSimulator,
     /// The inferred parameters' names.
     pub names: &'a [&'a str],
     /// The prior box.

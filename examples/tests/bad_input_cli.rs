@@ -104,6 +104,8 @@ fn counts_that_would_exhaust_memory_are_refused_at_once() {
     assert_clear_error(
         "infer_recording",
         &[
+            "--model",
+            "classic",
             "--recording",
             &recording,
             "--area",
