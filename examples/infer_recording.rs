@@ -76,7 +76,8 @@ Sweeps: by default the first, middle and last of the file's sweeps with a curren
 
 --parameters   the model's parameter names with a uniform prior each (docs/recordings.md);
                default for pospischil g_na:1:80,g_k:0.1:15,g_m:0.0001:0.6,g_leak:0.005:0.6,
-               v_t:-90:-40,e_leak:-100:-35 (mS/cm2, absolute mV), for classic g_na:60:180,
+               v_t:-90:-40,e_leak:-100:-35,stim_scale:0.5:10 (mS/cm2, absolute mV; the
+               factor on the current stands for the unknown area), for classic g_na:60:180,
                g_k:12:60,v_rest:-75:-55. stim_scale:a:b infers a factor on the current (an
                unknown area: effective area = area / stim_scale).
 --noise        intrinsic current noise of the model, uA/cm2*sqrt(ms) (default 0)
@@ -553,7 +554,7 @@ fn final_verdict(
             ))
         ),
         (false, _, _) => format!(
-            "the model does not reproduce this recording: in the median posterior draw, {}{}{}",
+            "the posterior does not reproduce this recording: in the median posterior draw, {}{}{}",
             reproduction
                 .iter()
                 .filter(|r| !r.reproduced())

@@ -53,12 +53,18 @@ impl CellModel {
     ///   `e_leak` −100…−35 mV (their −E_leak ∈ [35, 100]) — with `g_leak` 0.005–0.6 mS/cm²
     ///   instead of their 10⁻⁴: with the 1.54·10⁻⁴ cm² soma that is an input resistance of
     ///   11 MΩ to 1.3 GΩ, which covers cortical and hippocampal neurons (pyramidal cells
-    ///   ~50–300 MΩ, interneurons to ~500 MΩ), where 10⁻⁴ would mean 65 GΩ.
+    ///   ~50–300 MΩ, interneurons to ~500 MΩ), where 10⁻⁴ would mean 65 GΩ; and
+    ///   `stim_scale` 0.5–10, a factor on the injected current: the membrane area is not
+    ///   known, and effective area = area / `stim_scale` spans 1.5·10⁻⁵–3.1·10⁻⁴ cm² around
+    ///   Gonçalves et al.'s soma (a real cell's steps of 100–400 pA through their soma are
+    ///   weak drive for the model; with the factor inferred, File_axon_5's posterior puts it
+    ///   near 5).
     pub fn default_parameters(self) -> &'static str {
         match self {
             Self::Classic => "g_na:60:180,g_k:12:60,v_rest:-75:-55",
             Self::Pospischil => {
-                "g_na:1:80,g_k:0.1:15,g_m:0.0001:0.6,g_leak:0.005:0.6,v_t:-90:-40,e_leak:-100:-35"
+                "g_na:1:80,g_k:0.1:15,g_m:0.0001:0.6,g_leak:0.005:0.6,v_t:-90:-40,e_leak:-100:-35,\
+                 stim_scale:0.5:10"
             }
         }
     }

@@ -58,7 +58,7 @@ fn reproduced_or_named(file: &str, v: &serde_json::Value) -> bool {
         serde_json::from_value(v["predictive_check"]["outside95"].clone()).unwrap();
     assert!(
         verdict.starts_with(
-            "the model does not reproduce this recording: in the median posterior draw"
+            "the posterior does not reproduce this recording: in the median posterior draw"
         ) && outside.iter().all(|f| verdict.contains(f.as_str())),
         "{file}: {verdict}"
     );
@@ -87,7 +87,7 @@ fn assert_defaults(file: &str, v: &serde_json::Value, sweeps: &[usize]) {
     );
     assert_eq!(
         v["parameters"],
-        serde_json::json!(["g_na", "g_k", "g_m", "g_leak", "v_t", "e_leak"])
+        serde_json::json!(["g_na", "g_k", "g_m", "g_leak", "v_t", "e_leak", "stim_scale"])
     );
 }
 
