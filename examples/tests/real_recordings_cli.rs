@@ -87,7 +87,15 @@ fn assert_defaults(file: &str, v: &serde_json::Value, sweeps: &[usize]) {
     );
     assert_eq!(
         v["parameters"],
-        serde_json::json!(["g_na", "g_k", "g_m", "g_leak", "v_t", "e_leak", "stim_scale"])
+        serde_json::json!([
+            "g_na",
+            "g_k",
+            "g_m",
+            "g_leak",
+            "v_t",
+            "e_leak",
+            "stim_scale"
+        ])
     );
 }
 
