@@ -522,6 +522,14 @@ fn final_verdict(
             .collect::<Vec<_>>()
     });
     let reproduced = !reproduction.is_empty() && reproduction.iter().all(Reproduction::reproduced);
+    // The two tails every sentence may carry: the features out of reach, the model check.
+    let unreached = |lead: &str| match outside.is_empty() {
+        true => String::new(),
+        false => format!("{lead}{}", outside.join(", ")),
+    };
+    let model = doubtful.map_or(String::new(), |m| {
+        format!("; model check: {}", m.report("the recording"))
+    });
     match (reproduced, outside.is_empty(), doubtful) {
         (true, true, None) => "the posterior reproduces the recording: spike count within 1 and \
              rest within 2 mV in the median draw of every sweep, every feature inside the \
@@ -529,32 +537,16 @@ fn final_verdict(
             .into(),
         (true, _, _) => format!(
             "the posterior reproduces the recording's spike counts (within 1) and rest (within 2 \
-             mV) in the median draw of every sweep{}{}",
-            match outside.is_empty() {
-                true => String::new(),
-                false => format!(", but not {}", outside.join(", ")),
-            },
-            doubtful.map_or(String::new(), |m| format!(
-                "; model check: {}",
-                m.report("the recording")
-            ))
+             mV) in the median draw of every sweep{}{model}",
+            unreached(", but not ")
         ),
         (false, _, _) if reproduction.is_empty() => format!(
-            "no spike-count or voltage_base feature to judge the fit by{}{}",
-            match outside.is_empty() {
-                true => String::new(),
-                false => format!(
-                    "; the posterior's simulations do not reach {}",
-                    outside.join(", ")
-                ),
-            },
-            doubtful.map_or(String::new(), |m| format!(
-                "; model check: {}",
-                m.report("the recording")
-            ))
+            "no spike-count or voltage_base feature to judge the fit by{}{model}",
+            unreached("; the posterior's simulations do not reach ")
         ),
         (false, _, _) => format!(
-            "the posterior does not reproduce this recording: in the median posterior draw, {}{}{}",
+            "the posterior does not reproduce this recording: in the median posterior draw, \
+             {}{}{model}",
             reproduction
                 .iter()
                 .filter(|r| !r.reproduced())
@@ -574,17 +566,7 @@ fn final_verdict(
                 })
                 .collect::<Vec<_>>()
                 .join("; "),
-            match outside.is_empty() {
-                true => String::new(),
-                false => format!(
-                    "; the posterior's simulations do not reach {}",
-                    outside.join(", ")
-                ),
-            },
-            doubtful.map_or(String::new(), |m| format!(
-                "; model check: {}",
-                m.report("the recording")
-            ))
+            unreached("; the posterior's simulations do not reach ")
         ),
     }
 }
