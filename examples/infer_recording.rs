@@ -256,15 +256,21 @@ fn main() {
     cli::run(USAGE, parse_args, |mut a| {
         let t0 = Instant::now();
         let sweeps = sweep_list(&a)?;
-        let first = hh_io::read_with(&a.recording, sweeps[0], &a.channels)?;
-        a.model = model_for(&a, &first);
+        let recordings = sweeps
+            .iter()
+            .map(|&k| {
+                Ok(hh_io::read_with(&a.recording, k, &a.channels)?
+                    .with_junction_potential(a.junction)?)
+            })
+            .collect::<Result<Vec<_>, CliError>>()?;
+        a.model = model_for(&a, &recordings[0]);
         if !a.json {
             eprintln!("{}", stated(&a, &sweeps));
         }
         let names = a.parameters.name_refs();
-        let obs = sweeps
-            .iter()
-            .map(|&k| Observed::read(&a, k, &names))
+        let obs = recordings
+            .into_iter()
+            .map(|rec| Observed::new(&a, rec, &names))
             .collect::<Result<Vec<_>, CliError>>()?;
         let x_obs: Vec<f64> = obs.iter().flat_map(|o| o.x.iter().copied()).collect();
         // The simulations' θ and features, before anything is simulated.
@@ -866,9 +872,8 @@ struct Observed {
 }
 
 impl Observed {
-    fn read(a: &Args, sweep: usize, names: &[&str]) -> Result<Self, CliError> {
-        let recording = hh_io::read_with(&a.recording, sweep, &a.channels)?
-            .with_junction_potential(a.junction)?;
+    fn new(a: &Args, recording: hh_io::Recording, names: &[&str]) -> Result<Self, CliError> {
+        let sweep = recording.sweep();
         let simulator = simulator_for(&recording, names, &a.model)?;
         // eFEL's spike detection for recordings (also under hh-stats' own presets).
         let mut features = match features_for_sweep(&a.features, sweep)? {
