@@ -21,7 +21,7 @@ use std::time::Instant;
 use hh_model::Scheme;
 use hh_sbi_examples::cli::{self, CliError, counts, parse_f64, parse_value};
 use hh_sbi_examples::model_check::{ModelCheck, check_model, to_json};
-use hh_sbi_examples::posterior::{self, Source, train};
+use hh_sbi_examples::posterior::{Source, outside_features, train_inspected};
 use hh_sbi_examples::predictive_check::{Reproduction, render_predictive_check};
 use hh_sbi_examples::progress::TerminalProgress;
 use hh_sbi_examples::recording::{
@@ -33,7 +33,7 @@ use hh_stats::{SpikeDetection, TraceFeatures};
 use sbi_core::stats::{Marginal, marginals};
 use sbi_core::sweeps::{PerSweep, Sweeps};
 use sbi_core::{Posterior, SummaryStatistics, Trace, streams};
-use sbi_inference::{PredictiveCheck, Problem, Verdict, importance_sample};
+use sbi_inference::{Dataset, PredictiveCheck, Problem, Verdict, importance_sample};
 use sbi_npe::{DirectPosterior, NeuralEstimator, TrainConfig};
 use sbi_prior::BoxUniform;
 
@@ -309,25 +309,43 @@ fn main() {
                 )?,
             )),
         };
+        // Before training: the recording's features beyond every simulation from the prior,
+        // by how much, and what to widen (a sequential run's rounds are one call: its note
+        // comes after them, over all rounds' simulations).
+        let mut place = |sims: &Dataset| {
+            if a.json || a.rounds > 1 {
+                return;
+            }
+            let out = outside_features(sims, &x_obs, &names);
+            if !out.is_empty() {
+                eprintln!(
+                    "warning (before training): the recording lies beyond every simulation \
+                     from the prior (the posterior will extrapolate there):\n  {}",
+                    out.join("\n  ")
+                );
+            }
+        };
         let run = match &family {
             None => {
                 let problem = Problem::new(&prior, &obs[0].simulator, &obs[0].features);
-                train(
+                train_inspected(
                     problem.num_simulations(a.num_simulations).seed(a.seed),
                     source,
                     &est,
                     1,
                     &mut progress,
+                    &mut place,
                 )?
             }
             Some((sim, features)) => {
                 let problem = Problem::new(&prior, sim, features);
-                train(
+                train_inspected(
                     problem.num_simulations(a.num_simulations).seed(a.seed),
                     source,
                     &est,
                     1,
                     &mut progress,
+                    &mut place,
                 )?
             }
         };
@@ -342,7 +360,8 @@ fn main() {
         }
         let posterior = &run.posterior.members()[0];
         // Features beyond every simulation: the model, under this prior, never produced them.
-        let outside = posterior::outside_note(&run.dataset, &x_obs);
+        let outside = Some(outside_features(&run.dataset, &x_obs, &names).join("; "))
+            .filter(|n| !n.is_empty());
         // Can the model produce this recording at all? Not being able to check is a note,
         // not a failure.
         let check = run.prior_simulations().and_then(|sims| {
@@ -408,7 +427,7 @@ fn main() {
             (None, None) => CliError(e.to_string()),
         })?;
         if !a.json {
-            if let Some(note) = &outside {
+            if let (true, Some(note)) = (a.rounds > 1, &outside) {
                 eprintln!(
                     "warning: the recording lies outside what the model produced under the \
                      prior (the posterior is not to be trusted): {note}"

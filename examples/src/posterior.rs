@@ -88,37 +88,33 @@ where
     S: Simulator,
     F: SummaryStatistics<S::Output>,
 {
-    match source {
-        Source::Simulate => {
-            let run = Npe::new(problem)
-                .progress(progress)
-                .train_ensemble(estimator, members)?;
-            Ok(Trained {
-                posterior: run.posterior,
-                dataset: run.dataset,
-                report: run.report,
-                rounds: Vec::new(),
-            })
-        }
-        Source::Dataset { path, settings } => {
-            let start = Instant::now();
-            let dataset = load_checked(path, &problem, settings)?;
-            let simulate_seconds = start.elapsed().as_secs_f64();
-            let start = Instant::now();
-            let (posterior, training) = Npe::new(problem)
-                .progress(progress)
-                .train_ensemble_on(&dataset, estimator, members)?;
-            Ok(Trained {
-                posterior,
-                dataset,
-                report: NpeReport {
-                    simulate_seconds,
-                    train_seconds: start.elapsed().as_secs_f64(),
-                    training,
-                },
-                rounds: Vec::new(),
-            })
-        }
+    train_inspected(problem, source, estimator, members, progress, &mut |_| {})
+}
+
+/// [`train`], showing `inspect` the simulations drawn from the prior before the network is
+/// trained on them (say, to place the observation among them while there is still time to
+/// stop): the fresh simulations or the dataset file; for sequential rounds, the first
+/// round's, once the rounds are done (they run as one call).
+///
+/// # Errors
+/// As [`train`].
+pub fn train_inspected<P, S, F>(
+    problem: Problem<'_, P, S, F>,
+    source: Source<'_>,
+    estimator: &NeuralEstimator,
+    members: usize,
+    progress: &mut dyn Progress,
+    inspect: &mut dyn FnMut(&Dataset),
+) -> Result<Trained, CliError>
+where
+    P: Prior,
+    S: Simulator,
+    F: SummaryStatistics<S::Output>,
+{
+    let start = Instant::now();
+    let dataset = match source {
+        Source::Simulate => Npe::new(problem).progress(progress).simulate()?,
+        Source::Dataset { path, settings } => load_checked(path, &problem, settings)?,
         Source::Rounds {
             x_obs,
             rounds,
@@ -135,14 +131,32 @@ where
                 .config(config)
                 .progress(progress)
                 .run(estimator)?;
-            Ok(Trained {
+            let trained = Trained {
                 report: run.report(),
                 posterior: Ensemble::new(vec![run.posterior])?,
                 dataset: run.dataset,
                 rounds: run.rounds,
-            })
+            };
+            inspect(&trained.prior_simulations()?);
+            return Ok(trained);
         }
-    }
+    };
+    let simulate_seconds = start.elapsed().as_secs_f64();
+    inspect(&dataset);
+    let start = Instant::now();
+    let (posterior, training) = Npe::new(problem)
+        .progress(progress)
+        .train_ensemble_on(&dataset, estimator, members)?;
+    Ok(Trained {
+        posterior,
+        dataset,
+        report: NpeReport {
+            simulate_seconds,
+            train_seconds: start.elapsed().as_secs_f64(),
+            training,
+        },
+        rounds: Vec::new(),
+    })
 }
 
 /// A dataset file checked against the run: `problem`'s parameters, features and prior box, and
@@ -181,42 +195,127 @@ where
     }
 }
 
-/// The observed features that lie beyond every simulation (furthest first, at most 5), each
-/// with its value, the simulated range of mean ± std and its z-score; `None` when every
-/// feature lies among the simulations.
+/// The observed features that lie beyond every simulation (furthest first, at most 5), one
+/// line each: its value, how far beyond the simulated range it lies, the simulated mean ± std,
+/// and what to widen — the parameter (named by `parameters`, θ's columns) that moves the
+/// feature most over the simulations ([`sbi_inference::influences`]) and which of its
+/// bounds. Empty when every feature lies among the simulations.
 ///
 /// ```
 /// use sbi_core::RowMatrix;
 /// use sbi_inference::Dataset;
-/// let theta = RowMatrix::from_rows(&[[0.0], [1.0], [2.0]])?;
+/// use hh_sbi_examples::posterior::outside_features;
+/// let theta = RowMatrix::from_rows(&[[0.0, 5.0], [1.0, 3.0], [2.0, 4.0]])?;
 /// let x = RowMatrix::from_rows(&[[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]])?;
 /// let data = Dataset::new(theta, x, vec!["spikes".into(), "rest".into()])?;
-/// let note = hh_sbi_examples::posterior::outside_note(&data, &[2.0, 60.0]).unwrap();
-/// assert!(note.contains("rest = 60") && !note.contains("spikes"), "{note}");
-/// assert!(hh_sbi_examples::posterior::outside_note(&data, &[2.0, 5.0]).is_none());
+/// let names = ["g_na", "g_k"];
+/// let out = outside_features(&data, &[2.0, 60.0], &names);
+/// assert_eq!(out.len(), 1);
+/// assert!(out[0].starts_with("rest = 60 is 54 above every simulation (highest 6"), "{out:?}");
+/// assert!(out[0].contains("g_na (rank correlation +1.00: raise its upper bound)"), "{out:?}");
+/// let out = outside_features(&data, &[2.0, 0.0], &names);
+/// assert!(out[0].contains("g_na (rank correlation +1.00: lower its lower bound)"), "{out:?}");
+/// assert!(outside_features(&data, &[2.0, 5.0], &names).is_empty());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn outside_note(dataset: &Dataset, x_obs: &[f64]) -> Option<String> {
-    let placed = sbi_inference::place_observation(dataset, x_obs).ok()?;
-    let out: Vec<String> = sbi_inference::furthest_out(placed)
+pub fn outside_features(dataset: &Dataset, x_obs: &[f64], parameters: &[&str]) -> Vec<String> {
+    let Ok(placed) = sbi_inference::place_observation(dataset, x_obs) else {
+        return Vec::new();
+    };
+    let index = |name: &str| dataset.feature_names().iter().position(|n| n == name);
+    sbi_inference::furthest_out(placed)
         .into_iter()
         .filter(|p| p.outside())
         .take(5)
         .map(|p| {
+            let above = p.beyond() > 0.0;
+            // Constant up to rounding: no correlation to read.
+            let constant =
+                p.highest - p.lowest <= sbi_inference::TIE_TOLERANCE * (1.0 + p.mean.abs());
+            let widen = match constant {
+                true => ": no simulation varied it; widen the whole box, or it is beyond this \
+                         model"
+                    .to_owned(),
+                false => index(&p.name)
+                    .and_then(|j| sbi_inference::influences(dataset, j).ok())
+                    .map_or(String::new(), |inf| widen_advice(&inf, parameters, above)),
+            };
+            let range = if !constant {
+                format!(
+                    "{} {}; simulated {} ± {}",
+                    if above { "highest" } else { "lowest" },
+                    short(if above { p.highest } else { p.lowest }),
+                    short(p.mean),
+                    short(p.std)
+                )
+            } else {
+                format!("{} in every one", short(p.mean))
+            };
             format!(
-                "{} = {:.4} ({} every simulation; simulated {:.4} ± {:.4}, z = {})",
+                "{} = {} is {} {} every simulation ({range}){widen}",
                 p.name,
-                p.value,
-                if p.quantile == 0.0 { "below" } else { "above" },
-                p.mean,
-                p.std,
-                if p.z.abs() < 1e4 {
-                    format!("{:.1}", p.z)
-                } else {
-                    format!("{:.0e}", p.z)
-                }
+                short(p.value),
+                short(p.beyond().abs()),
+                if above { "above" } else { "below" },
             )
         })
+        .collect()
+}
+
+/// A value in 4 significant digits, without trailing zeros.
+fn short(v: f64) -> String {
+    if v != 0.0 && (v.abs() >= 1e5 || v.abs() < 1e-3) {
+        return format!("{v:.3e}");
+    }
+    let digits = (3 - v.abs().max(1e-3).log10().floor() as i32).clamp(0, 6) as usize;
+    let s = format!("{v:.digits$}");
+    match s.contains('.') {
+        true => s.trim_end_matches('0').trim_end_matches('.').to_owned(),
+        false => s,
+    }
+}
+
+/// Rank correlations weaker than this move a feature too little to name what to widen.
+pub const WEAK_INFLUENCE: f64 = 0.1;
+
+/// What to widen for a feature that must go up (`above`) or down: the (at most two)
+/// parameters that move it most, each with the bound to move — ": moved most by g_k (rank
+/// correlation −0.81: raise its upper bound), then v_rest (+0.45: lower its lower bound)" —
+/// or what to say when nothing moves it.
+fn widen_advice(
+    influences: &[sbi_inference::Influence],
+    parameters: &[&str],
+    above: bool,
+) -> String {
+    let movers: Vec<String> = influences
+        .iter()
+        .filter(|i| i.rank_correlation.abs() >= WEAK_INFLUENCE)
+        .take(2)
+        .enumerate()
+        .map(|(k, i)| {
+            let name = parameters.get(i.parameter).copied().unwrap_or("?");
+            // The feature must move up when it lies above: with the parameter if they rise
+            // together, against it otherwise.
+            let up = above == (i.rank_correlation > 0.0);
+            let bound = if up {
+                "raise its upper bound"
+            } else {
+                "lower its lower bound"
+            };
+            match k {
+                0 => format!(
+                    "{name} (rank correlation {:+.2}: {bound})",
+                    i.rank_correlation
+                ),
+                _ => format!("{name} ({:+.2}: {bound})", i.rank_correlation),
+            }
+        })
         .collect();
-    (!out.is_empty()).then(|| out.join("; "))
+    match movers.is_empty() {
+        false => format!(": moved most by {}", movers.join(", then ")),
+        true => format!(
+            ": no parameter moves it (rank correlations below {WEAK_INFLUENCE}); widen the \
+             whole box, or it is beyond this model"
+        ),
+    }
 }

@@ -502,7 +502,8 @@ fn sequential_rounds_on_a_recording() {
 
 /// A recording the model cannot produce under the prior (a spiking sweep, a sodium
 /// conductance that never lets the model spike) names the features beyond every simulation,
-/// with the verdict, instead of only "samples leak out of the prior support".
+/// before training and with the verdict, instead of only "samples leak out of the prior
+/// support".
 #[test]
 fn a_recording_outside_the_model_names_the_features() {
     let file = fixture("steps3_abf2.abf");
@@ -532,7 +533,18 @@ fn a_recording_outside_the_model_names_the_features() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("lies outside what the model produced under the prior")
-            && err.contains("spike_count = 8.0000 (above every simulation"),
+            && err.contains("spike_count = 8 is 8 above every simulation (0 in every one)"),
+        "{err}"
+    );
+    // The same, said before the network is trained: no simulation in this box spikes.
+    let before = err
+        .find("warning (before training)")
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(before < err.find("trained in").unwrap(), "{err}");
+    assert!(
+        err[before..].contains(
+            "spike_count = 8 is 8 above every simulation (0 in every one): no simulation varied it"
+        ),
         "{err}"
     );
     // 300 simulations hold out 60: no p-value below 1/61 (doubled, 0.033), and the report

@@ -62,10 +62,10 @@ mod simulate;
 
 pub use dataset::{Dataset, Failure, FailureKind, FailureStage};
 pub use diagnostics::{
-    Calibration, DENSITY_JITTER, DOUBTFUL_LEVEL, FeaturePlacement, LocalC2st, MAX_PERMUTATIONS,
-    MAX_REFERENCE, MAX_VALIDATION, MIN_SIMULATIONS, Misspecification, MmdTest, OUTSIDE_LEVEL,
-    OutlierTest, PredictiveCheck, TARP_GRID, TIE_TOLERANCE, Tarp, Validation, Verdict, XDensity,
-    c2st, furthest_out, place_observation, validate,
+    Calibration, DENSITY_JITTER, DOUBTFUL_LEVEL, FeaturePlacement, Influence, LocalC2st,
+    MAX_PERMUTATIONS, MAX_REFERENCE, MAX_VALIDATION, MIN_SIMULATIONS, Misspecification, MmdTest,
+    OUTSIDE_LEVEL, OutlierTest, PredictiveCheck, TARP_GRID, TIE_TOLERANCE, Tarp, Validation,
+    Verdict, XDensity, c2st, furthest_out, influences, place_observation, validate,
 };
 pub use ensemble::{Ensemble, MAX_MEMBERS, member_seed};
 pub use error::{BoxedError, Error, Result};

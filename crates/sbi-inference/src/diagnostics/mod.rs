@@ -2,12 +2,14 @@
 //! expected coverage), held-out validation ([`Validation`]: error of the posterior mean and
 //! coverage of 90 % intervals at θ from the prior), a classifier two-sample test ([`c2st`]),
 //! where an observation's features lie among the simulated ones ([`place_observation`]),
+//! which parameters move a feature ([`influences`]),
 //! whether the model can produce the observation at all ([`Misspecification`]: a density of
 //! x and an MMD test), the posterior predictive check ([`PredictiveCheck`]), TARP ([`Tarp`])
 //! and the local C2ST at one observation ([`LocalC2st`]).
 
 mod c2st;
 mod calibration;
+mod influence;
 mod local_c2st;
 mod misspecification;
 mod placement;
@@ -18,6 +20,7 @@ mod validation;
 
 pub use c2st::c2st;
 pub use calibration::Calibration;
+pub use influence::{Influence, influences};
 pub use local_c2st::{LocalC2st, MAX_PERMUTATIONS};
 pub use misspecification::{
     DENSITY_JITTER, DOUBTFUL_LEVEL, MAX_REFERENCE, MIN_SIMULATIONS, Misspecification, MmdTest,

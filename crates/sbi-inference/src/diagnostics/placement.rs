@@ -20,6 +20,10 @@ pub struct FeaturePlacement {
     pub mean: f64,
     /// Their standard deviation.
     pub std: f64,
+    /// The lowest simulated value.
+    pub lowest: f64,
+    /// The highest simulated value.
+    pub highest: f64,
     /// (value − mean) / std (±∞ when the simulations never varied and the value differs; 0
     /// when it equals the mean within [`TIE_TOLERANCE`]).
     pub z: f64,
@@ -32,6 +36,16 @@ impl FeaturePlacement {
     /// Whether the value lies beyond every simulated value.
     pub fn outside(&self) -> bool {
         self.quantile == 0.0 || self.quantile == 1.0
+    }
+
+    /// How far the value lies beyond the simulated range (positive above the highest,
+    /// negative below the lowest), 0 inside it (or within [`TIE_TOLERANCE`] of its end).
+    pub fn beyond(&self) -> f64 {
+        match self.quantile {
+            q if q == 0.0 => self.value - self.lowest,
+            q if q == 1.0 => self.value - self.highest,
+            _ => 0.0,
+        }
     }
 }
 
@@ -104,11 +118,18 @@ pub fn place_observation(dataset: &Dataset, x_o: &[f64]) -> Result<Vec<FeaturePl
                 let tie = (r[j] - value).abs() <= tol;
                 (b + usize::from(r[j] < value && !tie), t + usize::from(tie))
             });
+            let (lowest, highest) = rows
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), r| {
+                    (lo.min(r[j]), hi.max(r[j]))
+                });
             FeaturePlacement {
                 name: dataset.feature_names()[j].clone(),
                 value,
                 mean,
                 std,
+                lowest,
+                highest,
                 z,
                 quantile: (below as f64 + 0.5 * ties as f64) / n,
             }
@@ -150,6 +171,13 @@ mod tests {
             (3.0, 2.0, 0.0, 0.5)
         );
         assert!(p[1].outside() && (p[1].z - 4.0).abs() < 1e-12);
+        // Column 1 spans 0…4 over the successful rows: 10 lies 6 above; column 0 is inside.
+        assert_eq!((p[1].lowest, p[1].highest, p[1].beyond()), (0.0, 4.0, 6.0));
+        assert_eq!(p[0].beyond(), 0.0);
+        assert_eq!(
+            place_observation(&d, &[-1.0, 0.0, 5.0]).unwrap()[0].beyond(),
+            -2.0
+        );
         assert_eq!((p[2].z, p[2].quantile), (0.0, 0.5));
         let order: Vec<String> = furthest_out(p).into_iter().map(|f| f.name).collect();
         assert_eq!(order, ["x1", "x0", "x2"]);
