@@ -41,10 +41,12 @@ impl FeaturePlacement {
     /// How far the value lies beyond the simulated range (positive above the highest,
     /// negative below the lowest), 0 inside it (or within [`TIE_TOLERANCE`] of its end).
     pub fn beyond(&self) -> f64 {
-        match self.quantile {
-            q if q == 0.0 => self.value - self.lowest,
-            q if q == 1.0 => self.value - self.highest,
-            _ => 0.0,
+        if self.quantile == 0.0 {
+            self.value - self.lowest
+        } else if self.quantile == 1.0 {
+            self.value - self.highest
+        } else {
+            0.0
         }
     }
 }
