@@ -27,12 +27,12 @@ use hh_sbi_examples::progress::TerminalProgress;
 use hh_sbi_examples::recording::{
     CellModel, GONCALVES_AREA_CM2, ParameterBox, RecordingModel, RecordingScene,
     RecordingSimulator, current_source, feature_groups, features_for_sweep, labelled,
-    simulator_for, step_current_na, write_pictures,
+    level_changes, simulator_for, step_current_na, write_pictures,
 };
 use hh_stats::{SpikeDetection, TraceFeatures};
 use sbi_core::stats::{Marginal, marginals};
 use sbi_core::sweeps::{PerSweep, Sweeps};
-use sbi_core::{Posterior, SummaryStatistics, Trace, streams};
+use sbi_core::{Posterior, SummaryStatistics, TimeWindow, Trace, streams};
 use sbi_inference::{Dataset, PredictiveCheck, Problem, Verdict, importance_sample};
 use sbi_npe::{DirectPosterior, NeuralEstimator, TrainConfig};
 use sbi_prior::BoxUniform;
@@ -42,6 +42,7 @@ usage: infer_recording --recording FILE [--sweep N | --sweeps N,M,...|all]
                        [--voltage-channel NAME] [--current-channel NAME]
                        [--model pospischil|classic] [--parameters name:low:high,...]
                        [--area CM2] [--junction MV] [--noise SIGMA] [--substeps K]
+                       [--window START:END]
                        [--scheme exp-euler|rk4|pyhh-euler]
                        [--features sbi7|all|efel|efel:name[@first|@last],...]
                        [--num-simulations N] [--rounds R] [--num-samples M]
@@ -70,6 +71,12 @@ Sweeps: by default the first, middle and last of the file's sweeps with a curren
                command is not a potential (a voltage-clamped cell's inputs are never taken;
                a voltage-clamp file is refused), and the first such input in a current unit,
                else the command.
+--window START:END   the stimulus window (ms) for the features of every sweep, instead of
+               the span from the first to the last sample whose current leaves the holding
+               level. A sweep whose current changes level inside that span (a pre-pulse and a
+               test step, a ramp) is said so on stderr: its features describe the whole span
+               (simulations and recording alike), and --window chooses a part, say the test
+               step. The model is driven by the whole sweep either way.
 --sweeps       several sweeps of the file as one observation (a family of steps, say): each
                sweep's protocol is simulated for every parameter draw, and each sweep's
                features (with its own stimulus window) are concatenated, named sweepN/feature.
@@ -117,6 +124,8 @@ struct Args {
     substeps: Option<usize>,
     scheme: Option<Scheme>,
     junction: f64,
+    /// The features' stimulus window, ms (`--window`), else each sweep's own.
+    window: Option<TimeWindow>,
     features: String,
     num_simulations: usize,
     rounds: usize,
@@ -149,6 +158,7 @@ fn parse_args() -> Result<Args, CliError> {
         substeps: None,
         scheme: None,
         junction: 0.0,
+        window: None,
         features: String::new(),
         num_simulations: 2000,
         rounds: 1,
@@ -176,6 +186,7 @@ fn parse_args() -> Result<Args, CliError> {
             Long("parameters") => parameters = Some(p.value()?.to_string_lossy().into_owned()),
             Long("area") => a.model.area_cm2 = Some(parse_f64("--area", p.value()?)?),
             Long("junction") => a.junction = parse_f64("--junction", p.value()?)?,
+            Long("window") => a.window = Some(parse_window(p.value()?)?),
             Long("noise") => a.model.noise = parse_f64("--noise", p.value()?)?,
             Long("substeps") => {
                 a.substeps = Some(counts::SUBSTEPS.parse("--substeps", p.value()?)?)
@@ -265,7 +276,7 @@ fn main() {
             .collect::<Result<Vec<_>, CliError>>()?;
         a.model = model_for(&a, &recordings[0]);
         if !a.json {
-            eprintln!("{}", stated(&a, &sweeps));
+            eprintln!("{}", stated(&a, &sweeps, &recordings[0]));
         }
         let names = a.parameters.name_refs();
         let obs = recordings
@@ -797,9 +808,16 @@ fn model_for(a: &Args, rec: &hh_io::Recording) -> RecordingModel {
 }
 
 /// What the run assumes, in one paragraph: model, area, junction, integration, sweeps.
-fn stated(a: &Args, sweeps: &[usize]) -> String {
+fn stated(a: &Args, sweeps: &[usize], rec: &hh_io::Recording) -> String {
     let m = &a.model;
     let area = match (m.area_cm2, a.model.kind) {
+        _ if rec.current().is_none() => format!(
+            "no injected current ({})",
+            rec.metadata()
+                .no_current
+                .as_deref()
+                .unwrap_or("the file gives none")
+        ),
         (Some(x), CellModel::Pospischil) if x == GONCALVES_AREA_CM2 => {
             format!("membrane area {x:.4e} cm2 (Gonçalves et al.'s soma; set --area)")
         }
@@ -880,6 +898,22 @@ fn sweep_list(a: &Args) -> Result<Vec<usize>, CliError> {
     Ok(list)
 }
 
+/// `--window START:END`, ms.
+fn parse_window(v: std::ffi::OsString) -> Result<TimeWindow, CliError> {
+    let v = v.to_string_lossy();
+    let (start, end) = v
+        .split_once(':')
+        .ok_or_else(|| CliError(format!("--window `{v}` is not START:END (ms)")))?;
+    let start = parse_f64("--window", start.into())?;
+    let end = parse_f64("--window", end.into())?;
+    if start < 0.0 {
+        return Err(CliError(format!(
+            "--window starts before the sweep ({start} ms)"
+        )));
+    }
+    TimeWindow::new(start, end).map_err(|e| CliError(format!("--window `{v}`: {e}")))
+}
+
 /// One observed sweep: the recording, the simulator of its protocol, its features (with its
 /// stimulus window) and their values.
 struct Observed {
@@ -893,7 +927,45 @@ struct Observed {
 impl Observed {
     fn new(a: &Args, recording: hh_io::Recording, names: &[&str]) -> Result<Self, CliError> {
         let sweep = recording.sweep();
+        // The model is driven by the recorded current: without one there is nothing to
+        // simulate.
+        if recording.current().is_none() {
+            return Err(CliError(format!(
+                "sweep {sweep} has no injected current to drive the model: {}. Name the \
+                 current's channel (--current-channel: an input in pA or nA, or a command)",
+                recording
+                    .metadata()
+                    .no_current
+                    .as_deref()
+                    .unwrap_or("the file gives none")
+            )));
+        }
         let simulator = simulator_for(&recording, names, &a.model)?;
+        let window = match a.window {
+            Some(w) => {
+                let duration = recording.len() as f64 * recording.dt_ms();
+                if w.end_ms > duration + 1e-9 * recording.dt_ms() {
+                    return Err(CliError(format!(
+                        "--window {}:{} ms ends after sweep {sweep}, which lasts {duration} ms",
+                        w.start_ms, w.end_ms
+                    )));
+                }
+                Some(w)
+            }
+            None => recording.stimulus_window(),
+        };
+        if let (None, Some(w), false) = (a.window, window, a.json) {
+            let changes = level_changes(&recording, w);
+            if changes > 0 {
+                eprintln!(
+                    "note: sweep {sweep}'s current changes level {changes} time(s) inside its \
+                     stimulus window {:.2}-{:.2} ms (several steps, or a ramp): its features \
+                     describe the whole window, in the simulations as in the recording; \
+                     --window START:END chooses a part of it",
+                    w.start_ms, w.end_ms
+                );
+            }
+        }
         // eFEL's spike detection for recordings (also under hh-stats' own presets).
         let mut features = match features_for_sweep(&a.features, sweep)? {
             TraceFeatures::Hh(f) => {
@@ -901,12 +973,14 @@ impl Observed {
             }
             // eFEL's stimulus_current (ohmic_input_resistance): the file's step, when it has
             // a total current.
-            TraceFeatures::Efel(f) => TraceFeatures::Efel(match step_current_na(&recording) {
-                Some(na) => f.with_stimulus_current(na),
-                None => f,
-            }),
+            TraceFeatures::Efel(f) => {
+                TraceFeatures::Efel(match window.and_then(|w| step_current_na(&recording, w)) {
+                    Some(na) => f.with_stimulus_current(na),
+                    None => f,
+                })
+            }
         };
-        if let Some(w) = recording.stimulus_window() {
+        if let Some(w) = window {
             features = features.with_stimulus_window(w);
         }
         let trace = recording.trace()?;

@@ -9,7 +9,7 @@ use hh_io::{CurrentSource, Recording};
 use hh_model::{HhParams, HhSimulator, Model, ModelSimulator, Protocol, Scheme, Substepped};
 use hh_stats::TraceFeatures;
 use plotters::style::RGBColor;
-use sbi_core::{RowMatrix, Simulator, Trace, item_rng, stats::marginals, streams};
+use sbi_core::{RowMatrix, Simulator, TimeWindow, Trace, item_rng, stats::marginals, streams};
 
 pub use crate::cell_model::{CellModel, GONCALVES_AREA_CM2, RecordingSimulator};
 use crate::cli::CliError;
@@ -406,8 +406,65 @@ pub fn write_pictures(dir: &Path, pictures: &[(&str, String)]) -> Result<(), Cli
     Ok(())
 }
 
-/// The step of injected current over the recording's stimulus window, relative to the
-/// holding level (the first sample), in nA — eFEL's `stimulus_current`, which
+/// How many times the injected current changes level inside `window`: the window cut into
+/// 1-ms blocks, a change counted when a block's median current differs from the level of the
+/// last change (at first, the first block's) by more than 10 % of the largest departure from
+/// holding — 0 for one step, 1 for a pre-pulse and a test step, about 9 for a ramp; 0
+/// without a current.
+///
+/// ```
+/// use hh_io::{Current, CurrentSource, CurrentUnit, Recording};
+/// use sbi_core::TimeWindow;
+/// use hh_sbi_examples::recording::level_changes;
+/// // 0.1 ms samples: -50 pA for 20-40 ms, then 200 pA for 40-80 ms.
+/// let i: Vec<f64> = (0..1000)
+///     .map(|k| match k { 200..400 => -50.0, 400..800 => 200.0, _ => 0.0 })
+///     .collect();
+/// let rec = Recording::new(0.1, vec![-65.0; 1000])?.with_current(Current {
+///     values: i,
+///     unit: CurrentUnit::PicoAmpere,
+///     source: CurrentSource::Recorded,
+/// })?;
+/// let all = rec.stimulus_window().unwrap();
+/// assert_eq!(level_changes(&rec, all), 1);
+/// assert_eq!(level_changes(&rec, TimeWindow::new(40.0, 80.0).unwrap()), 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn level_changes(rec: &Recording, window: TimeWindow) -> usize {
+    let Some(current) = rec.current() else {
+        return 0;
+    };
+    let Ok(trace) = rec.trace() else {
+        return 0;
+    };
+    let values = &current.values[trace.index_range(window)];
+    let hold = current.values.first().copied().unwrap_or(0.0);
+    let peak = current
+        .values
+        .iter()
+        .map(|x| (x - hold).abs())
+        .fold(0.0, f64::max);
+    let block = ((1.0 / rec.dt_ms()).round() as usize).max(1);
+    let mut level: Option<f64> = None;
+    let mut changes = 0;
+    for chunk in values.chunks(block) {
+        let mut sorted = chunk.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let median = sorted[sorted.len() / 2];
+        match level {
+            None => level = Some(median),
+            Some(l) if (median - l).abs() > 0.1 * peak => {
+                changes += 1;
+                level = Some(median);
+            }
+            Some(_) => {}
+        }
+    }
+    changes
+}
+
+/// The step of injected current over `window` (the recording's stimulus window, or one
+/// chosen), relative to the holding level (the first sample), in nA — eFEL's `stimulus_current`, which
 /// `ohmic_input_resistance` divides by. `None` without a total current (a density, or no
 /// current) or a stimulus window.
 ///
@@ -419,12 +476,12 @@ pub fn write_pictures(dir: &Path, pictures: &[(&str, String)]) -> Result<(), Cli
 ///     unit: CurrentUnit::PicoAmpere,
 ///     source: CurrentSource::Recorded,
 /// })?;
-/// let na = hh_sbi_examples::recording::step_current_na(&rec).unwrap();
+/// let window = rec.stimulus_window().unwrap();
+/// let na = hh_sbi_examples::recording::step_current_na(&rec, window).unwrap();
 /// assert!((na - 0.16).abs() < 1e-12);
 /// # Ok::<(), hh_io::Error>(())
 /// ```
-pub fn step_current_na(rec: &Recording) -> Option<f64> {
-    let window = rec.stimulus_window()?;
+pub fn step_current_na(rec: &Recording, window: TimeWindow) -> Option<f64> {
     let i_ua = rec.current_microampere().ok()?;
     let hold = *i_ua.first()?;
     let range = rec.trace().ok()?.index_range(window);

@@ -151,3 +151,74 @@ fn ramp_families() {
         reproduced_or_named(file, &v);
     }
 }
+
+/// The F–I family's sweeps hold a −100 pA pre-pulse, a pause and the step: the run says that
+/// the stimulus window spans several levels, and `--window` picks the step (no note then);
+/// a window past the sweep, or not START:END, is refused.
+#[test]
+fn a_pre_pulse_and_a_step_are_said_and_a_window_chosen() {
+    let file = fixture("18711001.abf");
+    let dir = temp_dir("real-window");
+    let run = |extra: &[&str]| {
+        Command::new(example("infer_recording"))
+            .args(["--recording", &file, "--sweep", "15"])
+            .args(["--num-simulations", "40", "--num-samples", "10"])
+            .args([
+                "--model-check",
+                "off",
+                "--out-dir",
+                &dir.display().to_string(),
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    assert_success(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "sweep 15's current changes level 2 time(s) inside its stimulus window \
+             23.40-1323.40 ms"
+        ),
+        "{err}"
+    );
+    let out = run(&["--window", "823.4:1323.4"]);
+    assert_success(&out);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("changes level"));
+    for (window, says) in [
+        ("800:1600", "ends after sweep 15, which lasts 1500 ms"),
+        ("800", "is not START:END"),
+        ("900:800", "--window `900:800`"),
+    ] {
+        let out = run(&["--window", window]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains(says),
+            "{window}: {err}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A current-clamp file whose command is played from a stimulus file the ABF does not hold:
+/// no current, said at the start and in the error with the reader's reason, and what to do.
+#[test]
+fn a_command_that_cannot_be_rebuilt_is_named() {
+    let out = Command::new(example("infer_recording"))
+        .args(["--recording", &fixture("171116sh_0017.abf")])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.lines().next().unwrap().contains("no injected current (the file has no input in a current unit, and its command waveform was not rebuilt"),
+        "{err}"
+    );
+    assert!(
+        err.contains("error: sweep 0 has no injected current to drive the model")
+            && err.contains("waveform source 2 (a stimulus file)")
+            && err.contains("--current-channel"),
+        "{err}"
+    );
+}

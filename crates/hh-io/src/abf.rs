@@ -254,6 +254,7 @@ pub fn read_abf_with(path: &Path, sweep: usize, choice: &ChannelChoice) -> Resul
         current_channel: None,
         current_unit: None,
         resampled: None,
+        no_current: None,
     };
     let current = match ci {
         Some((i, current_unit)) => {
@@ -268,6 +269,9 @@ pub fn read_abf_with(path: &Path, sweep: usize, choice: &ChannelChoice) -> Resul
         }
         None => command_current(&mut *dataset, &info, sweep32, &p, command, &mut metadata)?,
     };
+    if current.is_none() {
+        metadata.no_current = Some(no_current_reason(&info));
+    }
     let rec = Recording::new(dt_ms, voltage)?.with_metadata(sweep, metadata);
     match current {
         Some(c) => rec.with_current(c),
@@ -293,6 +297,25 @@ fn command_units(
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Why an ABF file gives no current: the reader's reasons for not rebuilding a command
+/// waveform the file declares (openreadout-abf's `command waveform: …` notes: a damaged or
+/// unsupported epoch table), else that it declares none.
+fn no_current_reason(info: &openreadout_core::model::FileInfo) -> String {
+    let reasons: Vec<&str> = info
+        .notes
+        .iter()
+        .filter_map(|n| n.strip_prefix("command waveform: "))
+        .collect();
+    match reasons.is_empty() {
+        true => "the file has no input in a current unit and declares no command waveform".into(),
+        false => format!(
+            "the file has no input in a current unit, and its command waveform was not rebuilt \
+             from the epoch table: {}",
+            reasons.join("; ")
+        ),
+    }
 }
 
 /// The command waveform rebuilt from the epoch table (trace 1), when the reader could.

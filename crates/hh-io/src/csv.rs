@@ -164,6 +164,7 @@ pub fn read_csv_step(path: &Path, step_ms: Option<f64>) -> Result<Recording> {
         current_channel: unit.map(|u| u.column_name().to_owned()),
         current_unit: unit.map(|u| u.symbol().to_owned()),
         resampled,
+        no_current: None,
     };
     let rec = Recording::new(dt, v)?.with_metadata(0, metadata);
     match unit {

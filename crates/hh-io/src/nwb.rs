@@ -333,6 +333,7 @@ pub fn read_nwb(path: &Path, sweep: usize) -> Result<Recording> {
         current_channel: None,
         current_unit: None,
         resampled: None,
+        no_current: None,
     };
     let current = match stimulus {
         Some(s) => {

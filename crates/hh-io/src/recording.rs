@@ -132,6 +132,10 @@ pub struct Metadata {
     /// How non-uniform time stamps (a CSV's) were interpolated onto a uniform grid, if they
     /// were.
     pub resampled: Option<sbi_core::resample::Resampling>,
+    /// Why the recording has no current, when it has none: for an ABF file, the reader's
+    /// reason the command waveform was not rebuilt from the epoch table (a damaged or
+    /// unsupported protocol), or that the file declares no current at all.
+    pub no_current: Option<String>,
 }
 
 impl Metadata {
@@ -145,6 +149,7 @@ impl Metadata {
             current_channel: None,
             current_unit: None,
             resampled: None,
+            no_current: None,
         }
     }
 }
@@ -400,10 +405,12 @@ impl Recording {
     fn need_current(&self) -> Result<&Current> {
         self.current.as_ref().ok_or_else(|| {
             Error::Invalid(format!(
-                "the recording ({} `{}`) has no injected-current channel, and none could be \
-                 rebuilt from its protocol",
+                "the recording ({} `{}`) has no injected current: {}",
                 self.metadata.format.name(),
-                self.metadata.voltage_channel
+                self.metadata.voltage_channel,
+                self.metadata.no_current.as_deref().unwrap_or(
+                    "no injected-current channel, and none could be rebuilt from its protocol"
+                )
             ))
         })
     }

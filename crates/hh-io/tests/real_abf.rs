@@ -73,6 +73,24 @@ fn a_real_voltage_clamp_file_is_refused_by_name() {
     );
 }
 
+/// A file whose command waveform cannot be rebuilt (played from a stimulus file the ABF does
+/// not hold) and that records no current reads with no current, and says why — distinct
+/// from a file that declares no current at all.
+#[test]
+fn a_command_that_cannot_be_rebuilt_is_said_so() {
+    let rec = hh_io::read(&data("171116sh_0017.abf"), 0).unwrap();
+    assert!(rec.current().is_none());
+    let why = rec.metadata().no_current.as_deref().unwrap();
+    assert!(
+        why.contains("not rebuilt from the epoch table")
+            && why.contains("waveform source 2 (a stimulus file)"),
+        "{why}"
+    );
+    // A file with a rebuilt command has a current and no such reason.
+    let rec = hh_io::read(&data("18711001.abf"), 0).unwrap();
+    assert!(rec.current().is_some() && rec.metadata().no_current.is_none());
+}
+
 /// Channels named by the user: by name or position; a name the file lacks, or a channel of the
 /// wrong kind, is an error listing what there is; the default choice is the same recording.
 #[test]
