@@ -180,12 +180,47 @@ impl Reproduction {
         out
     }
 
+    /// The lowest and highest resting potential the recording's sweeps show, when they lie
+    /// more than 2 × [`REST_TOLERANCE_MV`] apart: then no model with one resting potential
+    /// for every sweep (Pospischil's or the squid axon's, without a per-sweep holding
+    /// current) is within the tolerance of every sweep, whatever θ.
+    ///
+    /// ```
+    /// use hh_sbi_examples::predictive_check::Reproduction;
+    /// let sweep = |rest: f64| Reproduction {
+    ///     sweep: String::new(),
+    ///     spikes: None,
+    ///     rest_mv: Some((rest, -71.4)),
+    /// };
+    /// let moving = [sweep(-70.8), sweep(-73.5), sweep(-69.2)];
+    /// assert_eq!(Reproduction::rest_spread(&moving), Some((-73.5, -69.2)));
+    /// assert_eq!(Reproduction::rest_spread(&moving[..2]), None); // 2.7 mV apart
+    /// ```
+    pub fn rest_spread(sweeps: &[Self]) -> Option<(f64, f64)> {
+        let (lo, hi) = sweeps
+            .iter()
+            .filter_map(|r| r.rest_mv.map(|(o, _)| o))
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            });
+        (hi - lo > 2.0 * REST_TOLERANCE_MV).then_some((lo, hi))
+    }
+
     /// Spike count within [`SPIKE_TOLERANCE`] and rest within [`REST_TOLERANCE_MV`] (each
     /// when known; a non-finite median is not a reproduction).
     pub fn reproduced(&self) -> bool {
-        let within = |p: Option<(f64, f64)>, tol: f64| {
-            p.is_none_or(|(o, m)| m.is_finite() && (o - m).abs() <= tol)
-        };
-        within(self.spikes, SPIKE_TOLERANCE) && within(self.rest_mv, REST_TOLERANCE_MV)
+        self.spikes_match() && within(self.rest_mv, REST_TOLERANCE_MV)
     }
+
+    /// Spike count within [`SPIKE_TOLERANCE`] (when known; a non-finite median is not a
+    /// match).
+    pub fn spikes_match(&self) -> bool {
+        within(self.spikes, SPIKE_TOLERANCE)
+    }
+}
+
+/// Whether an (observed, median) pair agrees within `tol` (a missing pair does not count
+/// against it; a non-finite median does).
+fn within(pair: Option<(f64, f64)>, tol: f64) -> bool {
+    pair.is_none_or(|(o, m)| m.is_finite() && (o - m).abs() <= tol)
 }

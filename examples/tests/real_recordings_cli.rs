@@ -102,13 +102,20 @@ fn assert_defaults(file: &str, v: &serde_json::Value, sweeps: &[usize]) {
 /// Axon Instruments' sample file (pCLAMP 10, 2007): 9 steps of −100 to 300 pA (sweep 3 has
 /// none), spikes only at the strongest. The model check finds it consistent, but its baseline
 /// moves between sweeps (−70.8, −73.5, −69.2 mV) where the model's rest is one: the verdict
-/// names the sweeps whose rest the median draw misses.
+/// names the sweeps whose rest the median draw misses, and that no θ can meet them all.
 #[test]
 fn a_step_family_inside_the_model_range() {
     let v = infer_default("File_axon_5.abf");
     assert_defaults("File_axon_5.abf", &v, &[0, 5, 8]);
-    reproduced_or_named("File_axon_5.abf", &v);
+    assert!(!reproduced_or_named("File_axon_5.abf", &v));
     assert_eq!(v["misspecification"]["verdict"], "consistent", "{v}");
+    // No θ can: the verdict says why.
+    assert!(
+        v["verdict"].as_str().unwrap().contains(
+            "the recording's rest moves between sweeps (-73.5 to -69.2 mV, 4.3 mV apart)"
+        ),
+        "{v}"
+    );
 }
 
 /// An ABF 1 file (2019, 10 kHz, two input channels: the first in mV is the membrane): steps
