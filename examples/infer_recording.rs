@@ -501,6 +501,12 @@ fn main() {
                 let mut out = json(&a, &scene, &sweeps, posterior, &x_obs, &m, seconds);
                 out["rounds"] = cli::rounds_json(&run.rounds);
                 out["outside_simulations"] = serde_json::json!(outside);
+                // Per observed sweep, the features' stimulus window [start, end) in ms.
+                out["stimulus_windows_ms"] = serde_json::json!(
+                    obs.iter()
+                        .map(|o| o.window.map(|w| [w.start_ms, w.end_ms]))
+                        .collect::<Vec<_>>()
+                );
                 out["importance_sampling_ess"] = serde_json::json!(importance_ess);
                 out["misspecification"] = check.as_ref().map_or(serde_json::Value::Null, to_json);
                 out["predictive_check"] = ppc.as_ref().map_or(serde_json::Value::Null, |p| {
@@ -949,6 +955,9 @@ struct Observed {
     features: TraceFeatures,
     trace: Trace,
     x: Vec<f64>,
+    /// The features' stimulus window (`--window`, else the sweep's own; none without a
+    /// step).
+    window: Option<TimeWindow>,
 }
 
 impl Observed {
@@ -1026,6 +1035,7 @@ impl Observed {
             features,
             trace,
             x,
+            window,
         })
     }
 }

@@ -135,6 +135,13 @@ fn an_abf1_step_family_with_depolarisation_block() {
 fn an_fi_family_with_spikes_above_the_model_reach() {
     let v = infer_default("18711001.abf");
     assert_defaults("18711001.abf", &v, &[0, 15, 29]);
+    // Each sweep's window spans its pre-pulse and its step (sweep 0's step is 0 pA).
+    let windows: Vec<[f64; 2]> = serde_json::from_value(v["stimulus_windows_ms"].clone()).unwrap();
+    assert_eq!(windows.len(), 3, "{v}");
+    assert!(
+        (windows[0][1] - 323.4).abs() < 0.1 && (windows[2][1] - 1323.4).abs() < 0.1,
+        "{windows:?}"
+    );
     assert!(!reproduced_or_named("18711001.abf", &v));
     assert!(
         v["verdict"]
