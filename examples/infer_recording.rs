@@ -473,6 +473,7 @@ fn main() {
         let verdict_line = final_verdict(&reproduction, ppc.as_ref(), check.as_ref());
         let t_plot = Instant::now();
         let scene = RecordingScene {
+            window: obs[0].window,
             path: &a.recording,
             recording: rec,
             trace,

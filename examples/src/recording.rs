@@ -288,6 +288,9 @@ pub struct RecordingScene<'a> {
     pub simulator: &'a RecordingSimulator,
     /// The inferred parameters' names.
     pub names: &'a [&'a str],
+    /// The window the features describe (shaded in the recording's picture): the sweep's
+    /// stimulus window, or one chosen.
+    pub window: Option<TimeWindow>,
     /// The prior box.
     pub low: &'a [f64],
     /// The prior box.
@@ -340,7 +343,7 @@ impl RecordingScene<'_> {
             rec.metadata().format.name(),
             rec.sweep()
         );
-        let stim_label = rec.stimulus_window().map(|w| (w, "stimulus on".to_owned()));
+        let stim_label = self.window.map(|w| (w, "feature window".to_owned()));
         let recording_svg = render_traces(&title, &series, stim_label)?;
         let current = rec.current().ok_or("no current")?;
         let points: Vec<(f64, f64)> = current
