@@ -20,7 +20,7 @@ use hh_sbi_examples::model_check::{ModelCheck, check_model, no_posterior, to_jso
 use hh_sbi_examples::notebook::{
     HIGH, LOW, NAMES, Scene, dataset_settings, load_checked, observe, render_pictures, trained_on,
 };
-use hh_sbi_examples::posterior::{Source, Trained, train};
+use hh_sbi_examples::posterior::{Source, Trained, outside_features, train_inspected};
 use hh_sbi_examples::predictive_check::render_predictive_check;
 use hh_sbi_examples::progress::TerminalProgress;
 use hh_sbi_examples::recording::protocol_mismatch;
@@ -28,7 +28,7 @@ use hh_stats::FeatureSet;
 use sbi_core::stats::{Marginal, marginals};
 use sbi_core::{Posterior, SummaryStatistics, Trace, streams};
 use sbi_inference::{
-    Misspecification, PredictiveCheck, Problem, RoundReport, Validation, validate,
+    Dataset, Misspecification, PredictiveCheck, Problem, RoundReport, Validation, validate,
 };
 use sbi_npe::{DirectPosterior, NeuralEstimator, TrainConfig};
 use sbi_prior::BoxUniform;
@@ -386,7 +386,23 @@ fn obtain(
         .estimator
         .clone()
         .with_train(TrainConfig::new().with_whiten_x(true));
-    let run = train(problem, source, &est, 1, progress)?;
+    // Before training, an observation beyond every simulation from the prior is said, with
+    // what to widen (a sequential run's rounds run as one call: nothing to say in between).
+    let quiet = args.json || args.rounds > 1;
+    let mut place = |sims: &Dataset| {
+        if quiet {
+            return;
+        }
+        let out = outside_features(sims, x_obs, &NAMES);
+        if !out.is_empty() {
+            eprintln!(
+                "warning (before training): the observation lies beyond every simulation \
+                 from the prior (the posterior will extrapolate there):\n  {}",
+                out.join("\n  ")
+            );
+        }
+    };
+    let run = train_inspected(problem, source, &est, 1, progress, &mut place)?;
     if !args.json {
         if let Some(path) = &args.dataset {
             eprintln!(

@@ -692,3 +692,49 @@ fn hh_posterior_names_the_voltage_channel() {
     assert_eq!(default["x_observed"], named["x_observed"]);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `hh_posterior --observed` on the notebook's trace shifted up 40 mV (a wrong junction or
+/// offset): before training the run names the features beyond every simulation and the
+/// parameter bound to widen (V_rest's upper bound: it moves them up).
+#[test]
+fn hh_posterior_says_before_training_what_to_widen() {
+    let dir = temp_dir("hh-posterior-shifted");
+    let text = std::fs::read_to_string(fixture("notebook_sweep0.csv")).unwrap();
+    let mut shifted = String::new();
+    for (k, line) in text.lines().enumerate() {
+        let mut cols: Vec<String> = line.split(',').map(str::to_owned).collect();
+        if k > 0 {
+            cols[1] = format!("{:?}", cols[1].parse::<f64>().unwrap() + 40.0);
+        }
+        shifted.push_str(&cols.join(","));
+        shifted.push('\n');
+    }
+    let file = dir.join("shifted.csv");
+    std::fs::write(&file, shifted).unwrap();
+    let out = run(
+        "hh_posterior",
+        &[
+            "--observed",
+            &file.display().to_string(),
+            "--num-simulations",
+            "300",
+            "--model-check",
+            "off",
+            "--out-dir",
+            &dir.display().to_string(),
+        ],
+    );
+    let err = stderr(&out);
+    let before = err
+        .find("warning (before training)")
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(before < err.find("trained in").unwrap(), "{err}");
+    assert!(
+        err[before..].contains("mean = 91.34 is 28.81 above every simulation")
+            && err[before..].contains(
+                "moved most by V_rest (mV) (rank correlation +1.00: raise its upper bound)"
+            ),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
