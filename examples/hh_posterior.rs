@@ -20,13 +20,15 @@ use hh_sbi_examples::model_check::{ModelCheck, check_model, no_posterior, to_jso
 use hh_sbi_examples::notebook::{
     HIGH, LOW, NAMES, Scene, dataset_settings, load_checked, observe, render_pictures, trained_on,
 };
-use hh_sbi_examples::posterior::{Source, Trained, outside_features, train_inspected};
+use hh_sbi_examples::posterior::{
+    Source, Trained, outside_features, sample_within_prior, train_inspected,
+};
 use hh_sbi_examples::predictive_check::render_predictive_check;
 use hh_sbi_examples::progress::TerminalProgress;
 use hh_sbi_examples::recording::protocol_mismatch;
 use hh_stats::FeatureSet;
 use sbi_core::stats::{Marginal, marginals};
-use sbi_core::{Posterior, SummaryStatistics, Trace, streams};
+use sbi_core::{SummaryStatistics, Trace, streams};
 use sbi_inference::{
     Dataset, Misspecification, PredictiveCheck, Problem, RoundReport, Validation, validate,
 };
@@ -286,13 +288,15 @@ fn main() {
             }
         };
         let t_obs = Instant::now();
-        let samples = posterior
-            .sample(
-                &x_obs,
-                args.num_samples,
-                &mut streams::POSTERIOR_SAMPLES.rng(args.seed),
-            )
-            .map_err(|e| no_posterior(e, misspecification.as_ref()))?;
+        let (samples, _) = sample_within_prior(
+            &posterior,
+            problem.prior,
+            &x_obs,
+            args.num_samples,
+            &mut streams::POSTERIOR_SAMPLES.rng(args.seed),
+            args.json,
+        )
+        .map_err(|e| no_posterior(e, misspecification.as_ref()))?;
         let sample_s = t_obs.elapsed().as_secs_f64();
         let t_plot = Instant::now();
         let scene = Scene {

@@ -21,7 +21,7 @@ use std::time::Instant;
 use hh_model::Scheme;
 use hh_sbi_examples::cli::{self, CliError, counts, parse_f64, parse_value};
 use hh_sbi_examples::model_check::{ModelCheck, check_model, to_json};
-use hh_sbi_examples::posterior::{Source, outside_features, train_inspected};
+use hh_sbi_examples::posterior::{Source, outside_features, sample_within_prior, train_inspected};
 use hh_sbi_examples::predictive_check::{REST_TOLERANCE_MV, Reproduction, render_predictive_check};
 use hh_sbi_examples::progress::TerminalProgress;
 use hh_sbi_examples::recording::{
@@ -32,8 +32,8 @@ use hh_sbi_examples::recording::{
 use hh_stats::{SpikeDetection, TraceFeatures};
 use sbi_core::stats::{Marginal, marginals};
 use sbi_core::sweeps::{PerSweep, Sweeps};
-use sbi_core::{Posterior, SummaryStatistics, TimeWindow, Trace, streams};
-use sbi_inference::{Dataset, PredictiveCheck, Problem, Verdict, importance_sample};
+use sbi_core::{SummaryStatistics, TimeWindow, Trace, streams};
+use sbi_inference::{Dataset, PredictiveCheck, Problem, Verdict};
 use sbi_npe::{DirectPosterior, NeuralEstimator, TrainConfig};
 use sbi_prior::BoxUniform;
 
@@ -395,37 +395,14 @@ fn main() {
             }
         };
         let verdict = check.as_ref().map(|m| m.report("the recording"));
-        let mut importance_ess = None;
-        let mut rng = streams::POSTERIOR_SAMPLES.rng(a.seed);
-        let samples = match posterior.sample(&x_obs, a.num_samples, &mut rng) {
-            // Total leakage: sample the posterior's density inside the prior instead.
-            Err(sbi_npe::Error::LowAcceptance { accepted, proposed }) => {
-                let fallback =
-                    importance_sample(posterior, &prior, &x_obs, a.num_samples, &mut rng).map_err(
-                        |e| {
-                            sbi_npe::Error::Degenerate(format!(
-                                "posterior samples leak out of the prior support ({accepted} of \
-                             {proposed} proposals accepted), and {e}"
-                            ))
-                        },
-                    );
-                if let Ok(f) = &fallback {
-                    if !a.json {
-                        eprintln!(
-                            "warning: {accepted} of {proposed} posterior draws fell inside the \
-                             prior; sampled instead by importance sampling of the posterior's \
-                             density inside the prior ({} proposals, effective sample size \
-                             {:.0}): the estimator extrapolates here, read the posterior with \
-                             the model check below",
-                            f.num_proposals, f.effective_sample_size
-                        );
-                    }
-                    importance_ess = Some(f.effective_sample_size);
-                }
-                fallback.map(|f| f.samples)
-            }
-            other => other,
-        }
+        let (samples, importance_ess) = sample_within_prior(
+            posterior,
+            &prior,
+            &x_obs,
+            a.num_samples,
+            &mut streams::POSTERIOR_SAMPLES.rng(a.seed),
+            a.json,
+        )
         .map_err(|e| match (&outside, &verdict) {
             (Some(note), v) => CliError(format!(
                 "no posterior for this recording ({e}). {}The recording lies outside what \

@@ -179,8 +179,12 @@ pub fn render_pictures(scene: &Scene<'_>) -> Result<Pictures, CliError> {
         window.clone(),
     )
     .map_err(draw)?;
-    // Posterior predictive: five posterior draws, simulated, over the observation.
-    let draws = posterior.sample(x_obs, 5, &mut streams::PREDICTIVE_DRAWS.rng(seed))?;
+    // Posterior predictive: five posterior draws, simulated, over the observation (on total
+    // leakage, the first five of the samples, which importance sampling drew).
+    let draws = match posterior.sample(x_obs, 5, &mut streams::PREDICTIVE_DRAWS.rng(seed)) {
+        Err(sbi_npe::Error::LowAcceptance { .. }) => samples.select_rows(|i| i < 5),
+        other => other?,
+    };
     let traces = sim.simulate_batch(&draws, streams::PREDICTIVE_NOISE.seed(seed))?;
     let mut series: Vec<Series<'_>> = traces
         .iter()

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
-use sbi_core::{Prior, Progress, Simulator, SummaryStatistics};
+use sbi_core::{Posterior, Prior, Progress, RowMatrix, Simulator, SummaryStatistics};
 use sbi_inference::{
     Dataset, Ensemble, Npe, NpeReport, Problem, RoundReport, Sequential, SequentialConfig,
 };
-use sbi_npe::{DirectEnsemble, NeuralEstimator};
+use sbi_npe::{DirectEnsemble, DirectPosterior, NeuralEstimator};
 
 use crate::cli::CliError;
 
@@ -157,6 +157,46 @@ where
         },
         rounds: Vec::new(),
     })
+}
+
+/// `n` posterior samples at `x`: drawn and kept inside the prior's support (rejection), or,
+/// when every draw leaks out of it (total leakage: the estimator extrapolates at `x`),
+/// drawn by importance sampling of the posterior's density inside the prior
+/// ([`sbi_inference::importance_sample`]) with a warning on stderr unless `quiet`. Returns
+/// the samples and, for the fallback, its effective sample size.
+///
+/// # Errors
+/// The posterior's errors; on total leakage, [`sbi_npe::Error::Degenerate`] naming both the
+/// rejection's acceptance and why importance sampling failed too.
+pub fn sample_within_prior<P: Prior, R: rand::Rng + ?Sized>(
+    posterior: &DirectPosterior,
+    prior: &P,
+    x: &[f64],
+    n: usize,
+    rng: &mut R,
+    quiet: bool,
+) -> Result<(RowMatrix, Option<f64>), sbi_npe::Error> {
+    match posterior.sample(x, n, rng) {
+        Err(sbi_npe::Error::LowAcceptance { accepted, proposed }) => {
+            let f = sbi_inference::importance_sample(posterior, prior, x, n, rng).map_err(|e| {
+                sbi_npe::Error::Degenerate(format!(
+                    "posterior samples leak out of the prior support ({accepted} of \
+                     {proposed} proposals accepted), and {e}"
+                ))
+            })?;
+            if !quiet {
+                eprintln!(
+                    "warning: {accepted} of {proposed} posterior draws fell inside the prior; \
+                     sampled instead by importance sampling of the posterior's density inside \
+                     the prior ({} proposals, effective sample size {:.0}): the estimator \
+                     extrapolates here, read the posterior with the model check below",
+                    f.num_proposals, f.effective_sample_size
+                );
+            }
+            Ok((f.samples, Some(f.effective_sample_size)))
+        }
+        other => other.map(|s| (s, None)),
+    }
 }
 
 /// A dataset file checked against the run: `problem`'s parameters, features and prior box, and

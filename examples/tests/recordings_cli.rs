@@ -695,7 +695,8 @@ fn hh_posterior_names_the_voltage_channel() {
 
 /// `hh_posterior --observed` on the notebook's trace shifted up 40 mV (a wrong junction or
 /// offset): before training the run names the features beyond every simulation and the
-/// parameter bound to widen (V_rest's upper bound: it moves them up).
+/// parameter bound to widen (V_rest's upper bound: it moves them up); the posterior comes
+/// from importance sampling inside the prior and sits at that bound.
 #[test]
 fn hh_posterior_says_before_training_what_to_widen() {
     let dir = temp_dir("hh-posterior-shifted");
@@ -735,6 +736,18 @@ fn hh_posterior_says_before_training_what_to_widen() {
                 "moved most by V_rest (mV) (rank correlation +1.00: raise its upper bound)"
             ),
         "{err}"
+    );
+    // Every posterior draw leaks out of the prior: importance sampling inside it stands in
+    // (as in infer_recording), and the posterior piles up at V_rest's upper bound.
+    assert_success(&out);
+    assert!(
+        err.contains("sampled instead by importance sampling"),
+        "{err}"
+    );
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("V_rest (mV)                  ?     59.9"),
+        "{table}"
     );
     std::fs::remove_dir_all(&dir).ok();
 }
