@@ -447,7 +447,10 @@ fn main() {
             }
         };
         let reproduction = ppc.as_ref().map(Reproduction::of).unwrap_or_default();
-        let verdict_line = final_verdict(&reproduction, ppc.as_ref(), check.as_ref());
+        // The narrower settings the verdict may suggest, unless this run used one.
+        let default_width = a.rounds == 1 && posterior.estimator_name() == "mdn";
+        let verdict_line =
+            final_verdict(&reproduction, ppc.as_ref(), check.as_ref(), default_width);
         let t_plot = Instant::now();
         let scene = RecordingScene {
             window: obs[0].window,
@@ -528,11 +531,14 @@ fn main() {
 /// The run's conclusion in one sentence: the posterior reproduces the recording's spike
 /// counts (±1) and resting potential (±2 mV) in the median draw, or it does not, naming the
 /// features the posterior's simulations do not reach (outside their central 95 %) and the
-/// model check's verdict.
+/// model check's verdict, a rest that moves between sweeps, and — after a run at the default
+/// width (`default_width`: one round of an MDN) — the narrower settings when spikes are
+/// missed under a consistent model check.
 fn final_verdict(
     reproduction: &[Reproduction],
     ppc: Option<&PredictiveCheck>,
     check: Option<&sbi_inference::Misspecification>,
+    default_width: bool,
 ) -> String {
     let doubtful = check.filter(|m| m.verdict() != Verdict::Consistent);
     let outside = ppc.map_or(Vec::new(), |p| {
@@ -604,7 +610,7 @@ fn final_verdict(
     // Spikes missed where the model check finds the recording within reach: the posterior,
     // not the model, may be what misses (measured on File_axon_5.abf: docs/recordings.md).
     let missed_spikes = reproduction.iter().any(|r| !r.spikes_match());
-    let narrower = match (missed_spikes, check.map(|m| m.verdict())) {
+    let narrower = match (missed_spikes && default_width, check.map(|m| m.verdict())) {
         (true, Some(Verdict::Consistent)) => {
             "; the model check finds the recording within the model's reach, so a narrower \
              posterior may match the spike counts: --rounds 2 or --estimator nsf (about twice \
