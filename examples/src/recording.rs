@@ -9,7 +9,8 @@ use hh_io::{CurrentSource, Recording};
 use hh_model::{HhParams, HhSimulator, Model, ModelSimulator, Protocol, Scheme, Substepped};
 use hh_stats::TraceFeatures;
 use plotters::style::RGBColor;
-use sbi_core::{RowMatrix, Simulator, TimeWindow, Trace, item_rng, stats::marginals, streams};
+use sbi_core::stats::{marginals, quantile};
+use sbi_core::{RowMatrix, Simulator, TimeWindow, Trace, item_rng, streams};
 
 pub use crate::cell_model::{CellModel, GONCALVES_AREA_CM2, RecordingSimulator};
 use crate::cli::CliError;
@@ -453,7 +454,7 @@ pub fn level_changes(rec: &Recording, window: TimeWindow) -> usize {
     for chunk in values.chunks(block) {
         let mut sorted = chunk.to_vec();
         sorted.sort_by(f64::total_cmp);
-        let median = sorted[sorted.len() / 2];
+        let median = quantile(&sorted, 0.5);
         match level {
             None => level = Some(median),
             Some(l) if (median - l).abs() > 0.1 * peak => {
