@@ -999,6 +999,8 @@ impl Observed {
                     None => f,
                 })
             }
+            // The published rule is its own spike detection.
+            goncalves @ TraceFeatures::Goncalves(_) => goncalves,
         };
         if let Some(w) = window {
             features = features.with_stimulus_window(w);

@@ -15,7 +15,7 @@ use hh_stats::efel::{EfelFeature, EfelFeatures, EfelSettings, EfelValues};
 use sbi_core::{SummaryStatistics, Table, TimeWindow, Trace};
 
 const USAGE: &str = "\
-usage: summarize <trace.csv> [--features notebook|sbi7|all|efel|efel:<name>[@first|@last],…]
+usage: summarize <trace.csv> [--features notebook|sbi7|all|goncalves1|goncalves4|goncalves7|efel|efel:<name>[@first|@last],…]
                  [--json] [--stim-window <start_ms> <end_ms>]
                  [--efel-setting <name>=<value>]… [--stimulus-current <nA>] [--efel-values]
 
@@ -140,7 +140,9 @@ fn main() {
         }
         let step = match &args.features {
             TraceFeatures::Efel(f) => EfelFeatures::settings(f).interp_step,
-            TraceFeatures::Hh(_) => sbi_core::resample::DEFAULT_STEP_MS,
+            TraceFeatures::Hh(_) | TraceFeatures::Goncalves(_) => {
+                sbi_core::resample::DEFAULT_STEP_MS
+            }
         };
         let (trace, resampled) = Trace::read_csv_resampled(&args.path, step)?;
         if let Some(r) = resampled {

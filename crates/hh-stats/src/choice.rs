@@ -3,9 +3,9 @@
 
 use sbi_core::{SampleStream, SummaryStatistics, TimeWindow, Trace, TraceLayout};
 
-use crate::FeatureSet;
 use crate::efel::EfelFeatures;
 use crate::error::{Error, Result};
+use crate::{FeatureSet, GoncalvesFeatures};
 
 /// Either a [`FeatureSet`] (the notebook presets) or [`EfelFeatures`], summarising a
 /// [`Trace`] as the one it holds does.
@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 /// let efel = TraceFeatures::parse("efel:Spikecount,AP_width@first")?;
 /// assert_eq!(efel.names(), ["Spikecount", "AP_width@first"]);
 /// assert!(TraceFeatures::parse("efel:Spikecont").is_err());
+/// assert_eq!(TraceFeatures::parse("goncalves4")?.names()[3], "stimulus_mean");
 /// # Ok::<(), hh_stats::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -27,11 +28,14 @@ pub enum TraceFeatures {
     Hh(FeatureSet),
     /// eFEL-compatible features.
     Efel(EfelFeatures),
+    /// Gonçalves et al.'s features by the published definitions.
+    Goncalves(GoncalvesFeatures),
 }
 
 impl TraceFeatures {
-    /// `notebook`, `sbi7`, `all` (hh-stats' presets), `efel` (every eFEL feature hh-stats
-    /// computes) or `efel:name,name@first,…` ([`EfelFeatures::parse`]).
+    /// `notebook`, `sbi7`, `all` (hh-stats' presets), `goncalves1`, `goncalves4`,
+    /// `goncalves7` ([`GoncalvesFeatures`]), `efel` (every eFEL feature hh-stats computes) or
+    /// `efel:name,name@first,…` ([`EfelFeatures::parse`]).
     ///
     /// # Errors
     /// An unknown preset or eFEL feature, a bad reduction.
@@ -39,13 +43,21 @@ impl TraceFeatures {
         match spec.split_once(':') {
             Some(("efel", list)) => Ok(Self::Efel(EfelFeatures::parse(list)?)),
             None if spec == "efel" => Ok(Self::Efel(EfelFeatures::all())),
+            None if spec.starts_with("goncalves") => GoncalvesFeatures::preset_named(spec)
+                .map(Self::Goncalves)
+                .ok_or_else(|| {
+                    Error::InvalidFeatureSet(format!(
+                        "unknown features `{spec}` (Gonçalves et al.'s sets are goncalves1, \
+                         goncalves4 and goncalves7)"
+                    ))
+                }),
             None => Ok(Self::Hh(FeatureSet::preset_named(spec).map_err(|_| {
                 Error::InvalidFeatureSet(format!(
-                    "unknown features `{spec}` (notebook, sbi7, all, efel or efel:name,…)"
+                    "unknown features `{spec}` (notebook, sbi7, all, goncalves1|4|7, efel or efel:name,…)"
                 ))
             })?)),
             Some(_) => Err(Error::InvalidFeatureSet(format!(
-                "unknown features `{spec}` (notebook, sbi7, all, efel or efel:name,…)"
+                "unknown features `{spec}` (notebook, sbi7, all, goncalves1|4|7, efel or efel:name,…)"
             ))),
         }
     }
@@ -55,6 +67,7 @@ impl TraceFeatures {
         match self {
             Self::Hh(f) => Self::Hh(f.with_stimulus_window(window)),
             Self::Efel(f) => Self::Efel(f.with_stimulus_window(window)),
+            Self::Goncalves(f) => Self::Goncalves(f.with_stimulus_window(window)),
         }
     }
 }
@@ -66,6 +79,7 @@ impl SummaryStatistics<Trace> for TraceFeatures {
         match self {
             Self::Hh(f) => f.dim(),
             Self::Efel(f) => f.dim(),
+            Self::Goncalves(f) => f.dim(),
         }
     }
 
@@ -73,6 +87,7 @@ impl SummaryStatistics<Trace> for TraceFeatures {
         match self {
             Self::Hh(f) => f.names(),
             Self::Efel(f) => f.names(),
+            Self::Goncalves(f) => f.names(),
         }
     }
 
@@ -80,6 +95,7 @@ impl SummaryStatistics<Trace> for TraceFeatures {
         match self {
             Self::Hh(f) => f.summarize_into(trace, out),
             Self::Efel(f) => f.summarize_into(trace, out),
+            Self::Goncalves(f) => f.summarize_into(trace, out),
         }
     }
 
@@ -91,6 +107,7 @@ impl SummaryStatistics<Trace> for TraceFeatures {
         match self {
             Self::Hh(f) => f.stream(layout, lanes),
             Self::Efel(f) => f.stream(layout, lanes),
+            Self::Goncalves(f) => f.stream(layout, lanes),
         }
     }
 }

@@ -4,7 +4,8 @@
 //! Features ([`Feature`]) are picked into a named, ordered [`FeatureSet`], which implements
 //! [`sbi_core::SummaryStatistics`]`<Trace>`. Presets: [`FeatureSet::notebook`] (max, mean, std
 //! — the original notebook's), [`FeatureSet::sbi7`] (the seven of sbi's HH tutorial) and
-//! [`FeatureSet::all`].
+//! [`FeatureSet::all`]. [`GoncalvesFeatures`] are the seven of Gonçalves et al. (2020) by the
+//! published code's own definitions (`goncalves1`, `goncalves4`, `goncalves7`).
 //!
 //! The field's vocabulary is in [`efel`]: 30 of eFEL's features with eFEL's names,
 //! definitions and settings, on any time base, checked against eFEL itself
@@ -40,6 +41,7 @@ mod choice;
 pub mod efel;
 mod error;
 mod features;
+mod goncalves;
 mod lanes;
 mod moments;
 mod stream;
@@ -48,6 +50,7 @@ mod summary;
 pub use choice::TraceFeatures;
 pub use error::{Error, Result};
 pub use features::{Feature, FeatureSet, Spike, SpikeDetection, Threshold};
+pub use goncalves::{GONCALVES_NAMES, GoncalvesFeatures};
 pub use moments::Moments;
 pub use stream::FeatureStream;
 
