@@ -8,6 +8,9 @@
 //! mpirun -np 2 target/release/examples/campaign --num-simulations 100000 --seed 1 \
 //!     --noise 1 --out data.npz
 //! cargo run --release --example hh_posterior -- --dataset data.npz --noise 1
+//! mpirun -np 2 target/release/examples/campaign --problem goncalves --num-simulations 100000 \
+//!     --out goncalves.npz                 # Gonçalves et al.'s benchmark (docs/goncalves.md)
+//! cargo run --release --example goncalves -- --dataset goncalves.npz
 //! ```
 //!
 //! See docs/scaling.md (mpirun, Slurm, reproducibility, measured throughput).
@@ -16,6 +19,7 @@ use std::path::PathBuf;
 
 use hh_model::HhSimulator;
 use hh_sbi_examples::cli::{self, CliError, counts, parse_f64, parse_value};
+use hh_sbi_examples::goncalves;
 use hh_sbi_examples::notebook::{HIGH, LOW, dataset_settings};
 use hh_sbi_examples::progress::TerminalProgress;
 use hh_stats::FeatureSet;
@@ -24,8 +28,8 @@ use sbi_inference::Problem;
 use sbi_prior::BoxUniform;
 
 const USAGE: &str = "\
-usage: campaign --out FILE [--num-simulations N] [--seed S] [--features notebook|sbi7]
-                [--noise <sigma>] [--schedule static|dynamic] [--chunk C] [--threads T]
+usage: campaign --out FILE [--problem notebook|goncalves] [--num-simulations N] [--seed S]
+                [--features notebook|sbi7|goncalves7|goncalves4|goncalves1] [--noise <sigma>] [--schedule static|dynamic] [--chunk C] [--threads T]
                 [--json]
        mpirun -np K target/release/examples/campaign --out FILE ...   (built with --features hh-sbi-examples/mpi)
 
@@ -39,6 +43,10 @@ Every simulation is keyed by its global index (seed S): the file is the same byt
 for any number of ranks, threads or schedule, and equal to hh_posterior's data for the same
 --num-simulations, --seed, --features and --noise.
 
+--problem goncalves  Gonçalves et al. 2020's benchmark instead: the 8 parameters of the
+                  Pospischil model under the published prior and protocol (noise is one of
+                  them: no --noise), features goncalves7 unless --features says otherwise;
+                  the goncalves example trains on the file (--dataset)
 --noise sigma     white-noise current (uA/cm2*sqrt(ms)) in every simulation
 --schedule        static (default): rank r takes the r-th contiguous block;
                   dynamic: rank 0 hands out chunks of C simulations (default 256) on request
@@ -47,6 +55,7 @@ for any number of ranks, threads or schedule, and equal to hh_posterior's data f
 
 struct Args {
     out: Option<PathBuf>,
+    problem: String,
     num_simulations: usize,
     seed: u64,
     features: String,
@@ -62,9 +71,10 @@ fn parse_args() -> Result<Args, CliError> {
     let mut p = lexopt::Parser::from_env();
     let mut a = Args {
         out: None,
+        problem: "notebook".into(),
         num_simulations: 10_000,
         seed: 0,
-        features: "notebook".into(),
+        features: String::new(),
         noise: 0.0,
         schedule: "static".into(),
         chunk: 256,
@@ -74,6 +84,7 @@ fn parse_args() -> Result<Args, CliError> {
     while let Some(arg) = p.next()? {
         match arg {
             Long("out") => a.out = Some(PathBuf::from(p.value()?)),
+            Long("problem") => a.problem = p.value()?.to_string_lossy().into_owned(),
             Long("num-simulations") => {
                 a.num_simulations = counts::SIMULATIONS.parse("--num-simulations", p.value()?)?
             }
@@ -90,6 +101,23 @@ fn parse_args() -> Result<Args, CliError> {
             }
             _ => return Err(arg.unexpected().into()),
         }
+    }
+    match (a.problem.as_str(), a.features.is_empty()) {
+        ("notebook", true) => a.features = "notebook".into(),
+        ("goncalves", true) => a.features = "goncalves7".into(),
+        ("notebook" | "goncalves", false) => {}
+        (other, _) => {
+            return Err(CliError(format!(
+                "--problem: unknown problem `{other}` (expected notebook or goncalves)"
+            )));
+        }
+    }
+    if a.problem == "goncalves" && a.noise != 0.0 {
+        return Err(CliError(
+            "--noise: in Gonçalves et al.'s benchmark the noise is a parameter (sigma, the \
+             seventh), drawn from the prior"
+                .into(),
+        ));
     }
     Ok(a)
 }
@@ -112,46 +140,69 @@ fn main() {
             .out
             .clone()
             .ok_or_else(|| CliError("--out FILE is required".into()))?;
-        let schedule = args.schedule()?;
+        if args.problem == "goncalves" {
+            let prior = BoxUniform::new(goncalves::LOW.to_vec(), goncalves::HIGH.to_vec())?;
+            let sim = goncalves::simulator()?;
+            let features = goncalves::features(&args.features)?;
+            let settings = goncalves::dataset_settings(args.seed);
+            return simulate(&args, &out, Problem::new(&prior, &sim, &features), settings);
+        }
         let prior = BoxUniform::new(LOW.to_vec(), HIGH.to_vec())?;
         let sim = HhSimulator::notebook().with_noise_sigma(args.noise)?;
         let features = FeatureSet::preset_named(&args.features)?;
         let settings = dataset_settings(&sim, &features, args.noise, args.seed);
-        // Before any simulation: a run must not end in a folder it cannot write to.
-        check_writable(&out)?;
-        let ranks = Ranks::start()?;
-        let threads = args
-            .threads
-            .unwrap_or_else(|| (cores() / ranks.on_this_node()).max(1));
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build_global()
-            .map_err(|e| CliError(format!("cannot start {threads} threads: {e}")))?;
-        let mut progress =
-            TerminalProgress::new("campaign rank 0").quiet(args.json || ranks.rank() != 0);
-        let campaign = Campaign::new(
-            Problem::new(&prior, &sim, &features)
-                .num_simulations(args.num_simulations)
-                .seed(args.seed),
-        )
-        .schedule(schedule)
-        .settings(settings)
-        .progress(&mut progress);
-        let run = ranks.run(campaign).map_err(|e| match ranks.rank() {
-            0 => CliError(e.to_string()),
-            r => CliError(format!("rank {r}: {e}")),
-        })?;
-        if let Some(dataset) = &run.dataset {
-            dataset.save_npz(&out)?;
-            if args.json {
-                println!("{}", json(&args, &run, threads, &out));
-            } else {
-                cli::report_failures(dataset);
-                table(&args, &run, threads, &out);
-            }
-        }
-        Ok(())
+        simulate(&args, &out, Problem::new(&prior, &sim, &features), settings)
     });
+}
+
+/// Runs the campaign of `problem` (its size and seed from `args`) on this process's ranks and
+/// writes the dataset, with `settings`, to `out` from rank 0.
+fn simulate<P, S, F>(
+    args: &Args,
+    out: &std::path::Path,
+    problem: Problem<'_, P, S, F>,
+    settings: std::collections::BTreeMap<String, String>,
+) -> Result<(), CliError>
+where
+    P: sbi_core::Prior,
+    S: sbi_core::Simulator,
+    F: sbi_core::SummaryStatistics<S::Output>,
+{
+    let schedule = args.schedule()?;
+    // Before any simulation: a run must not end in a folder it cannot write to.
+    check_writable(out)?;
+    let ranks = Ranks::start()?;
+    let threads = args
+        .threads
+        .unwrap_or_else(|| (cores() / ranks.on_this_node()).max(1));
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .map_err(|e| CliError(format!("cannot start {threads} threads: {e}")))?;
+    let mut progress =
+        TerminalProgress::new("campaign rank 0").quiet(args.json || ranks.rank() != 0);
+    let campaign = Campaign::new(
+        problem
+            .num_simulations(args.num_simulations)
+            .seed(args.seed),
+    )
+    .schedule(schedule)
+    .settings(settings)
+    .progress(&mut progress);
+    let run = ranks.run(campaign).map_err(|e| match ranks.rank() {
+        0 => CliError(e.to_string()),
+        r => CliError(format!("rank {r}: {e}")),
+    })?;
+    if let Some(dataset) = &run.dataset {
+        dataset.save_npz(out)?;
+        if args.json {
+            println!("{}", json(args, &run, threads, out));
+        } else {
+            cli::report_failures(dataset);
+            table(args, &run, threads, out);
+        }
+    }
+    Ok(())
 }
 
 /// Checks that the dataset can be saved to `out` as the save will do it (every rank checks,
@@ -266,6 +317,7 @@ fn json(args: &Args, run: &CampaignRun, threads: usize, out: &std::path::Path) -
         "num_simulations": run.num_simulations,
         "num_failed": run.ranks.iter().map(|r| r.num_failed).sum::<usize>(),
         "seed": args.seed,
+        "problem": args.problem,
         "features": args.features,
         "noise": args.noise,
         "schedule": args.schedule,

@@ -285,8 +285,15 @@ pub mod counts {
         max: 10_000,
         why: "far more than a picture shows",
     };
+    /// `--batch-size`: rows per training minibatch.
+    pub const BATCH_SIZE: Count = Count {
+        what: "rows per minibatch",
+        min: 1,
+        max: 1_000_000,
+        why: "a minibatch is held as tensors with every layer's activations; beyond the data it is the whole data",
+    };
     /// Every count, with the flags that take it (for docs/reliability.md, checked by a test).
-    pub const ALL: [(&str, Count); 12] = [
+    pub const ALL: [(&str, Count); 13] = [
         ("--rounds", ROUNDS),
         ("--threads", THREADS),
         ("--num-simulations", SIMULATIONS),
@@ -295,9 +302,10 @@ pub mod counts {
         ("--chunk", CHUNK),
         ("--trials, --fresh-trials", TRIALS),
         ("--ensemble", ENSEMBLE),
-        ("--validate", VALIDATE),
+        ("--validate, --calibration", VALIDATE),
         ("--substeps", SUBSTEPS),
         ("--traces", TRACES),
         ("--points", POINTS),
+        ("--batch-size", BATCH_SIZE),
     ];
 }
