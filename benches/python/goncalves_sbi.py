@@ -3,7 +3,7 @@ side (docs/goncalves.md has the figures). Not run in CI: it needs torch.
 
     cargo run --release --example goncalves -- --save-dataset /tmp/g.npz --out-dir /tmp/gout
     python3 -m venv /tmp/sbienv && /tmp/sbienv/bin/pip install sbi==0.27.0
-    /tmp/sbienv/bin/python benches/python/goncalves_sbi.py /tmp/g.npz /tmp/gout [MODELS]
+    /tmp/sbienv/bin/python benches/python/goncalves_sbi.py /tmp/g.npz /tmp/gout [MODELS] [K]
 
 It reads the simulations hh-sbi trained on (the .npz: theta, x, failed) and hh-sbi's run
 (posterior_samples.csv and summary.json in its output folder: the observation, the training
@@ -15,6 +15,10 @@ batch size), then for each model (default maf,nsf):
 - prints both posteriors' means and stds beside hh-sbi's, training and sampling times, and
   sbi's C2ST (`sbi.utils.metrics.c2st`) between hh-sbi's samples and sbi's (seed 1), and
   between sbi's two seeds (the floor: the same method's training noise);
+- with K > 0 (default 200), calibration of sbi's posterior (seed 1) as hh-sbi measures its
+  own: K held-out pairs, theta from the prior and x from the published simulator and
+  features below, 1,000 posterior samples each, each parameter's coverage of its central
+  90 % interval;
 - times the published simulator (the sbi tutorial's `HHsimulator`, a numpy loop, with
   Gonçalves et al.'s 8 parameters and noise) on 20 draws from the prior, and the published
   features (`calculate_summary_statistics`) on their traces, and extrapolates to the run's
@@ -36,6 +40,7 @@ from sbi.utils.metrics import c2st
 torch.set_num_threads(1)
 NPZ, OUT = sys.argv[1], sys.argv[2]
 MODELS = sys.argv[3].split(",") if len(sys.argv) > 3 else ["maf", "nsf"]
+K = int(sys.argv[4]) if len(sys.argv) > 4 else 200
 LOW = [0.5, 1e-4, 1e-4, 1e-4, 50.0, 40.0, 1e-4, 35.0]
 HIGH = [80.0, 15.0, 0.6, 0.6, 3000.0, 90.0, 0.15, 100.0]
 NAMES = ["g_na", "g_k", "g_leak", "g_m", "tau_max", "-v_t", "noise_sigma", "-e_leak"]
@@ -146,6 +151,26 @@ def published_features(t, v):
                      np.mean((stim - m) ** 4) / sd ** 4])
 
 
+def held_out(k):
+    """k (theta, x) pairs: theta from the prior, x from the published simulator."""
+    rng = np.random.default_rng(1)
+    thetas = rng.uniform(LOW, HIGH, size=(k, 8))
+    xs = np.array([published_features(*published_simulator(th, 10_000 + i))
+                   for i, th in enumerate(thetas)])
+    ok = np.isfinite(xs).all(1)
+    return thetas[ok], xs[ok]
+
+
+def coverage(posterior, thetas, xs, level=0.9):
+    inside = np.zeros(thetas.shape[1])
+    for th, x in zip(thetas, xs):
+        s = posterior.sample((1000,), x=torch.tensor(x, dtype=torch.float32),
+                             show_progress_bars=False).numpy()
+        lo, hi = np.quantile(s, [(1 - level) / 2, (1 + level) / 2], axis=0)
+        inside += (lo <= th) & (th <= hi)
+    return inside / len(thetas)
+
+
 def main():
     data = np.load(NPZ)
     keep = ~data["failed"]
@@ -164,6 +189,7 @@ def main():
     print("hh-sbi mean " + " ".join(f"{v:.4g}" for v in ours.mean(0)))
     print("hh-sbi std  " + " ".join(f"{v:.4g}" for v in ours.std(0)))
     prior = BoxUniform(low=torch.tensor(LOW), high=torch.tensor(HIGH))
+    pairs = held_out(K) if K > 0 else None
     for model in MODELS:
         samples = []
         for seed in (1, 2):
@@ -177,6 +203,12 @@ def main():
             s = posterior.sample((n_samples,), x=x_obs, show_progress_bars=False)
             sample_s = time.process_time() - start
             samples.append(s)
+            if seed == 1 and K > 0:
+                start = time.process_time()
+                cov = coverage(posterior, *pairs)
+                print(f"sbi {model} seed 1: coverage of the 90 % intervals over {len(pairs[0])} "
+                      f"held-out pairs: " + " ".join(f"{c:.3f}" for c in cov)
+                      + f" ({time.process_time() - start:.0f} s CPU)", flush=True)
             epochs = inference._summary["epochs_trained"][-1]
             print(f"sbi {model} seed {seed}: trained {epochs} epochs in {train_s:.1f} s CPU, "
                   f"{n_samples} samples in {sample_s:.1f} s CPU", flush=True)
