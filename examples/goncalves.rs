@@ -38,7 +38,7 @@ usage: goncalves [--num-simulations N] [--num-samples M] [--estimator maf|nsf|md
                  [--features goncalves7|goncalves4|goncalves1] [--theta v1,...,v8]
                  [--observed trace.csv] [--calibration K] [--seed S] [--out-dir DIR]
                  [--dataset FILE | --save-dataset FILE] [--batch-size B]
-                 [--learning-rate L] [--json]
+                 [--learning-rate L] [--ensemble K] [--json]
 
 Gonçalves et al. 2020's benchmark: theta = (g_Na, g_K, g_leak, g_M [mS/cm2], tau_max [ms],
 -V_T [mV], sigma [uA/cm2*sqrt(ms)], -E_leak [mV]) of the Pospischil model (120 ms at dt
@@ -58,6 +58,9 @@ histogram of SBC ranks), posterior_samples.csv and summary.json (what --json pri
 --batch-size B, --learning-rate L   training settings: by default sbi's (200, 5e-4) below
                      20000 simulations (--num-simulations), (1000, 2e-3) from there: an MAF
                      epoch of 10^5 rows 2.6 times faster, and fewer epochs to a better fit
+--ensemble K         K networks trained with different seeds, sampled as their mixture: the
+                     remedy for NPE's overconfidence (Hermans et al. 2022; K times the
+                     training)
 --dataset FILE       train on simulations made elsewhere (this example's --save-dataset, or
                      the campaign example's --problem goncalves, e.g. across MPI ranks)
 --save-dataset FILE  also write the simulations as .npz (theta, x: what
@@ -71,6 +74,7 @@ struct Args {
     num_simulations: usize,
     num_samples: usize,
     estimator: NeuralEstimator,
+    ensemble: usize,
     batch_size: Option<usize>,
     learning_rate: Option<f64>,
     features: String,
@@ -91,6 +95,7 @@ fn parse_args() -> Result<Args, CliError> {
         num_simulations: 100_000,
         num_samples: 10_000,
         estimator: NeuralEstimator::from_name("maf")?,
+        ensemble: 1,
         batch_size: None,
         learning_rate: None,
         features: "goncalves7".into(),
@@ -112,6 +117,7 @@ fn parse_args() -> Result<Args, CliError> {
                 a.num_samples = counts::POSTERIOR_SAMPLES.parse("--num-samples", p.value()?)?
             }
             Long("estimator") => a.estimator = parse_value("--estimator", p.value()?)?,
+            Long("ensemble") => a.ensemble = counts::ENSEMBLE.parse("--ensemble", p.value()?)?,
             Long("learning-rate") => {
                 a.learning_rate = Some(parse_f64("--learning-rate", p.value()?)?)
             }
@@ -288,21 +294,27 @@ fn main() {
         };
         let estimator = estimator_for(&args, budget);
         let mut inspect = |sims: &Dataset| before_training(&args, sims, &settings, &x_obs);
-        let run = train_inspected(problem, source, &estimator, 1, &mut progress, &mut inspect)?;
+        let run = train_inspected(
+            problem,
+            source,
+            &estimator,
+            args.ensemble,
+            &mut progress,
+            &mut inspect,
+        )?;
         if !args.json {
             cli::report_failures(&run.dataset);
         }
-        // One network: the ensemble holds one member.
-        let posterior = &run.posterior.members()[0];
+        let posterior = &run.posterior;
         let t_sample = Instant::now();
-        let (samples, _) = sample_within_prior(
-            posterior,
-            &prior,
-            &x_obs,
-            args.num_samples,
-            &mut streams::POSTERIOR_SAMPLES.rng(args.seed),
-            args.json,
-        )?;
+        let mut rng = streams::POSTERIOR_SAMPLES.rng(args.seed);
+        let samples = match posterior.members() {
+            // One network: on total leakage, importance sampling inside the prior.
+            [one] => {
+                sample_within_prior(one, &prior, &x_obs, args.num_samples, &mut rng, args.json)?.0
+            }
+            _ => posterior.sample(&x_obs, args.num_samples, &mut rng)?,
+        };
         let sample_s = t_sample.elapsed().as_secs_f64();
         let t_calibrate = Instant::now();
         let calibration = calibrate(&args, &prior, &sim, &summary, posterior)?;
@@ -530,7 +542,10 @@ impl Outcome<'_> {
             self.simulations,
             self.failed,
             self.names.len(),
-            a.estimator.name(),
+            match a.ensemble {
+                1 => a.estimator.name().to_owned(),
+                k => format!("an ensemble of {k} {}s", a.estimator.name()),
+            },
             self.batch_size,
             self.learning_rate,
             a.num_samples
@@ -613,6 +628,7 @@ impl Outcome<'_> {
         let s = self.seconds;
         serde_json::json!({
             "estimator": self.args.estimator.name(),
+            "ensemble": self.args.ensemble,
             "batch_size": self.batch_size,
             "learning_rate": self.learning_rate,
             "num_simulations": self.simulations,

@@ -149,21 +149,19 @@ fn central_moment(v: &[f64], m: f64, k: i32) -> f64 {
     v.iter().map(|x| (x - m).powi(k)).sum::<f64>() / v.len() as f64
 }
 
-/// Times of the peaks by the published rule, before the window and the 0.5-ms merge.
-fn peak_indices(v: &[f64]) -> Vec<usize> {
-    let n = v.len();
-    let clipped: Vec<f64> = v.iter().map(|x| x.max(PEAK_FLOOR_MV)).collect();
-    // Every sample followed by a lower one drops to the floor …
-    let flattened: Vec<f64> = (0..n)
-        .map(|i| match clipped.get(i + 1) {
-            Some(next) if *next < clipped[i] => PEAK_FLOOR_MV,
-            _ => clipped[i],
-        })
-        .collect();
-    // … and what is still followed by a lower one is a peak.
-    (0..n.saturating_sub(1))
-        .filter(|&i| flattened[i + 1] < flattened[i])
-        .collect()
+/// The peaks by the published rule (ascending indices), before the window and the 0.5-ms
+/// merge: with c the trace clipped at −10 mV and f(i) = −10 mV where c(i + 1) < c(i), c(i)
+/// elsewhere, the samples i with f(i + 1) < f(i). No allocation: three samples at a time.
+fn peaks(v: &[f64]) -> impl Iterator<Item = usize> + '_ {
+    let c = |i: usize| v[i].max(PEAK_FLOOR_MV);
+    let f = move |i: usize| {
+        if i + 1 < v.len() && c(i + 1) < c(i) {
+            PEAK_FLOOR_MV
+        } else {
+            c(i)
+        }
+    };
+    (0..v.len().saturating_sub(1)).filter(move |&i| f(i + 1) < f(i))
 }
 
 impl SummaryStatistics<Trace> for GoncalvesFeatures {
@@ -192,10 +190,10 @@ impl SummaryStatistics<Trace> for GoncalvesFeatures {
         let (t_on, t_off) = (window.start_ms, window.end_ms);
         let v = trace.values();
         let t = |i: usize| trace.time_ms(i);
-        let inside: Vec<usize> = (0..v.len())
-            .filter(|&i| t(i) > t_on && t(i) < t_off)
-            .collect();
-        let (Some(&first), Some(&last)) = (inside.first(), inside.last()) else {
+        // Labels increase: the window's samples and the rest's are contiguous.
+        let first = (0..v.len()).find(|&i| t(i) > t_on);
+        let last = first.and_then(|f| (f..v.len()).take_while(|&i| t(i) < t_off).last());
+        let (Some(first), Some(last)) = (first, last) else {
             return Err(Error::WindowOutsideTrace {
                 start_ms: t_on,
                 end_ms: t_off,
@@ -205,7 +203,7 @@ impl SummaryStatistics<Trace> for GoncalvesFeatures {
         };
         let mut spikes = 0usize;
         let mut previous: Option<f64> = None;
-        for i in peak_indices(v) {
+        for i in peaks(v) {
             let ti = t(i);
             if !(ti > t_on && ti < t_off) {
                 continue;
@@ -215,11 +213,8 @@ impl SummaryStatistics<Trace> for GoncalvesFeatures {
             }
             previous = Some(ti);
         }
-        let rest: Vec<f64> = (0..v.len())
-            .take_while(|&i| t(i) < t_on)
-            .map(|i| v[i])
-            .collect();
-        let resting_mean = if rest.is_empty() { v[0] } else { mean(&rest) };
+        let rest = &v[..(0..v.len()).take_while(|&i| t(i) < t_on).count()];
+        let resting_mean = if rest.is_empty() { v[0] } else { mean(rest) };
         // Python's int() truncates toward zero; the slice is clamped to the trace.
         let dt = trace.dt_ms();
         let since_start = t_on - trace.t0_ms();
