@@ -70,3 +70,26 @@ fn invalid_feature_sets_in_files_are_errors() {
         FeatureSet::notebook()
     );
 }
+
+#[test]
+fn goncalves_features_round_trip_and_check_their_count() {
+    use hh_stats::{GoncalvesFeatures, TraceFeatures};
+    let set = TraceFeatures::parse("goncalves4")
+        .unwrap()
+        .with_stimulus_window(TimeWindow::new(1.0, 3.0).unwrap());
+    let text = serde_json::to_string(&set).unwrap();
+    let back: TraceFeatures = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, set);
+    let v: Vec<f64> = (0..500)
+        .map(|i| (f64::from(i) * 0.1).sin() * 60.0)
+        .collect();
+    let trace = Trace::new(0.01, 0.0, v).unwrap();
+    assert_eq!(
+        set.summarize(&trace).unwrap(),
+        back.summarize(&trace).unwrap()
+    );
+    // A count outside 1…7 in a file goes through the constructor.
+    let mut bad = serde_json::to_value(GoncalvesFeatures::new(7).unwrap()).unwrap();
+    bad["num"] = serde_json::json!(9);
+    assert!(serde_json::from_value::<GoncalvesFeatures>(bad).is_err());
+}
