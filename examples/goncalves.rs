@@ -4,8 +4,8 @@
 //! a corner plot, posterior predictive traces and calibration over held-out pairs.
 //!
 //! ```text
-//! cargo run --release --example goncalves                      # 10^5 simulations, MAF
-//! cargo run --release --example goncalves -- --estimator nsf --features goncalves4 --json
+//! cargo run --release --example goncalves                      # 10^5 simulations, NSF
+//! cargo run --release --example goncalves -- --estimator maf --features goncalves4 --json
 //! cargo run --release --example goncalves -- --save-dataset sims.npz   # for Python sbi too
 //! cargo run --release --example campaign -- --problem goncalves --features goncalves7 \
 //!     --num-simulations 100000 --out sims.npz                 # or across MPI ranks
@@ -45,7 +45,8 @@ Gonçalves et al. 2020's benchmark: theta = (g_Na, g_K, g_leak, g_M [mS/cm2], ta
 0.01 ms, 3.248 uA/cm2 from 10 to 110 ms, white-noise current sigma), the published
 BoxUniform prior, N simulations (default 100000), the published features (default all
 seven: spike count, resting mean and std, mean, variance, skewness and kurtosis in the
-stimulus window), a neural posterior (default maf, the paper's flow), M posterior samples
+stimulus window), a neural posterior (default nsf, the neural spline flow: calibrated here,
+where maf, the paper's flow, is overconfident; docs/goncalves.md), M posterior samples
 (default 10000) at the observation simulated at theta* = (50, 5, 0.1, 0.07, 600, 60, 0.1, 70)
 (or --theta, or a recorded trace of the protocol, --observed), and calibration over K
 held-out (theta, x) pairs from the prior (default 200; 0 skips it): the coverage of each
@@ -56,7 +57,7 @@ histogram of SBC ranks), posterior_samples.csv and summary.json (what --json pri
 (default goncalves_out).
 
 --batch-size B, --learning-rate L   training settings: by default sbi's (200, 5e-4) below
-                     20000 simulations (--num-simulations), (1000, 2e-3) from there: an MAF
+                     20000 simulations (--num-simulations), (1000, 2e-3) from there: a flow's
                      epoch of 10^5 rows 2.6 times faster, and fewer epochs to a better fit
 --ensemble K         K networks trained with different seeds, sampled as their mixture: the
                      remedy for NPE's overconfidence (Hermans et al. 2022; K times the
@@ -94,7 +95,7 @@ fn parse_args() -> Result<Args, CliError> {
     let mut a = Args {
         num_simulations: 100_000,
         num_samples: 10_000,
-        estimator: NeuralEstimator::from_name("maf")?,
+        estimator: NeuralEstimator::from_name("nsf")?,
         ensemble: 1,
         batch_size: None,
         learning_rate: None,
