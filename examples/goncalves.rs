@@ -22,11 +22,10 @@ use hh_sbi_examples::corner::{CornerView, render_corner};
 use hh_sbi_examples::goncalves::{
     HIGH, LABELS, LOW, THETA, THETA_STAR, WINDOW_MS, dataset_settings, features, simulator,
 };
-use hh_sbi_examples::plot::{PALETTE, Series, render_traces};
+use hh_sbi_examples::plot::{observed_with_draws, render_traces};
 use hh_sbi_examples::posterior::{Source, outside_features, sample_within_prior, train_inspected};
 use hh_sbi_examples::progress::TerminalProgress;
 use hh_sbi_examples::sbc::render_sbc;
-use plotters::style::RGBColor;
 use sbi_core::stats::{Marginal, marginals};
 use sbi_core::{Posterior, RowMatrix, Simulator, SummaryStatistics, TimeWindow, Trace, streams};
 use sbi_inference::{Calibration, Dataset, Npe, Problem};
@@ -148,9 +147,6 @@ fn parse_args() -> Result<Args, CliError> {
     }
     if a.num_simulations < 20 {
         return Err(CliError("--num-simulations must be at least 20".into()));
-    }
-    if a.num_samples < 2 {
-        return Err(CliError("--num-samples must be at least 2".into()));
     }
     if a.dataset.is_some() && a.save_dataset.is_some() {
         return Err(CliError(
@@ -462,23 +458,11 @@ fn pictures<P: Posterior>(
         Err(_) => samples.select_rows(|i| i < 5),
     };
     let traces = sim.simulate_batch(&draws, streams::PREDICTIVE_NOISE.seed(args.seed))?;
-    let mut series = vec![Series {
-        label: match truth {
-            Some(_) => "observed (simulated at θ)".into(),
-            None => "observed".into(),
-        },
-        trace: observed,
-        color: RGBColor(20, 20, 20),
-        width: 2,
-    }];
-    for (k, t) in traces.iter().enumerate() {
-        series.push(Series {
-            label: format!("posterior draw {}", k + 1),
-            trace: t,
-            color: PALETTE[k % PALETTE.len()],
-            width: 1,
-        });
-    }
+    let label = match truth {
+        Some(_) => "observed (simulated at θ)",
+        None => "observed",
+    };
+    let series = observed_with_draws(label.into(), observed, &traces);
     let window = TimeWindow::new(WINDOW_MS.0, WINDOW_MS.1)?;
     let predictive = render_traces(
         "Posterior predictive: simulations at five posterior draws over the observation",

@@ -31,6 +31,29 @@ pub struct Series<'a> {
     pub width: u32,
 }
 
+/// An observed (or recorded) trace, thick and near-black, labelled `label`, then the
+/// simulations at posterior draws over it, thin and coloured, "posterior draw k": the series
+/// of a posterior predictive picture.
+pub fn observed_with_draws<'a>(
+    label: String,
+    observed: &'a Trace,
+    draws: &'a [Trace],
+) -> Vec<Series<'a>> {
+    let mut series = vec![Series {
+        label,
+        trace: observed,
+        color: RGBColor(20, 20, 20),
+        width: 2,
+    }];
+    series.extend(draws.iter().enumerate().map(|(i, trace)| Series {
+        label: format!("posterior draw {}", i + 1),
+        trace,
+        color: PALETTE[(i % 5) + 1],
+        width: 1,
+    }));
+    series
+}
+
 /// The points of a trace to draw: all of them for short traces; otherwise, per bucket of
 /// consecutive samples, its minimum and maximum in time order (min–max decimation keeps every
 /// spike peak while keeping files small).

@@ -8,7 +8,6 @@ use std::path::Path;
 use hh_io::{CurrentSource, Recording};
 use hh_model::{HhParams, HhSimulator, Model, ModelSimulator, Protocol, Scheme, Substepped};
 use hh_stats::TraceFeatures;
-use plotters::style::RGBColor;
 use sbi_core::stats::{marginals, quantile};
 use sbi_core::{RowMatrix, Simulator, TimeWindow, Trace, item_rng, streams};
 
@@ -16,8 +15,8 @@ pub use crate::cell_model::{CellModel, GONCALVES_AREA_CM2, RecordingSimulator};
 use crate::cli::CliError;
 use crate::corner::{CornerView, render_corner};
 use crate::plot::{
-    Curve, PALETTE, PosteriorView, Series, render_curves, render_posterior_2d, render_traces,
-    view_box,
+    Curve, PALETTE, PosteriorView, observed_with_draws, render_curves, render_posterior_2d,
+    render_traces, view_box,
 };
 
 /// A box prior over named model parameters, from `name:low:high,name:low:high,…`.
@@ -321,20 +320,11 @@ impl RecordingScene<'_> {
                     .ok()
             })
             .collect();
-        let mut series = vec![Series {
-            label: format!("recording (sweep {})", rec.sweep()),
-            trace: self.trace,
-            color: RGBColor(20, 20, 20),
-            width: 2,
-        }];
-        for (i, t) in predictive.iter().enumerate() {
-            series.push(Series {
-                label: format!("posterior draw {}", i + 1),
-                trace: t,
-                color: PALETTE[(i % 5) + 1],
-                width: 1,
-            });
-        }
+        let series = observed_with_draws(
+            format!("recording (sweep {})", rec.sweep()),
+            self.trace,
+            &predictive,
+        );
         let title = format!(
             "{} — {} sweep {}",
             self.path
