@@ -211,7 +211,8 @@ fn parse_theta(s: &str) -> Result<[f64; 8], CliError> {
 /// A recorded trace of the published protocol: 12,001 samples at dt 0.01 ms from t = 0.
 fn read_observed(path: &Path) -> Result<Trace, CliError> {
     let at = |m: String| CliError(format!("{}: {m}", path.display()));
-    let trace = Trace::read_csv(path).map_err(|e| at(e.to_string()))?;
+    // The reader's errors name the file already.
+    let trace = Trace::read_csv(path)?;
     let protocol = hh_model::Protocol::goncalves();
     if (trace.dt_ms() - protocol.dt_ms).abs() > 1e-9
         || trace.t0_ms().abs() > 1e-9
